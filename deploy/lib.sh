@@ -1,0 +1,227 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # names set here are used by the scripts that source this file
+# Shared helpers for deploy.sh and destroy.sh: settings, step printing, the aws wrapper,
+# error explanations, and the lookups both scripts need. Sourced, not run.
+
+DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TAG_KEY=alb-static-site:stack
+MANAGED_POLICY_ARN_SUFFIX=:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole
+
+SETTINGS=(FUNCTION_NAME STACK_NAME AWS_REGION AWS_PROFILE ZIP ARCHITECTURE MEMORY_SIZE TIMEOUT
+  LOG_FORMAT ROLE_ARN ALIAS_NAME DEPLOY_BUCKET DIRECT_UPLOAD_LIMIT MULTI_VALUE_HEADERS HEALTH_PATH
+  HEALTH_CHECK_INTERVAL LISTENER_ARN RULE_PATH_PATTERNS RULE_HOST_HEADERS RULE_PRIORITY CURL_CHECK)
+
+# ---------------------------------------------------------------- output
+
+STEP=0
+STEPS=0
+STEP_NAME="checking settings"
+
+step() { # step "what": prints "[n/N] what"
+  STEP=$((STEP + 1))
+  STEP_NAME=$1
+  printf '[%d/%d] %s\n' "$STEP" "$STEPS" "$1"
+}
+info() { printf '      %s\n' "$*"; }
+warn() { printf '      warning: %s\n' "$*" >&2; }
+
+die() { # die "message" ["what to do"]
+  printf '\nerror in step [%d/%d] %s:\n  %s\n' "$STEP" "$STEPS" "$STEP_NAME" "$1" >&2
+  [[ -n ${2:-} ]] && printf '  what to do: %s\n' "$2" >&2
+  exit 1
+}
+
+# ---------------------------------------------------------------- settings
+
+load_settings() {
+  local v
+  local -A from_env=()
+  for v in "${SETTINGS[@]}"; do
+    [[ -v $v ]] && from_env[$v]=${!v}
+  done
+  if [[ -n ${DEPLOY_ENV_FILE:-} ]]; then
+    [[ -f $DEPLOY_ENV_FILE ]] || die "DEPLOY_ENV_FILE=$DEPLOY_ENV_FILE does not exist." \
+      "Point DEPLOY_ENV_FILE at a file of VAR=value lines, or leave it empty."
+    # shellcheck source=/dev/null
+    source "$DEPLOY_ENV_FILE"
+    for v in "${!from_env[@]}"; do printf -v "$v" '%s' "${from_env[$v]}"; done
+  fi
+  # shellcheck source-path=SCRIPTDIR
+  source "$DEPLOY_DIR/settings.env"
+
+  # Derived names (all carry the stack tag when created).
+  ROLE_NAME="${STACK_NAME}-role"
+  TG_NAME="${STACK_NAME}-tg"
+  ALB_NAME="${STACK_NAME}-alb"
+  SG_NAME="${STACK_NAME}-alb-sg"
+  STATEMENT_ID="${STACK_NAME}-alb-invoke"
+  S3_PREFIX="${STACK_NAME}/"
+}
+
+require() { # require VAR "why/what": a setting that must not be empty
+  [[ -n ${!1:-} ]] || die "setting $1 is empty: $2" \
+    "set $1 in deploy/settings.env, or pass it: make ${ACTION:-deploy} $1=..."
+}
+
+check_name_settings() {
+  require FUNCTION_NAME "the Lambda function needs a name"
+  require STACK_NAME "resources are named and tagged after the stack"
+  require AWS_REGION "the region to work in"
+  [[ $FUNCTION_NAME =~ ^[A-Za-z0-9_-]{1,64}$ ]] ||
+    die "FUNCTION_NAME='$FUNCTION_NAME' is not a valid Lambda function name." \
+      "use 1 to 64 letters, digits, hyphens or underscores"
+  [[ $STACK_NAME =~ ^[A-Za-z0-9]([A-Za-z0-9-]{0,26}[A-Za-z0-9])?$ ]] ||
+    die "STACK_NAME='$STACK_NAME' cannot name a target group and a load balancer." \
+      "use at most 28 letters, digits and hyphens, not starting or ending with a hyphen"
+}
+
+# ---------------------------------------------------------------- the aws wrapper
+
+setup_aws() {
+  export AWS_PAGER=""
+  AWS=(aws --region "$AWS_REGION" --output text)
+  [[ -n ${AWS_PROFILE:-} ]] && AWS+=(--profile "$AWS_PROFILE")
+  # Debian's AWS CLI v2 ignores AWS_ENDPOINT_URL, so pass it ourselves.
+  [[ -n ${AWS_ENDPOINT_URL:-} ]] && AWS+=(--endpoint-url "$AWS_ENDPOINT_URL")
+  command -v aws >/dev/null || die "the AWS CLI (aws) is not installed." \
+    "install it (pip install awscli, or see https://aws.amazon.com/cli/) and run again"
+  WORK=$(mktemp -d)
+  AWS_ERR="$WORK/aws.err"
+  trap 'on_exit $?' EXIT
+}
+
+on_exit() {
+  rm -rf "$WORK"
+  if [[ $1 -ne 0 && $STEP -gt 0 ]]; then
+    printf '\n%s stopped at step [%d/%d] (%s). Fix the cause and run it again:\n' \
+      "${ACTION:-deploy}" "$STEP" "$STEPS" "$STEP_NAME" >&2
+    printf 'it finds what already exists and completes the rest.\n' >&2
+  fi
+}
+
+# aws_try ARGS...: run aws; on failure keep its stderr in $AWS_ERR and return its status.
+aws_try() {
+  "${AWS[@]}" "$@" 2>"$AWS_ERR"
+}
+
+# aws_do ARGS...: run aws; a failure stops the script with an explanation.
+aws_do() {
+  aws_try "$@" || aws_fail "$@"
+}
+
+# not_found: did the last failed call say the thing does not exist?
+not_found() {
+  grep -qE 'NotFound|NoSuchEntity|ResourceNotFoundException|does not exist|InvalidGroup.NotFound|NoSuchKey|Not Found|\(404\)' "$AWS_ERR"
+}
+
+aws_fail() {
+  local msg hint
+  msg=$(tail -n 5 "$AWS_ERR")
+  [[ -n $msg ]] || msg="(no message from the AWS CLI)"
+  case $msg in
+    *"Unable to locate credentials"* | *"could not be found"*profile* | *"config profile"* | \
+      *InvalidClientTokenId* | *ExpiredToken* | *"security token included in the request is invalid"* | \
+      *"SignatureDoesNotMatch"* | *"Token has expired"* | *"NoCredentialProviders"*)
+      hint="no valid AWS credentials: run 'aws configure' (or 'aws sso login'), or set AWS_PROFILE to a working profile, then run again" ;;
+    *AccessDenied* | *UnauthorizedOperation* | *"not authorized to perform"* | *AuthorizationError*)
+      hint="your identity lacks an IAM permission: the message above names the action; have it granted (or use a role/profile that has it) and run again" ;;
+    *EntityAlreadyExists* | *ResourceConflictException* | *DuplicateTargetGroupName* | *DuplicateLoadBalancerName* | \
+      *InvalidGroup.Duplicate* | *AlreadyExists* | *BucketAlreadyOwnedByYou*)
+      hint="a resource with this name already exists and does not belong to this stack: choose another FUNCTION_NAME / STACK_NAME, or remove the other resource" ;;
+    *PriorityInUse*)
+      hint="RULE_PRIORITY=$RULE_PRIORITY is taken on that listener: choose a free priority (aws elbv2 describe-rules --listener-arn ...)" ;;
+    *"Could not connect to the endpoint"* | *"Connect timeout"* | *"ProxyConnectionError"* | *EndpointConnectionError*)
+      hint="the AWS API cannot be reached: check the network, AWS_REGION${AWS_ENDPOINT_URL:+ and AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL}" ;;
+    *Throttling* | *TooManyRequests* | *"Rate exceeded"*)
+      hint="AWS throttled the call: wait a minute and run again" ;;
+    *LimitExceeded* | *TooMany*)
+      hint="an account quota was reached: remove unused resources or ask AWS for a higher quota" ;;
+    *)
+      hint="read the AWS message above; after fixing the cause, run again" ;;
+  esac
+  die "aws ${1:-} ${2:-} failed: $msg" "$hint"
+}
+
+# ---------------------------------------------------------------- lookups
+
+account_id() {
+  aws_do sts get-caller-identity --query Account
+}
+
+# has_our_tag TAGS_TEXT: TAGS_TEXT is "key<TAB>value" lines.
+has_our_tag() {
+  grep -qxF "$TAG_KEY	$STACK_NAME" <<<"$1"
+}
+
+# Each find_* prints the ARN/id (empty when absent). With "mine" as $1 they
+# also print "foreign" instead when the resource exists without our tag.
+
+find_role() { # -> role ARN
+  local arn tags
+  if ! arn=$(aws_try iam get-role --role-name "$ROLE_NAME" --query Role.Arn); then
+    not_found && return 0
+    aws_fail iam get-role
+  fi
+  tags=$(aws_do iam list-role-tags --role-name "$ROLE_NAME" --query 'Tags[].[Key,Value]')
+  if has_our_tag "$tags"; then echo "$arn"; else echo foreign; fi
+}
+
+find_function() { # -> function ARN (unqualified)
+  local arn tags
+  if ! arn=$(aws_try lambda get-function --function-name "$FUNCTION_NAME" --query Configuration.FunctionArn); then
+    not_found && return 0
+    aws_fail lambda get-function
+  fi
+  # list-tags gives a map; text output prints values only, so ask for the one key.
+  tags=$(aws_do lambda list-tags --resource "$arn" --query "Tags.\"$TAG_KEY\"")
+  if [[ $tags == "$STACK_NAME" ]]; then echo "$arn"; else echo foreign; fi
+}
+
+find_tg() { # -> target group ARN
+  local arn tags
+  if ! arn=$(aws_try elbv2 describe-target-groups --names "$TG_NAME" --query 'TargetGroups[0].TargetGroupArn'); then
+    not_found && return 0
+    aws_fail elbv2 describe-target-groups
+  fi
+  tags=$(aws_do elbv2 describe-tags --resource-arns "$arn" --query 'TagDescriptions[0].Tags[].[Key,Value]')
+  if has_our_tag "$tags"; then echo "$arn"; else echo foreign; fi
+}
+
+find_alb() { # -> load balancer ARN
+  local arn tags
+  if ! arn=$(aws_try elbv2 describe-load-balancers --names "$ALB_NAME" --query 'LoadBalancers[0].LoadBalancerArn'); then
+    not_found && return 0
+    aws_fail elbv2 describe-load-balancers
+  fi
+  tags=$(aws_do elbv2 describe-tags --resource-arns "$arn" --query 'TagDescriptions[0].Tags[].[Key,Value]')
+  if has_our_tag "$tags"; then echo "$arn"; else echo foreign; fi
+}
+
+find_sg() { # find_sg VPC_ID -> security group id (ours only; a same-named foreign one prints "foreign")
+  local id
+  id=$(aws_do ec2 describe-security-groups --filters "Name=group-name,Values=$SG_NAME" "Name=vpc-id,Values=$1" \
+    --query 'SecurityGroups[0].GroupId')
+  [[ $id == None || -z $id ]] && return 0
+  if [[ $(aws_do ec2 describe-security-groups --group-ids "$id" \
+    --query "SecurityGroups[0].Tags[?Key=='$TAG_KEY'].Value | [0]") == "$STACK_NAME" ]]; then
+    echo "$id"
+  else
+    echo foreign
+  fi
+}
+
+default_vpc() {
+  local vpc
+  vpc=$(aws_do ec2 describe-vpcs --filters Name=isDefault,Values=true --query 'Vpcs[0].VpcId')
+  [[ $vpc == None ]] && vpc=""
+  echo "$vpc"
+}
+
+# find_rule TG_ARN: the rule on LISTENER_ARN that forwards to our target group.
+find_rule() {
+  local arn
+  arn=$(aws_do elbv2 describe-rules --listener-arn "$LISTENER_ARN" \
+    --query "Rules[?Actions[?TargetGroupArn=='$1' || ForwardConfig.TargetGroups[?TargetGroupArn=='$1']]].RuleArn | [0]")
+  [[ $arn == None ]] && arn=""
+  echo "$arn"
+}

@@ -1,0 +1,214 @@
+//! Makes each file's variants (identity, gzip, brotli) in the form a response body needs, and
+//! caches them in OUT_DIR by content hash so a rebuild only re-encodes files that changed.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use crate::table::Encoding;
+
+/// Where a variant's body comes from in the generated code.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The site file itself, included as a `&str` (valid UTF-8 text).
+    Text(PathBuf),
+    /// A file of standard base64 in the blob cache.
+    Base64(PathBuf),
+}
+
+/// One encoded form of a file.
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    pub encoding: Encoding,
+    /// Quoted strong ETag.
+    pub etag: String,
+    pub source: Source,
+    /// Bytes the client receives.
+    pub len: u64,
+    /// Length of the body once written as a JSON string, quotes included.
+    pub json_len: u64,
+}
+
+/// Options that change the encoded bytes; part of the cache key.
+pub struct Options {
+    pub gzip: bool,
+    pub brotli: bool,
+    pub max_ratio: f64,
+}
+
+const GZIP_LEVEL: u32 = 9;
+const BROTLI_QUALITY: u32 = 11;
+const BROTLI_WINDOW: u32 = 22;
+
+/// Hex SHA-256 of the bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn etag_of(bytes: &[u8]) -> String {
+    format!("\"{}\"", &sha256_hex(bytes)[..24])
+}
+
+/// Encodes one file. `text` says whether its type is textual; `compressible` whether to try
+/// gzip and brotli.
+pub fn encode_file(
+    source_path: &Path,
+    bytes: &[u8],
+    text: bool,
+    compressible: bool,
+    options: &Options,
+    cache: &Path,
+) -> std::io::Result<Vec<Encoded>> {
+    let hash = sha256_hex(bytes);
+    let mut out = Vec::new();
+    let identity_source = match std::str::from_utf8(bytes) {
+        Ok(s) if text => Encoded {
+            encoding: Encoding::Identity,
+            etag: etag_of(bytes),
+            source: Source::Text(source_path.to_path_buf()),
+            len: bytes.len() as u64,
+            json_len: json_string_len(s),
+        },
+        _ => {
+            let blob = cache.join(format!("{hash}.id.b64"));
+            let b64_len = write_base64_blob(&blob, || Ok(bytes.to_vec()))?;
+            Encoded {
+                encoding: Encoding::Identity,
+                etag: etag_of(bytes),
+                source: Source::Base64(blob),
+                len: bytes.len() as u64,
+                json_len: b64_len + 2,
+            }
+        }
+    };
+    out.push(identity_source);
+    if compressible && !bytes.is_empty() {
+        let limit = (bytes.len() as f64 * options.max_ratio) as u64;
+        if options.gzip {
+            if let Some(v) = cached_variant(cache, &hash, Encoding::Gzip, limit, || gzip(bytes))? {
+                out.push(v);
+            }
+        }
+        if options.brotli {
+            if let Some(v) =
+                cached_variant(cache, &hash, Encoding::Brotli, limit, || brotli(bytes))?
+            {
+                out.push(v);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Looks the compressed variant up in the cache, or makes it. The metadata file records either
+/// `keep <len> <etag>` or `drop`, so a file not worth compressing is not compressed again.
+fn cached_variant(
+    cache: &Path,
+    hash: &str,
+    encoding: Encoding,
+    limit: u64,
+    make: impl FnOnce() -> std::io::Result<Vec<u8>>,
+) -> std::io::Result<Option<Encoded>> {
+    let tag = match encoding {
+        Encoding::Gzip => format!("gz{GZIP_LEVEL}"),
+        Encoding::Brotli => format!("br{BROTLI_QUALITY}w{BROTLI_WINDOW}"),
+        Encoding::Identity => unreachable!("identity is never compressed"),
+    };
+    let meta = cache.join(format!("{hash}.{tag}.meta"));
+    let blob = cache.join(format!("{hash}.{tag}.b64"));
+    if let Ok(text) = fs::read_to_string(&meta) {
+        let mut parts = text.split_whitespace();
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("drop"), _, _) => return Ok(None),
+            (Some("keep"), Some(len), Some(etag)) if blob.exists() => {
+                if let Ok(len) = len.parse::<u64>() {
+                    if len > limit {
+                        return Ok(None);
+                    }
+                    let b64 = fs::metadata(&blob)?.len();
+                    return Ok(Some(Encoded {
+                        encoding,
+                        etag: etag.to_string(),
+                        source: Source::Base64(blob),
+                        len,
+                        json_len: b64 + 2,
+                    }));
+                }
+            }
+            _ => {}
+        }
+    }
+    let compressed = make()?;
+    let len = compressed.len() as u64;
+    // The cache records the size so a later build with another max_ratio decides again.
+    let etag = etag_of(&compressed);
+    let b64_len = write_base64_blob(&blob, || Ok(compressed))?;
+    write_atomic(&meta, format!("keep {len} {etag}").as_bytes())?;
+    if len > limit {
+        return Ok(None);
+    }
+    Ok(Some(Encoded {
+        encoding,
+        etag,
+        source: Source::Base64(blob),
+        len,
+        json_len: b64_len + 2,
+    }))
+}
+
+fn write_base64_blob(
+    path: &Path,
+    bytes: impl FnOnce() -> std::io::Result<Vec<u8>>,
+) -> std::io::Result<u64> {
+    if let Ok(m) = fs::metadata(path) {
+        return Ok(m.len());
+    }
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes()?);
+    write_atomic(path, encoded.as_bytes())?;
+    Ok(encoded.len() as u64)
+}
+
+/// Writes through a temporary file and a rename, so an interrupted build never leaves a torn blob.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+    }
+    fs::rename(&tmp, path)
+}
+
+fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut enc = flate2::GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), flate2::Compression::new(GZIP_LEVEL));
+    enc.write_all(bytes)?;
+    enc.finish()
+}
+
+fn brotli(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 1 << 16, BROTLI_QUALITY, BROTLI_WINDOW);
+        w.write_all(bytes)?;
+        w.flush()?;
+    }
+    Ok(out)
+}
+
+/// Length of `s` written as a JSON string by serde_json (quotes included), without building it.
+pub fn json_string_len(s: &str) -> u64 {
+    let mut n = 2u64;
+    for b in s.bytes() {
+        n += match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        };
+    }
+    n
+}

@@ -1,0 +1,109 @@
+//! Per-file facts derived from the name and bytes: content type, compressibility, cache policy.
+
+use crate::settings::Settings;
+
+/// The `Content-Type` for a site path, with `; charset=utf-8` on text types.
+pub fn content_type(path: &str) -> String {
+    let ext = extension(path).to_ascii_lowercase();
+    // mime_guess has no opinion on these, or an outdated one (application/javascript).
+    let forced = match ext.as_str() {
+        "js" | "mjs" | "cjs" => Some("text/javascript"),
+        "webmanifest" => Some("application/manifest+json"),
+        "wasm" => Some("application/wasm"),
+        "map" => Some("application/json"),
+        "avif" => Some("image/avif"),
+        "woff2" => Some("font/woff2"),
+        "woff" => Some("font/woff"),
+        "md" => Some("text/markdown"),
+        _ => None,
+    };
+    let essence = match forced {
+        Some(t) => t.to_string(),
+        None => mime_guess::from_path(path)
+            .first_raw()
+            .unwrap_or("application/octet-stream")
+            .to_string(),
+    };
+    if is_text(&essence) {
+        format!("{essence}; charset=utf-8")
+    } else {
+        essence
+    }
+}
+
+/// Types whose bytes are text, so a UTF-8 body may travel as a plain JSON string.
+pub fn is_text(essence: &str) -> bool {
+    essence.starts_with("text/")
+        || matches!(
+            essence,
+            "application/json"
+                | "application/javascript"
+                | "application/xml"
+                | "application/manifest+json"
+                | "application/ld+json"
+                | "application/rss+xml"
+                | "application/atom+xml"
+                | "application/xhtml+xml"
+                | "image/svg+xml"
+        )
+        || essence.ends_with("+json")
+        || essence.ends_with("+xml")
+}
+
+/// Worth compressing: text and a few binary formats that are not compressed already.
+pub fn is_compressible(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    is_text(essence)
+        || matches!(
+            essence,
+            "application/wasm"
+                | "font/ttf"
+                | "font/otf"
+                | "application/vnd.ms-fontobject"
+                | "image/x-icon"
+                | "image/vnd.microsoft.icon"
+                | "image/bmp"
+                | "application/x-font-ttf"
+        )
+}
+
+/// The file's extension, or "" when it has none.
+pub fn extension(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    match name.rfind('.') {
+        Some(0) | None => "",
+        Some(i) => &name[i + 1..],
+    }
+}
+
+/// Whether the file name carries a content hash (`app.3f9a2c1b.js`, `chunk-5f2e9a11.css`), so
+/// its content never changes under that name and it can be cached for a year.
+///
+/// Conservative on purpose: a false positive would pin a changing file in caches for a year.
+pub fn is_fingerprinted(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = match name.rfind('.') {
+        Some(i) if i > 0 => &name[..i],
+        _ => return false,
+    };
+    stem.split(['.', '-', '_']).skip(1).any(|part| {
+        let hex = part.len() >= 8 && part.bytes().all(|b| b.is_ascii_hexdigit());
+        let alnum = (8..=32).contains(&part.len())
+            && part.bytes().all(|b| b.is_ascii_alphanumeric())
+            && part.bytes().any(|b| b.is_ascii_digit())
+            && part.bytes().any(|b| b.is_ascii_alphabetic());
+        (hex && part.bytes().any(|b| b.is_ascii_digit())) || alnum
+    })
+}
+
+/// The default `Cache-Control` for a file: HTML revalidates, fingerprinted files are immutable,
+/// the rest gets a short public lifetime.
+pub fn cache_control(path: &str, content_type: &str, settings: &Settings) -> String {
+    if content_type.starts_with("text/html") {
+        settings.cache.html.clone()
+    } else if is_fingerprinted(path) {
+        settings.cache.immutable.clone()
+    } else {
+        settings.cache.default.clone()
+    }
+}

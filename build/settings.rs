@@ -1,0 +1,241 @@
+//! The server's settings file (`site.toml`), parsed and validated at build time.
+
+use serde::Deserialize;
+
+/// Trailing-slash policy for folder indexes and clean URLs.
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TrailingSlash {
+    /// Folders end with a slash, pages do not: `/blog/`, `/about`.
+    Auto,
+    /// Every page URL ends with a slash: `/blog/`, `/about/`.
+    Always,
+    /// No page URL ends with a slash: `/blog`, `/about`.
+    Never,
+}
+
+/// What to do with a file that no encoding can serve within ALB's response limit.
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TooLarge {
+    /// Fail the build, listing each such file and its size.
+    Fail,
+    /// Leave the file out, with a warning.
+    Skip,
+    /// Redirect its URL to `external_prefix` + its path.
+    Redirect,
+}
+
+/// `spa = "auto" | "on" | "off"`.
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SpaSetting {
+    /// On when the site has an `index.html` and no top-level `404.html` (as Cloudflare Pages does).
+    Auto,
+    /// Always on.
+    On,
+    /// Always off.
+    Off,
+}
+
+/// Default `Cache-Control` values by kind of file.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields, default)]
+pub struct Cache {
+    pub html: String,
+    pub immutable: String,
+    pub default: String,
+    pub errors: String,
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Cache {
+            html: "no-cache".into(),
+            immutable: "public, max-age=31536000, immutable".into(),
+            default: "public, max-age=3600".into(),
+            errors: "no-cache".into(),
+        }
+    }
+}
+
+/// Security headers sent by default.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields, default)]
+pub struct Security {
+    /// Send nosniff, Referrer-Policy, X-Frame-Options and CSP frame-ancestors.
+    pub headers: bool,
+    /// `X-Frame-Options` value: `DENY` or `SAMEORIGIN`.
+    pub frame_options: String,
+    /// `Strict-Transport-Security` value, or empty for none (the default: HSTS is opt-in).
+    pub hsts: String,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Security {
+            headers: true,
+            frame_options: "SAMEORIGIN".into(),
+            hsts: String::new(),
+        }
+    }
+}
+
+/// Handling of files too large for one ALB response.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    pub too_large: TooLarge,
+    pub external_prefix: String,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            too_large: TooLarge::Fail,
+            external_prefix: String::new(),
+        }
+    }
+}
+
+/// Compression at build time.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields, default)]
+pub struct Compression {
+    pub gzip: bool,
+    pub brotli: bool,
+    /// Keep a compressed variant only when it is at most this fraction of the original.
+    pub max_ratio: f64,
+}
+
+impl Default for Compression {
+    fn default() -> Self {
+        Compression {
+            gzip: true,
+            brotli: true,
+            max_ratio: 0.95,
+        }
+    }
+}
+
+/// The whole settings file.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub health_path: String,
+    pub spa: SpaSetting,
+    pub trailing_slash: TrailingSlash,
+    pub clean_urls: bool,
+    pub redirect_status: u16,
+    pub cache: Cache,
+    pub security: Security,
+    pub limits: Limits,
+    pub compression: Compression,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            health_path: "/health".into(),
+            spa: SpaSetting::Auto,
+            trailing_slash: TrailingSlash::Auto,
+            clean_urls: true,
+            redirect_status: 308,
+            cache: Cache::default(),
+            security: Security::default(),
+            limits: Limits::default(),
+            compression: Compression::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// Parses and validates the settings text; the error says which key is wrong and why.
+    pub fn parse(text: &str) -> Result<Settings, String> {
+        let settings: Settings = toml::from_str(text).map_err(|e| e.to_string())?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let p = &self.health_path;
+        if !p.starts_with('/') || p.starts_with("//") || !p.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(format!(
+                "health_path = {p:?}: must be a path like \"/health\" (ASCII, starting with one '/')"
+            ));
+        }
+        if ![301, 302, 303, 307, 308].contains(&self.redirect_status) {
+            return Err(format!(
+                "redirect_status = {}: must be one of 301, 302, 303, 307, 308",
+                self.redirect_status
+            ));
+        }
+        for (key, value) in [
+            ("cache.html", &self.cache.html),
+            ("cache.immutable", &self.cache.immutable),
+            ("cache.default", &self.cache.default),
+            ("cache.errors", &self.cache.errors),
+            ("security.hsts", &self.security.hsts),
+        ] {
+            if !crate::rules::is_field_value(value) {
+                return Err(format!("{key} contains a control character"));
+            }
+        }
+        for (key, value) in [
+            ("cache.html", &self.cache.html),
+            ("cache.immutable", &self.cache.immutable),
+            ("cache.default", &self.cache.default),
+            ("cache.errors", &self.cache.errors),
+        ] {
+            if value.trim().is_empty() {
+                return Err(format!("{key} must not be empty"));
+            }
+        }
+        let fo = self.security.frame_options.to_ascii_uppercase();
+        if fo != "DENY" && fo != "SAMEORIGIN" {
+            return Err(format!(
+                "security.frame_options = {:?}: must be \"DENY\" or \"SAMEORIGIN\"",
+                self.security.frame_options
+            ));
+        }
+        if !(self.compression.max_ratio > 0.0 && self.compression.max_ratio <= 1.0) {
+            return Err(format!(
+                "compression.max_ratio = {}: must be in (0, 1]",
+                self.compression.max_ratio
+            ));
+        }
+        if self.limits.too_large == TooLarge::Redirect {
+            let prefix = &self.limits.external_prefix;
+            if !(prefix.starts_with("https://") || prefix.starts_with("http://"))
+                || !crate::rules::is_field_value(prefix)
+                || prefix.contains(' ')
+            {
+                return Err(format!(
+                    "limits.too_large = \"redirect\" needs limits.external_prefix = \"https://...\" (got {prefix:?})"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The security headers every response carries by default, in order.
+    pub fn security_headers(&self) -> Vec<(String, String)> {
+        if !self.security.headers {
+            return Vec::new();
+        }
+        let fo = self.security.frame_options.to_ascii_uppercase();
+        let ancestors = if fo == "DENY" { "'none'" } else { "'self'" };
+        vec![
+            ("X-Content-Type-Options".into(), "nosniff".into()),
+            (
+                "Referrer-Policy".into(),
+                "strict-origin-when-cross-origin".into(),
+            ),
+            ("X-Frame-Options".into(), fo),
+            (
+                "Content-Security-Policy".into(),
+                format!("frame-ancestors {ancestors}"),
+            ),
+        ]
+    }
+}

@@ -1,0 +1,2 @@
+// Not fingerprinted: a short public max-age.
+window.siteAnalytics = { pageViews: 0 };

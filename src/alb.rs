@@ -1,0 +1,351 @@
+//! ALB's Lambda event and response, exactly as ALB sends and accepts them.
+//!
+//! Hand-written rather than `aws_lambda_events::alb`: that response type writes `null`s (which
+//! ALB turns into 502s), keeps only the first of several `Set-Cookie`, and always writes both
+//! header fields. Here the response carries exactly one header field, in the request's mode,
+//! and every field is always present and never null.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use base64::Engine;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+
+/// A request event, parsed without copying where the JSON has no escapes.
+#[derive(Debug)]
+pub struct Request<'a> {
+    /// `httpMethod`, as sent.
+    pub method: Cow<'a, str>,
+    /// `path`, still percent-encoded as ALB passes it.
+    pub path: Cow<'a, str>,
+    /// The query string rebuilt from the query fields, still percent-encoded (`a=1&b=2`).
+    pub query: String,
+    /// Header names and values in event order; in multi-value mode one entry per value.
+    pub headers: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// Whether the event came in multi-value mode; the response must answer in the same mode.
+    pub multi: bool,
+}
+
+impl Request<'_> {
+    /// The value of a header (case-insensitive); several values are joined with ", " as HTTP
+    /// allows for list headers. In single-value mode ALB already kept only the last one.
+    pub fn header(&self, name: &str) -> Option<Cow<'_, str>> {
+        let mut found: Option<Cow<'_, str>> = None;
+        for (n, v) in &self.headers {
+            if n.eq_ignore_ascii_case(name) {
+                found = Some(match found {
+                    None => Cow::Borrowed(v.as_ref()),
+                    Some(prev) => Cow::Owned(format!("{prev}, {v}")),
+                });
+            }
+        }
+        found
+    }
+}
+
+/// Why an event could not be understood; becomes a 400 response.
+#[derive(Debug)]
+pub struct EventError(pub String);
+
+impl fmt::Display for EventError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawEvent<'a> {
+    #[serde(borrow)]
+    http_method: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    path: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    query_string_parameters: Option<Pairs<'a, Cow<'a, str>>>,
+    #[serde(borrow, default)]
+    multi_value_query_string_parameters: Option<Pairs<'a, Values<'a>>>,
+    #[serde(borrow, default)]
+    headers: Option<Pairs<'a, Cow<'a, str>>>,
+    #[serde(borrow, default)]
+    multi_value_headers: Option<Pairs<'a, Values<'a>>>,
+    #[serde(borrow, default)]
+    body: Option<Cow<'a, str>>,
+    #[serde(default)]
+    is_base64_encoded: Option<bool>,
+}
+
+/// Only the mode, for answering an event that failed to parse in the mode it came in.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ModeProbe {
+    #[serde(default)]
+    multi_value_headers: Option<IgnoredAny>,
+}
+
+/// Parses an ALB event. Multi-value mode is the presence of `multiValueHeaders` (ALB sends it
+/// only when the target group has multi-value headers on; if a synthetic event carries both
+/// fields, the multi-value one is authoritative, as it is the one ALB would read back).
+pub fn parse_request(json: &str) -> Result<Request<'_>, (EventError, bool)> {
+    let raw: RawEvent<'_> = match serde_json::from_str(json) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let multi = serde_json::from_str::<ModeProbe>(json)
+                .map(|p| p.multi_value_headers.is_some())
+                .unwrap_or(false);
+            return Err((EventError(format!("malformed ALB event: {e}")), multi));
+        }
+    };
+    let multi = raw.multi_value_headers.is_some();
+    let fail = |m: &str| Err((EventError(m.to_string()), multi));
+    let Some(method) = raw.http_method else {
+        return fail("malformed ALB event: missing httpMethod");
+    };
+    let Some(path) = raw.path else {
+        return fail("malformed ALB event: missing path");
+    };
+    if raw.is_base64_encoded == Some(true) {
+        if let Some(body) = &raw.body {
+            if base64::engine::general_purpose::STANDARD
+                .decode(body.as_bytes())
+                .is_err()
+            {
+                return fail(
+                    "malformed ALB event: isBase64Encoded is true but the body is not valid base64",
+                );
+            }
+        }
+    }
+    let mut query = String::new();
+    let mut push = |k: &str, v: &str| {
+        if !query.is_empty() {
+            query.push('&');
+        }
+        query.push_str(k);
+        if !v.is_empty() {
+            query.push('=');
+            query.push_str(v);
+        }
+    };
+    let headers = if let Some(Pairs(mv)) = raw.multi_value_headers {
+        if let Some(Pairs(q)) = raw.multi_value_query_string_parameters {
+            for (k, Values(vs)) in &q {
+                for v in vs {
+                    push(k, v);
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(mv.len());
+        for (k, Values(vs)) in mv {
+            for v in vs {
+                out.push((k.clone(), v));
+            }
+        }
+        out
+    } else {
+        if let Some(Pairs(q)) = raw.query_string_parameters {
+            for (k, v) in &q {
+                push(k, v);
+            }
+        }
+        raw.headers.map(|Pairs(h)| h).unwrap_or_default()
+    };
+    Ok(Request {
+        method,
+        path,
+        query,
+        headers,
+        multi,
+    })
+}
+
+/// A JSON object read as ordered pairs; `null` reads as empty (ALB sends `{}`, but be lenient).
+#[derive(Debug)]
+struct Pairs<'a, V>(Vec<(Cow<'a, str>, V)>);
+
+impl<'de: 'a, 'a, V: Deserialize<'de>> Deserialize<'de> for Pairs<'a, V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V_<'a, V>(std::marker::PhantomData<(&'a (), V)>);
+        impl<'de: 'a, 'a, V: Deserialize<'de>> Visitor<'de> for V_<'a, V> {
+            type Value = Pairs<'a, V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Pairs(Vec::new()))
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut m: M) -> Result<Self::Value, M::Error> {
+                let mut out = Vec::with_capacity(m.size_hint().unwrap_or(8));
+                while let Some((k, v)) = m.next_entry::<BorrowedStr<'a>, V>()? {
+                    out.push((k.0, v));
+                }
+                Ok(Pairs(out))
+            }
+        }
+        d.deserialize_any(V_(std::marker::PhantomData))
+    }
+}
+
+/// A string that borrows from the input when it has no escapes.
+struct BorrowedStr<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for BorrowedStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Cow::<'a, str>::deserialize(d).map(BorrowedStr)
+    }
+}
+
+/// A multi-value field's array of strings (`null` reads as empty).
+#[derive(Debug)]
+struct Values<'a>(Vec<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Values<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V_<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V_<'a> {
+            type Value = Values<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of strings")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Values(Vec::new()))
+            }
+            fn visit_seq<S: SeqAccess<'de>>(self, mut s: S) -> Result<Self::Value, S::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = s.next_element::<BorrowedStr<'a>>()? {
+                    out.push(v.0);
+                }
+                Ok(Values(out))
+            }
+        }
+        d.deserialize_any(V_(std::marker::PhantomData))
+    }
+}
+
+/// A response in ALB's format. Serializes with every field present and no nulls.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// HTTP status code.
+    pub status: u16,
+    /// Headers in order; a name repeats only for Set-Cookie.
+    pub headers: Vec<(&'static str, Cow<'static, str>)>,
+    /// The body: plain text, or standard base64 when `base64` is set.
+    pub body: Cow<'static, str>,
+    /// `isBase64Encoded`.
+    pub base64: bool,
+    /// Answer with `multiValueHeaders` (true) or `headers` (false).
+    pub multi: bool,
+}
+
+impl Response {
+    /// The value of a header, case-insensitive (first one when repeated).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_ref())
+    }
+
+    /// Bytes the client receives in the body (after ALB decodes base64).
+    pub fn body_len(&self) -> usize {
+        if self.base64 {
+            let b = self.body.as_bytes();
+            let pad = b.iter().rev().take(2).filter(|&&c| c == b'=').count();
+            b.len() / 4 * 3 - pad
+        } else {
+            self.body.len()
+        }
+    }
+}
+
+impl Serialize for Response {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(5))?;
+        m.serialize_entry("statusCode", &self.status)?;
+        m.serialize_entry("statusDescription", status_line(self.status))?;
+        if self.multi {
+            m.serialize_entry("multiValueHeaders", &MultiHeaders(&self.headers))?;
+        } else {
+            m.serialize_entry("headers", &SingleHeaders(&self.headers))?;
+        }
+        m.serialize_entry("body", &self.body)?;
+        m.serialize_entry("isBase64Encoded", &self.base64)?;
+        m.end()
+    }
+}
+
+type HeaderList = [(&'static str, Cow<'static, str>)];
+
+fn seen_before(headers: &HeaderList, i: usize) -> bool {
+    headers[..i]
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case(headers[i].0))
+}
+
+/// Single-value mode: one value per name. A repeated name (only Set-Cookie repeats) sends its
+/// first value: ALB can carry no more, and the build warns about it.
+struct SingleHeaders<'h>(&'h HeaderList);
+
+impl Serialize for SingleHeaders<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        for (i, (n, v)) in self.0.iter().enumerate() {
+            if !seen_before(self.0, i) {
+                m.serialize_entry(n, v)?;
+            }
+        }
+        m.end()
+    }
+}
+
+/// Multi-value mode: each name once, with all its values in order.
+struct MultiHeaders<'h>(&'h HeaderList);
+
+impl Serialize for MultiHeaders<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        for (i, (n, _)) in self.0.iter().enumerate() {
+            if !seen_before(self.0, i) {
+                m.serialize_entry(n, &ValuesOf(self.0, n))?;
+            }
+        }
+        m.end()
+    }
+}
+
+struct ValuesOf<'h>(&'h HeaderList, &'static str);
+
+impl Serialize for ValuesOf<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(
+            self.0
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(self.1))
+                .map(|(_, v)| v),
+        )
+    }
+}
+
+/// `statusDescription`: the code and its reason phrase, `"200 OK"`.
+pub fn status_line(status: u16) -> &'static str {
+    match status {
+        200 => "200 OK",
+        206 => "206 Partial Content",
+        301 => "301 Moved Permanently",
+        302 => "302 Found",
+        303 => "303 See Other",
+        304 => "304 Not Modified",
+        307 => "307 Temporary Redirect",
+        308 => "308 Permanent Redirect",
+        400 => "400 Bad Request",
+        404 => "404 Not Found",
+        405 => "405 Method Not Allowed",
+        406 => "406 Not Acceptable",
+        412 => "412 Precondition Failed",
+        414 => "414 URI Too Long",
+        416 => "416 Range Not Satisfiable",
+        500 => "500 Internal Server Error",
+        _ => "500 Internal Server Error",
+    }
+}

@@ -1,0 +1,55 @@
+//! The whole function: an ALB event in, an ALB response out. Pure; the shells add I/O and logs.
+
+use std::borrow::Cow;
+
+use crate::alb::{self, Response};
+use crate::render::{self, Context};
+use crate::resolve::{self, Outcome};
+
+/// Answers one ALB event (the raw JSON). Never fails: a malformed event gets a 400 response in
+/// the mode it came in, because an error here would reach the client as ALB's 502.
+pub fn handle(event: &str) -> Response {
+    handle_with_request_line(event).0
+}
+
+/// The request's method and raw path, for the access log ("-" when the event had none).
+#[derive(Debug)]
+pub struct RequestLine<'a> {
+    pub method: Cow<'a, str>,
+    pub path: Cow<'a, str>,
+}
+
+/// [`handle`], also returning the method and path to log.
+pub fn handle_with_request_line(event: &str) -> (Response, RequestLine<'_>) {
+    match alb::parse_request(event) {
+        Ok(req) => {
+            let cx = Context {
+                multi: req.multi,
+                head: req.method == "HEAD",
+                https: req
+                    .header("x-forwarded-proto")
+                    .is_some_and(|p| p.eq_ignore_ascii_case("https")),
+            };
+            let response = render::render(resolve::resolve(&req), cx);
+            let line = RequestLine {
+                method: req.method,
+                path: req.path,
+            };
+            (response, line)
+        }
+        Err((e, multi)) => (
+            render::render(
+                Outcome::BadRequest(e.0.into()),
+                Context {
+                    multi,
+                    head: false,
+                    https: false,
+                },
+            ),
+            RequestLine {
+                method: Cow::Borrowed("-"),
+                path: Cow::Borrowed("-"),
+            },
+        ),
+    }
+}

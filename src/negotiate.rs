@@ -1,0 +1,224 @@
+//! Accept-Encoding (RFC 9110 §12.5.3) with q-values: picks the variant to send.
+
+use crate::table::{Encoding, Variant};
+
+/// A q-value in thousandths, so comparisons need no floats.
+type Q = u16;
+
+/// The client's weight for `encoding`: an explicit entry, else `*`, else (identity only) 1.
+fn weight(header: Option<&str>, encoding: Encoding) -> Q {
+    let Some(header) = header else {
+        // No Accept-Encoding: any coding is acceptable (RFC 9110), but a client that says
+        // nothing may not decode anything either, so prefer identity.
+        return if encoding == Encoding::Identity {
+            1000
+        } else {
+            0
+        };
+    };
+    let mut star = None;
+    for item in header.split(',') {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or("").trim();
+        if coding.is_empty() {
+            continue;
+        }
+        let mut q = 1000;
+        for param in parts {
+            if let Some((k, v)) = param.split_once('=') {
+                if k.trim().eq_ignore_ascii_case("q") {
+                    q = parse_q(v.trim());
+                }
+            }
+        }
+        let matches = coding.eq_ignore_ascii_case(encoding.token())
+            || (encoding == Encoding::Gzip && coding.eq_ignore_ascii_case("x-gzip"));
+        if matches {
+            return q;
+        }
+        if coding == "*" {
+            star = Some(q);
+        }
+    }
+    match (star, encoding) {
+        (Some(q), _) => q,
+        (None, Encoding::Identity) => 1000,
+        (None, _) => 0,
+    }
+}
+
+/// Parses a qvalue ("0", "0.5", "1.000"); anything malformed counts as 0 (not acceptable).
+fn parse_q(v: &str) -> Q {
+    let (int, frac) = v.split_once('.').unwrap_or((v, ""));
+    if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return 0;
+    }
+    match int {
+        "1" => {
+            if frac.bytes().all(|b| b == b'0') {
+                1000
+            } else {
+                0
+            }
+        }
+        "0" => {
+            let mut n: Q = 0;
+            for (i, b) in frac.bytes().enumerate() {
+                n += Q::from(b - b'0') * [100, 10, 1][i];
+            }
+            n
+        }
+        _ => 0,
+    }
+}
+
+/// What negotiation decided.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Choice {
+    /// Send this variant.
+    Variant(&'static Variant),
+    /// The client refuses every encoding this file has (406).
+    NotAcceptable,
+    /// The client accepts only encodings too large for one ALB response (406, with a hint).
+    TooLarge,
+}
+
+/// Picks the acceptable variant with the highest q-value, then the smallest size; only variants
+/// whose response fits ALB's limit are candidates.
+pub fn choose(variants: &'static [Variant], accept_encoding: Option<&str>) -> Choice {
+    let mut best: Option<(&'static Variant, Q)> = None;
+    let mut acceptable_but_large = false;
+    for v in variants {
+        let q = weight(accept_encoding, v.encoding);
+        if q == 0 {
+            continue;
+        }
+        if !v.fits {
+            acceptable_but_large = true;
+            continue;
+        }
+        let better = match best {
+            None => true,
+            Some((b, bq)) => q > bq || (q == bq && v.len < b.len),
+        };
+        if better {
+            best = Some((v, q));
+        }
+    }
+    match best {
+        Some((v, _)) => Choice::Variant(v),
+        None if acceptable_but_large => Choice::TooLarge,
+        None => Choice::NotAcceptable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::Body;
+
+    static V: [Variant; 3] = [
+        Variant {
+            encoding: Encoding::Identity,
+            etag: "\"i\"",
+            body: Body::Text("x"),
+            len: 1000,
+            fits: true,
+        },
+        Variant {
+            encoding: Encoding::Gzip,
+            etag: "\"g\"",
+            body: Body::Base64(""),
+            len: 300,
+            fits: true,
+        },
+        Variant {
+            encoding: Encoding::Brotli,
+            etag: "\"b\"",
+            body: Body::Base64(""),
+            len: 250,
+            fits: true,
+        },
+    ];
+
+    fn pick(h: Option<&str>) -> Option<Encoding> {
+        match choose(&V, h) {
+            Choice::Variant(v) => Some(v.encoding),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn no_header_gets_identity() {
+        assert_eq!(pick(None), Some(Encoding::Identity));
+    }
+
+    #[test]
+    fn smallest_acceptable_wins_on_equal_q() {
+        assert_eq!(pick(Some("gzip, deflate, br")), Some(Encoding::Brotli));
+        assert_eq!(pick(Some("gzip")), Some(Encoding::Gzip));
+    }
+
+    #[test]
+    fn higher_q_beats_smaller_size() {
+        assert_eq!(pick(Some("br;q=0.5, gzip;q=0.9")), Some(Encoding::Gzip));
+    }
+
+    #[test]
+    fn q_zero_refuses_a_coding() {
+        assert_eq!(pick(Some("gzip;q=0")), Some(Encoding::Identity));
+        assert_eq!(pick(Some("br;q=0, gzip")), Some(Encoding::Gzip));
+    }
+
+    #[test]
+    fn star_covers_unlisted_codings() {
+        assert_eq!(pick(Some("*")), Some(Encoding::Brotli));
+        assert_eq!(pick(Some("br;q=0, *;q=0.5")), Some(Encoding::Gzip));
+    }
+
+    #[test]
+    fn identity_refused_and_nothing_else_is_not_acceptable() {
+        assert_eq!(choose(&V[..1], Some("identity;q=0")), Choice::NotAcceptable);
+        assert_eq!(choose(&V[..1], Some("*;q=0")), Choice::NotAcceptable);
+        assert_eq!(pick(Some("identity;q=0, gzip")), Some(Encoding::Gzip));
+    }
+
+    #[test]
+    fn case_and_spaces_do_not_matter() {
+        assert_eq!(pick(Some(" GZIP ; Q=1 ")), Some(Encoding::Gzip));
+        assert_eq!(pick(Some("x-gzip")), Some(Encoding::Gzip));
+    }
+
+    #[test]
+    fn malformed_q_counts_as_refusal() {
+        assert_eq!(parse_q("0.5"), 500);
+        assert_eq!(parse_q("1"), 1000);
+        assert_eq!(parse_q("1.5"), 0);
+        assert_eq!(parse_q("0.1234"), 0);
+        assert_eq!(parse_q("abc"), 0);
+    }
+
+    #[test]
+    fn variant_too_large_is_never_chosen() {
+        static BIG: [Variant; 2] = [
+            Variant {
+                encoding: Encoding::Identity,
+                etag: "\"i\"",
+                body: Body::Text("x"),
+                len: 2_000_000,
+                fits: false,
+            },
+            Variant {
+                encoding: Encoding::Gzip,
+                etag: "\"g\"",
+                body: Body::Base64(""),
+                len: 300_000,
+                fits: true,
+            },
+        ];
+        assert!(
+            matches!(choose(&BIG, Some("gzip")), Choice::Variant(v) if v.encoding == Encoding::Gzip)
+        );
+        assert_eq!(choose(&BIG, None), Choice::TooLarge);
+    }
+}

@@ -1,0 +1,242 @@
+//! Turns an [`Outcome`] into the ALB response: status, headers in order, body as text or base64.
+
+use std::borrow::Cow;
+
+use base64::Engine;
+
+use crate::alb::Response;
+use crate::resolve::Outcome;
+use crate::site::{self, Body, Encoding, File, Variant};
+
+/// What rendering needs to know about the request besides the outcome.
+#[derive(Clone, Copy, Debug)]
+pub struct Context {
+    /// Answer in multi-value mode.
+    pub multi: bool,
+    /// HEAD: the same headers as GET, no body.
+    pub head: bool,
+    /// The client came over https (`x-forwarded-proto: https`), so HSTS may be sent.
+    pub https: bool,
+}
+
+type Headers = Vec<(&'static str, Cow<'static, str>)>;
+
+const NOT_FOUND_PAGE: &str = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>404 Not Found</title></head>\n<body><h1>404 Not Found</h1><p>There is no page at this address.</p></body></html>\n";
+
+/// Renders the outcome.
+pub fn render(outcome: Outcome, cx: Context) -> Response {
+    match outcome {
+        Outcome::File {
+            file,
+            variant,
+            status,
+            range,
+        } => file_response(file, variant, status, range, cx),
+        Outcome::NotModified { file, variant } => {
+            let mut h: Headers = Vec::with_capacity(4);
+            h.push(("ETag", Cow::Borrowed(variant.etag)));
+            if !file.cache_control.is_empty() {
+                h.push(("Cache-Control", Cow::Borrowed(file.cache_control)));
+            }
+            if file.variants.len() > 1 {
+                h.push(("Vary", Cow::Borrowed("Accept-Encoding")));
+            }
+            empty(304, h, cx)
+        }
+        Outcome::PreconditionFailed { file } => {
+            let mut h = defaults(cx);
+            h.push(("ETag", Cow::Borrowed(file.variants[0].etag)));
+            text(412, h, "Precondition Failed\n", cx)
+        }
+        Outcome::RangeNotSatisfiable { file } => {
+            let mut h = defaults(cx);
+            h.push((
+                "Content-Range",
+                Cow::Owned(format!("bytes */{}", file.variants[0].len)),
+            ));
+            h.push(("Accept-Ranges", Cow::Borrowed("bytes")));
+            text(416, h, "Range Not Satisfiable\n", cx)
+        }
+        Outcome::NotAcceptable { file, too_large } => {
+            let mut h = defaults(cx);
+            h.push(("Vary", Cow::Borrowed("Accept-Encoding")));
+            h.push(("Accept-Ranges", Cow::Borrowed("bytes")));
+            let offered: Vec<&str> = file
+                .variants
+                .iter()
+                .filter(|v| v.fits)
+                .map(|v| v.encoding.token())
+                .collect();
+            let why = if too_large {
+                format!("This file is too large to send uncompressed through the load balancer. Send Accept-Encoding with one of: {}, or request it in parts with a Range header.\n", offered.join(", "))
+            } else {
+                format!(
+                    "None of this file's encodings is acceptable. Available: {}.\n",
+                    offered.join(", ")
+                )
+            };
+            text(406, h, why, cx)
+        }
+        Outcome::Redirect { status, location } => {
+            let mut h = defaults(cx);
+            h.push(("Location", Cow::Owned(location)));
+            empty(status, h, cx)
+        }
+        Outcome::Health => {
+            let mut h = vec![("Cache-Control", Cow::Borrowed("no-store"))];
+            h.extend(defaults(cx));
+            text(200, h, "OK\n", cx)
+        }
+        Outcome::NotFound => {
+            let mut h = defaults(cx);
+            h.insert(
+                0,
+                ("Content-Type", Cow::Borrowed("text/html; charset=utf-8")),
+            );
+            h.insert(
+                1,
+                (
+                    "Cache-Control",
+                    Cow::Borrowed(site::SETTINGS.error_cache_control),
+                ),
+            );
+            body(404, h, NOT_FOUND_PAGE, cx)
+        }
+        Outcome::MethodNotAllowed => {
+            let mut h = defaults(cx);
+            h.push(("Allow", Cow::Borrowed("GET, HEAD")));
+            text(405, h, "Method Not Allowed\n", cx)
+        }
+        Outcome::BadRequest(why) => text(400, defaults(cx), format!("Bad Request: {why}\n"), cx),
+        Outcome::UriTooLong => text(414, defaults(cx), "URI Too Long\n", cx),
+    }
+}
+
+/// The security headers for responses that are not files, plus HSTS over https.
+fn defaults(cx: Context) -> Headers {
+    let mut h: Headers = site::SETTINGS
+        .default_headers
+        .iter()
+        .map(|&(n, v)| (n, Cow::Borrowed(v)))
+        .collect();
+    if cx.https {
+        if let Some(v) = site::SETTINGS.hsts {
+            h.push(("Strict-Transport-Security", Cow::Borrowed(v)));
+        }
+    }
+    h
+}
+
+fn text(status: u16, mut h: Headers, msg: impl Into<Cow<'static, str>>, cx: Context) -> Response {
+    h.insert(
+        0,
+        ("Content-Type", Cow::Borrowed("text/plain; charset=utf-8")),
+    );
+    if !h.iter().any(|(n, _)| *n == "Cache-Control") {
+        h.insert(
+            1,
+            (
+                "Cache-Control",
+                Cow::Borrowed(site::SETTINGS.error_cache_control),
+            ),
+        );
+    }
+    body(status, h, msg, cx)
+}
+
+fn body(status: u16, headers: Headers, msg: impl Into<Cow<'static, str>>, cx: Context) -> Response {
+    Response {
+        status,
+        headers,
+        body: if cx.head {
+            Cow::Borrowed("")
+        } else {
+            msg.into()
+        },
+        base64: false,
+        multi: cx.multi,
+    }
+}
+
+fn empty(status: u16, headers: Headers, cx: Context) -> Response {
+    Response {
+        status,
+        headers,
+        body: Cow::Borrowed(""),
+        base64: false,
+        multi: cx.multi,
+    }
+}
+
+fn file_response(
+    file: &'static File,
+    variant: &'static Variant,
+    status: u16,
+    range: Option<(u64, u64)>,
+    cx: Context,
+) -> Response {
+    let mut h: Headers = Vec::with_capacity(12 + file.headers.len());
+    h.push(("Content-Type", Cow::Borrowed(file.content_type)));
+    if !file.cache_control.is_empty() {
+        h.push(("Cache-Control", Cow::Borrowed(file.cache_control)));
+    }
+    h.push(("ETag", Cow::Borrowed(variant.etag)));
+    h.push(("Last-Modified", Cow::Borrowed(file.last_modified)));
+    if file.variants.len() > 1 {
+        h.push(("Vary", Cow::Borrowed("Accept-Encoding")));
+    }
+    if variant.encoding != Encoding::Identity {
+        h.push(("Content-Encoding", Cow::Borrowed(variant.encoding.token())));
+    }
+    if status != 404 {
+        h.push(("Accept-Ranges", Cow::Borrowed("bytes")));
+    }
+    if let Some((start, end)) = range {
+        h.push((
+            "Content-Range",
+            Cow::Owned(format!("bytes {start}-{end}/{}", variant.len)),
+        ));
+    }
+    h.extend(file.headers.iter().map(|&(n, v)| (n, Cow::Borrowed(v))));
+    if cx.https && file.hsts {
+        if let Some(v) = site::SETTINGS.hsts {
+            h.push(("Strict-Transport-Security", Cow::Borrowed(v)));
+        }
+    }
+    if cx.head {
+        return empty(status, h, cx);
+    }
+    let (body, base64) = match (range, variant.body) {
+        (None, Body::Text(t)) => (Cow::Borrowed(t), false),
+        (None, Body::Base64(b)) => (Cow::Borrowed(b), true),
+        (Some((s, e)), b) => (Cow::Owned(slice_base64(b, s, e)), true),
+    };
+    Response {
+        status,
+        headers: h,
+        body,
+        base64,
+        multi: cx.multi,
+    }
+}
+
+/// Bytes `start..=end` of a stored body, as base64. A base64 body is decoded only across the
+/// 4-character groups that hold the range, so a range of a large file costs the range, not the file.
+fn slice_base64(body: Body, start: u64, end: u64) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let (start, end) = (start as usize, end as usize);
+    match body {
+        Body::Text(t) => b64.encode(&t.as_bytes()[start..=end]),
+        Body::Base64(s) => {
+            let first_group = start / 3;
+            let last_group = end / 3;
+            let from = first_group * 4;
+            let to = ((last_group + 1) * 4).min(s.len());
+            // The stored base64 was made by build.rs from bytes, so it always decodes.
+            let bytes = b64.decode(&s.as_bytes()[from..to]).unwrap_or_default();
+            let skip = start - first_group * 3;
+            let take = end - start + 1;
+            b64.encode(bytes.get(skip..skip + take).unwrap_or(&[]))
+        }
+    }
+}

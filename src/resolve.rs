@@ -1,0 +1,188 @@
+//! Decides what a request gets. A pure function of the request and the embedded table: no I/O,
+//! no JSON, no clock, so every decision is testable on its own.
+
+use std::borrow::Cow;
+
+use crate::alb::Request;
+use crate::negotiate::{self, Choice};
+use crate::path::{self, PathError};
+use crate::preconditions::{self, Conditions, Validators, Verdict};
+use crate::range::{self, Requested};
+use crate::site::{self, File, Route, Spa, Variant};
+
+/// The decision for one request.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Send a file variant with `status` (200, or 404 for an error page); `range` for a 206.
+    File {
+        file: &'static File,
+        variant: &'static Variant,
+        status: u16,
+        range: Option<(u64, u64)>,
+    },
+    /// 304 for this variant.
+    NotModified {
+        file: &'static File,
+        variant: &'static Variant,
+    },
+    /// 412.
+    PreconditionFailed { file: &'static File },
+    /// 416 for a range past the end of the file.
+    RangeNotSatisfiable { file: &'static File },
+    /// 406: no acceptable encoding, or only ones too large for an ALB response.
+    NotAcceptable {
+        file: &'static File,
+        too_large: bool,
+    },
+    /// A redirect to a path or URL, the query already appended.
+    Redirect { status: u16, location: String },
+    /// 200 for an ALB health check.
+    Health,
+    /// 404 with the built-in page (the site has no 404.html for this path).
+    NotFound,
+    /// 405 with `Allow: GET, HEAD`.
+    MethodNotAllowed,
+    /// 400 with the reason.
+    BadRequest(Cow<'static, str>),
+    /// 414.
+    UriTooLong,
+}
+
+/// Decides the outcome for a request.
+pub fn resolve(req: &Request<'_>) -> Outcome {
+    let get = req.method == "GET";
+    if !get && req.method != "HEAD" {
+        return Outcome::MethodNotAllowed;
+    }
+    let path = match path::decode(&req.path) {
+        Ok(p) => p,
+        Err(PathError::TooLong) => return Outcome::UriTooLong,
+        Err(PathError::Invalid(why)) => return Outcome::BadRequest(Cow::Borrowed(why)),
+    };
+    match site::route(&path) {
+        Some(Route::File(i)) => serve(site::file(i), req, get),
+        Some(Route::Redirect(to)) => redirect(to, &req.query),
+        None if *path == *site::SETTINGS.health_path => Outcome::Health,
+        None => not_found(&path, req, get),
+    }
+}
+
+fn redirect(to: &str, query: &str) -> Outcome {
+    let location = if query.is_empty() {
+        to.to_string()
+    } else {
+        format!("{to}?{query}")
+    };
+    Outcome::Redirect {
+        status: site::SETTINGS.redirect_status,
+        location,
+    }
+}
+
+fn not_found(path: &str, req: &Request<'_>, get: bool) -> Outcome {
+    if site::SETTINGS.spa == Spa::On && path::is_extensionless(path) && accepts_html(req) {
+        if let Some(index) = site::index() {
+            return serve(index, req, get);
+        }
+    }
+    match site::not_found_page(path) {
+        Some(page) => {
+            match negotiate::choose(page.variants, req.header("accept-encoding").as_deref()) {
+                Choice::Variant(variant) => Outcome::File {
+                    file: page,
+                    variant,
+                    status: 404,
+                    range: None,
+                },
+                _ => Outcome::NotFound,
+            }
+        }
+        None => Outcome::NotFound,
+    }
+}
+
+/// A client that sends no Accept, or one naming text/html or */*, navigates to pages.
+fn accepts_html(req: &Request<'_>) -> bool {
+    match req.header("accept") {
+        None => true,
+        Some(a) => a.contains("text/html") || a.contains("*/*"),
+    }
+}
+
+fn serve(file: &'static File, req: &Request<'_>, get: bool) -> Outcome {
+    let inm = req.header("if-none-match");
+    let ims = req.header("if-modified-since");
+    let im = req.header("if-match");
+    let ius = req.header("if-unmodified-since");
+    let conditions = Conditions {
+        if_match: im.as_deref(),
+        if_unmodified_since: ius.as_deref(),
+        if_none_match: inm.as_deref(),
+        if_modified_since: ims.as_deref(),
+    };
+    let identity = &file.variants[0];
+
+    // A single byte range is served from the identity bytes; If-Range decides whether the range
+    // still applies or the whole, current representation is sent instead.
+    if get {
+        if let Requested::One(spec) = range::parse(req.header("range").as_deref()) {
+            let v = Validators {
+                etag: identity.etag,
+                modified: file.modified,
+            };
+            let still_valid = req
+                .header("if-range")
+                .is_none_or(|h| preconditions::if_range_matches(&h, v));
+            if still_valid {
+                return match preconditions::evaluate(&conditions, v) {
+                    Verdict::NotModified => Outcome::NotModified {
+                        file,
+                        variant: identity,
+                    },
+                    Verdict::PreconditionFailed => Outcome::PreconditionFailed { file },
+                    Verdict::Proceed => match spec.resolve(identity.len) {
+                        Some(r) => Outcome::File {
+                            file,
+                            variant: identity,
+                            status: 206,
+                            range: Some(r),
+                        },
+                        None => Outcome::RangeNotSatisfiable { file },
+                    },
+                };
+            }
+        }
+    }
+
+    let variant = match negotiate::choose(file.variants, req.header("accept-encoding").as_deref()) {
+        Choice::Variant(v) => v,
+        Choice::NotAcceptable => {
+            return Outcome::NotAcceptable {
+                file,
+                too_large: false,
+            }
+        }
+        Choice::TooLarge => {
+            return Outcome::NotAcceptable {
+                file,
+                too_large: true,
+            }
+        }
+    };
+    match preconditions::evaluate(
+        &conditions,
+        Validators {
+            etag: variant.etag,
+            modified: file.modified,
+        },
+    ) {
+        Verdict::NotModified => Outcome::NotModified { file, variant },
+        Verdict::PreconditionFailed => Outcome::PreconditionFailed { file },
+        Verdict::Proceed => Outcome::File {
+            file,
+            variant,
+            status: 200,
+            range: None,
+        },
+    }
+}

@@ -10,6 +10,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ACTION=deploy
 STEPS=10
+parse_args "$@"
 load_settings
 
 is_int() { [[ $1 =~ ^[0-9]+$ ]]; }
@@ -119,7 +120,7 @@ else
     info "created $ROLE_ARN"
   fi
   if ! aws_do iam list-attached-role-policies --role-name "$ROLE_NAME" --query 'AttachedPolicies[].PolicyArn' | grep -qF "$POLICY_ARN"; then
-    aws_do iam attach-role-policy --role-name "$ROLE_NAME" --policy-arn "$POLICY_ARN"
+    aws_do iam attach-role-policy --role-name "$ROLE_NAME" --policy-arn "$POLICY_ARN" >/dev/null
     info "attached AWSLambdaBasicExecutionRole (CloudWatch Logs)"
   fi
 fi
@@ -157,10 +158,10 @@ if [[ -z $FN_ARN ]]; then
     sleep 5
   done
   info "created $FN_ARN; waiting until it is active"
-  aws_do lambda wait function-active-v2 --function-name "$FUNCTION_NAME"
+  aws_do lambda wait function-active-v2 --function-name "$FUNCTION_NAME" >/dev/null
 else
   info "exists: $FN_ARN"
-  aws_do lambda wait function-updated-v2 --function-name "$FUNCTION_NAME"
+  aws_do lambda wait function-updated-v2 --function-name "$FUNCTION_NAME" >/dev/null
   WANT="provided.al2023 bootstrap $MEMORY_SIZE $TIMEOUT $ROLE_ARN $LOG_FORMAT"
   HAVE=$(aws_do lambda get-function-configuration --function-name "$FUNCTION_NAME" \
     --query '[Runtime,Handler,MemorySize,Timeout,Role,LoggingConfig.LogFormat]' | tr '\t' ' ')
@@ -172,14 +173,14 @@ else
     aws_do lambda update-function-configuration --function-name "$FUNCTION_NAME" --runtime provided.al2023 \
       --handler bootstrap --memory-size "$MEMORY_SIZE" --timeout "$TIMEOUT" --role "$ROLE_ARN" \
       --logging-config "LogFormat=$LOG_FORMAT" --query LastUpdateStatus >/dev/null
-    aws_do lambda wait function-updated-v2 --function-name "$FUNCTION_NAME"
+    aws_do lambda wait function-updated-v2 --function-name "$FUNCTION_NAME" >/dev/null
   else
     info "configuration unchanged"
   fi
   info "uploading the code; waiting until the update has finished"
   aws_do lambda update-function-code --function-name "$FUNCTION_NAME" --architectures "$ARCHITECTURE" \
     "${UPDATE_CODE[@]}" --query LastUpdateStatus >/dev/null
-  aws_do lambda wait function-updated-v2 --function-name "$FUNCTION_NAME"
+  aws_do lambda wait function-updated-v2 --function-name "$FUNCTION_NAME" >/dev/null
 fi
 
 # ------------------------------------------------------------------ 5. version + alias
@@ -238,7 +239,7 @@ if grep -qE "\"Sid\" *: *\"$STATEMENT_ID\"" <<<"$POLICY" && grep -qF "$TG_ARN" <
 else
   if grep -qE "\"Sid\" *: *\"$STATEMENT_ID\"" <<<"$POLICY"; then
     info "replacing statement $STATEMENT_ID (it names another target group)"
-    aws_do lambda remove-permission --function-name "$FUNCTION_NAME" --qualifier "$ALIAS_NAME" --statement-id "$STATEMENT_ID"
+    aws_do lambda remove-permission --function-name "$FUNCTION_NAME" --qualifier "$ALIAS_NAME" --statement-id "$STATEMENT_ID" >/dev/null
   fi
   aws_do lambda add-permission --function-name "$FUNCTION_NAME" --qualifier "$ALIAS_NAME" \
     --statement-id "$STATEMENT_ID" --principal elasticloadbalancing.amazonaws.com --action lambda:InvokeFunction \
@@ -255,14 +256,14 @@ for t in "${TARGETS[@]}"; do
   if [[ $t == "$ALIAS_ARN" ]]; then
     REGISTERED=true
   else # one Lambda per target group: an old target (e.g. another alias) must go first
-    aws_do elbv2 deregister-targets --target-group-arn "$TG_ARN" --targets "Id=$t"
+    aws_do elbv2 deregister-targets --target-group-arn "$TG_ARN" --targets "Id=$t" >/dev/null
     info "deregistered the old target $t"
   fi
 done
 if $REGISTERED; then
   info "already registered: $ALIAS_ARN"
 else
-  aws_do elbv2 register-targets --target-group-arn "$TG_ARN" --targets "Id=$ALIAS_ARN"
+  aws_do elbv2 register-targets --target-group-arn "$TG_ARN" --targets "Id=$ALIAS_ARN" >/dev/null
   info "registered $ALIAS_ARN"
 fi
 
@@ -322,7 +323,7 @@ else
   else
     info "load balancer exists: $LB_ARN"
   fi
-  aws_do elbv2 wait load-balancer-available --load-balancer-arns "$LB_ARN"
+  aws_do elbv2 wait load-balancer-available --load-balancer-arns "$LB_ARN" >/dev/null
   LISTENER_ARN_80=$(aws_do elbv2 describe-listeners --load-balancer-arn "$LB_ARN" \
     --query "Listeners[?Port==\`80\`].ListenerArn | [0]")
   if [[ $LISTENER_ARN_80 == None || -z $LISTENER_ARN_80 ]]; then

@@ -33,6 +33,21 @@ die() { # die "message" ["what to do"]
 
 # ---------------------------------------------------------------- settings
 
+# parse_args "$@": accept NAME=value arguments as settings (deploy.sh FUNCTION_NAME=x ...).
+parse_args() {
+  local a
+  for a in "$@"; do
+    case $a in
+      -h | --help)
+        sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+        echo "Settings (NAME=value arguments or environment): see $DEPLOY_DIR/settings.env"
+        exit 0 ;;
+    esac
+    [[ $a =~ ^[A-Z_][A-Z0-9_]*= ]] || die "unexpected argument '$a'." "pass settings as NAME=value (see deploy/settings.env)"
+    export "${a?}"
+  done
+}
+
 load_settings() {
   local v
   local -A from_env=()

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Remove what `make deploy` created (`make destroy`), and only that.
+#
+# Every resource is looked up by its name and must carry the tag alb-static-site:stack=<STACK_NAME>;
+# anything without the tag is left alone and reported. An existing listener/ALB given as LISTENER_ARN
+# is never deleted: only the rule deploy added to it. Running it again when nothing is left is a no-op.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ACTION=destroy
+STEPS=8
+parse_args "$@"
+load_settings
+
+skip_foreign() { info "left alone: $1 exists but has no tag $TAG_KEY=$STACK_NAME (not created by this stack)"; }
+
+# ------------------------------------------------------------------ 1. checks
+step "checking settings and credentials (no changes yet)"
+check_name_settings
+setup_aws
+ACCOUNT=$(account_id)
+info "account $ACCOUNT, region $AWS_REGION${AWS_PROFILE:+, profile $AWS_PROFILE}${AWS_ENDPOINT_URL:+, endpoint $AWS_ENDPOINT_URL}"
+TG_ARN=$(find_tg)
+FN_ARN=$(find_function)
+
+# ------------------------------------------------------------------ 2. listener rule
+step "listener rule on LISTENER_ARN${LISTENER_ARN:+ $LISTENER_ARN}"
+if [[ -z $LISTENER_ARN ]]; then
+  info "LISTENER_ARN is empty: no rule to remove"
+elif [[ -z $TG_ARN || $TG_ARN == foreign ]]; then
+  info "no target group of this stack: no rule to remove"
+elif ! aws_try elbv2 describe-listeners --listener-arns "$LISTENER_ARN" --query 'Listeners[0].ListenerArn' >/dev/null; then
+  not_found || aws_fail elbv2 describe-listeners
+  info "the listener no longer exists"
+else
+  RULE_ARN=$(find_rule "$TG_ARN")
+  if [[ -z $RULE_ARN ]]; then
+    info "none"
+  elif has_our_tag "$(aws_do elbv2 describe-tags --resource-arns "$RULE_ARN" --query 'TagDescriptions[0].Tags[].[Key,Value]')"; then
+    aws_do elbv2 delete-rule --rule-arn "$RULE_ARN" >/dev/null
+    info "deleted $RULE_ARN (the listener stays)"
+  else
+    skip_foreign "rule $RULE_ARN"
+  fi
+fi
+
+# ------------------------------------------------------------------ 3. load balancer
+step "load balancer $ALB_NAME and its listeners"
+LB_ARN=$(find_alb)
+if [[ -z $LB_ARN ]]; then
+  info "none"
+elif [[ $LB_ARN == foreign ]]; then
+  skip_foreign "load balancer $ALB_NAME"
+else
+  for l in $(aws_do elbv2 describe-listeners --load-balancer-arn "$LB_ARN" --query 'Listeners[].ListenerArn'); do
+    aws_do elbv2 delete-listener --listener-arn "$l" >/dev/null
+    info "deleted listener $l"
+  done
+  aws_do elbv2 delete-load-balancer --load-balancer-arn "$LB_ARN" >/dev/null
+  info "deleting $LB_ARN; waiting until it is gone"
+  aws_do elbv2 wait load-balancers-deleted --load-balancer-arns "$LB_ARN" >/dev/null
+fi
+
+# ------------------------------------------------------------------ 4. security group
+step "security group $SG_NAME"
+VPC_ID=$(default_vpc)
+SG_ID=""
+[[ -n $VPC_ID ]] && SG_ID=$(find_sg "$VPC_ID")
+if [[ -z $SG_ID ]]; then
+  info "none"
+elif [[ $SG_ID == foreign ]]; then
+  skip_foreign "security group $SG_NAME"
+else
+  # The deleted ALB's network interfaces take a while to go; until then the group is "in use".
+  for try in $(seq 1 30); do
+    if aws_try ec2 delete-security-group --group-id "$SG_ID"; then
+      info "deleted $SG_ID"
+      break
+    fi
+    if ! grep -q DependencyViolation "$AWS_ERR" || ((try == 30)); then aws_fail ec2 delete-security-group; fi
+    info "still in use by the load balancer's network interfaces; retrying in 10 s ($try/30)"
+    sleep 10
+  done
+fi
+
+# ------------------------------------------------------------------ 5. target group
+step "target group $TG_NAME"
+if [[ -z $TG_ARN ]]; then
+  info "none"
+elif [[ $TG_ARN == foreign ]]; then
+  skip_foreign "target group $TG_NAME"
+else
+  for t in $(aws_do elbv2 describe-target-health --target-group-arn "$TG_ARN" --query 'TargetHealthDescriptions[].Target.Id'); do
+    aws_do elbv2 deregister-targets --target-group-arn "$TG_ARN" --targets "Id=$t" >/dev/null
+    info "deregistered $t"
+  done
+  aws_do elbv2 delete-target-group --target-group-arn "$TG_ARN" >/dev/null
+  info "deleted $TG_ARN"
+fi
+
+# ------------------------------------------------------------------ 6. function
+step "Lambda function $FUNCTION_NAME (with its versions, alias and permission) and its log group"
+if [[ -z $FN_ARN ]]; then
+  info "none"
+elif [[ $FN_ARN == foreign ]]; then
+  skip_foreign "function $FUNCTION_NAME"
+else
+  aws_do lambda delete-function --function-name "$FUNCTION_NAME" >/dev/null
+  info "deleted $FN_ARN"
+  if aws_try logs delete-log-group --log-group-name "/aws/lambda/$FUNCTION_NAME" >/dev/null; then
+    info "deleted log group /aws/lambda/$FUNCTION_NAME"
+  else
+    not_found || aws_fail logs delete-log-group
+  fi
+fi
+
+# ------------------------------------------------------------------ 7. role
+step "execution role $ROLE_NAME"
+if [[ -n $ROLE_ARN ]]; then
+  info "ROLE_ARN is set: that role was given, not created; left alone"
+else
+  R=$(find_role)
+  if [[ -z $R ]]; then
+    info "none"
+  elif [[ $R == foreign ]]; then
+    skip_foreign "role $ROLE_NAME"
+  else
+    for p in $(aws_do iam list-attached-role-policies --role-name "$ROLE_NAME" --query 'AttachedPolicies[].PolicyArn'); do
+      aws_do iam detach-role-policy --role-name "$ROLE_NAME" --policy-arn "$p" >/dev/null
+    done
+    for p in $(aws_do iam list-role-policies --role-name "$ROLE_NAME" --query 'PolicyNames[]'); do
+      aws_do iam delete-role-policy --role-name "$ROLE_NAME" --policy-name "$p" >/dev/null
+    done
+    aws_do iam delete-role --role-name "$ROLE_NAME" >/dev/null
+    info "deleted $R"
+  fi
+fi
+
+# ------------------------------------------------------------------ 8. uploaded packages
+step "packages uploaded to DEPLOY_BUCKET${DEPLOY_BUCKET:+ s3://$DEPLOY_BUCKET/$S3_PREFIX}"
+if [[ -z $DEPLOY_BUCKET ]]; then
+  info "DEPLOY_BUCKET is empty: nothing was uploaded through S3 (set it if an earlier deploy used it)"
+elif ! aws_try s3api head-bucket --bucket "$DEPLOY_BUCKET"; then
+  not_found || aws_fail s3api head-bucket
+  info "the bucket does not exist"
+else
+  n=0
+  for k in $(aws_do s3api list-objects-v2 --bucket "$DEPLOY_BUCKET" --prefix "${S3_PREFIX}bootstrap-" --query 'Contents[].Key'); do
+    [[ $k == None ]] && continue
+    if [[ $(aws_do s3api get-object-tagging --bucket "$DEPLOY_BUCKET" --key "$k" \
+      --query "TagSet[?Key=='$TAG_KEY'].Value | [0]") == "$STACK_NAME" ]]; then
+      aws_do s3api delete-object --bucket "$DEPLOY_BUCKET" --key "$k" >/dev/null
+      n=$((n + 1))
+    else
+      skip_foreign "s3://$DEPLOY_BUCKET/$k"
+    fi
+  done
+  info "deleted $n object(s); the bucket itself was not created by deploy and stays"
+fi
+
+echo
+echo "Destroyed stack $STACK_NAME in $AWS_REGION."

@@ -42,7 +42,9 @@ fn weight(header: Option<&str>, encoding: Encoding) -> Q {
     }
     match (star, encoding) {
         (Some(q), _) => q,
-        (None, Encoding::Identity) => 1000,
+        // Identity stays acceptable unless refused (RFC 9110 §12.5.3), but a client that named
+        // codings prefers them: give it the lowest positive weight.
+        (None, Encoding::Identity) => 1,
         (None, _) => 0,
     }
 }
@@ -54,13 +56,7 @@ fn parse_q(v: &str) -> Q {
         return 0;
     }
     match int {
-        "1" => {
-            if frac.bytes().all(|b| b == b'0') {
-                1000
-            } else {
-                0
-            }
-        }
+        "1" if frac.bytes().all(|b| b == b'0') => 1000,
         "0" => {
             let mut n: Q = 0;
             for (i, b) in frac.bytes().enumerate() {

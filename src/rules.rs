@@ -184,6 +184,7 @@ pub fn parse_headers(text: &str) -> Result<Vec<HeaderRule>, RuleError> {
     for (index, raw) in text.lines().enumerate() {
         let line = index + 1;
         let err = |message: String| RuleError { line, message };
+        // `lines()` already accepts CRLF endings; a CR left inside a line could split a header.
         if raw.contains('\r') {
             return Err(err("carriage return inside a line".into()));
         }
@@ -320,8 +321,13 @@ mod tests {
     }
 
     #[test]
-    fn carriage_return_is_an_error() {
-        assert!(parse_headers("/*\r\n  X-A: b\r\n").is_err());
+    fn crlf_line_endings_are_accepted() {
+        assert_eq!(parse_headers("/*\r\n  X-A: b\r\n").unwrap()[0].ops.len(), 1);
+    }
+
+    #[test]
+    fn lone_carriage_return_is_an_error() {
+        assert!(parse_headers("/*\n  X-A: a\rSet-Cookie: b\n").is_err());
     }
 
     #[test]

@@ -1,13 +1,37 @@
 # One entry point for everything: build, run locally, test, benchmark, deploy.
+# Fragments in mk/ add the local ALB, the Runtime API tests, the browser test and deploy.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
 TOOLS := .tools
+CARGO ?= cargo
+# x86_64 (default) or arm64: the Lambda architecture to build for.
+ARCH ?= x86_64
+# Amazon Linux 2023 (provided.al2023) ships glibc 2.34: the binary may need nothing newer.
+MAX_GLIBC := 2.34
+EVENT ?= events/health.json
 
-.PHONY: help venv
-help:
+ifeq ($(ARCH),x86_64)
+RUST_TARGET := x86_64-unknown-linux-gnu
+else ifeq ($(ARCH),arm64)
+RUST_TARGET := aarch64-unknown-linux-gnu
+else
+$(error ARCH must be x86_64 or arm64, not '$(ARCH)')
+endif
+# On the host's own architecture build without --target, so `make build` and
+# `cargo test --release` share one compilation.
+ifeq ($(RUST_TARGET),$(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p'))
+TARGET_FLAG :=
+BOOTSTRAP := target/release/bootstrap
+else
+TARGET_FLAG := --target $(RUST_TARGET)
+BOOTSTRAP := target/$(RUST_TARGET)/release/bootstrap
+endif
+
+.PHONY: help venv build invoke check-glibc test test-rust lint apt-tools
+help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
 
 venv: $(VENV)/.done ## Python tools for the tests (awscli, moto, cfn-lint, pytest)
@@ -16,4 +40,43 @@ $(VENV)/.done: tools/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
 	touch $@
 
+# Debian packages the build and tests use, installed when missing.
+apt-tools:
+	@missing=""; for t in zip:zip unzip:unzip objdump:binutils; do \
+	  command -v $${t%%:*} >/dev/null || missing="$$missing $${t##*:}"; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing; fi
+
+build: apt-tools ## Build the release bootstrap and dist/bootstrap.zip for Lambda (ARCH=x86_64|arm64)
+	@if [ -n "$(TARGET_FLAG)" ] && ! rustup target list --installed 2>/dev/null | grep -qx '$(RUST_TARGET)'; then \
+	  echo "error: ARCH=$(ARCH) needs the Rust target $(RUST_TARGET), which this toolchain does not have."; \
+	  echo "       Install it with 'rustup target add $(RUST_TARGET)' (and a linker for it), or build with ARCH=x86_64."; \
+	  exit 1; fi
+	$(CARGO) build --release --locked $(TARGET_FLAG) --bin bootstrap
+	@mkdir -p dist
+	cp $(BOOTSTRAP) dist/bootstrap
+	rm -f dist/bootstrap.zip
+	cd dist && zip -X -q bootstrap.zip bootstrap
+	@$(MAKE) --no-print-directory check-glibc
+	@size=$$(stat -c %s dist/bootstrap); zsize=$$(stat -c %s dist/bootstrap.zip); \
+	  echo "dist/bootstrap: $$size bytes; dist/bootstrap.zip: $$zsize bytes"; \
+	  dist/bootstrap info | sed 's/^/  /'
+
+check-glibc: ## Check that dist/bootstrap needs no glibc newer than Amazon Linux 2023's
+	@tools/check-glibc.sh dist/bootstrap $(MAX_GLIBC)
+
+invoke: ## Answer one ALB event locally, no AWS: make invoke EVENT=events/health.json
+	@$(CARGO) build --release --locked --quiet --bin bootstrap
+	@target/release/bootstrap invoke $(EVENT)
+
+lint: ## rustfmt and clippy, warnings as errors
+	$(CARGO) fmt --check
+	$(CARGO) clippy --release --locked --all-targets -- -D warnings
+
+test-rust: ## The crate's unit, behaviour, fixture and golden tests
+	$(CARGO) test --release --locked
+
+# Each fragment adds its suite to TEST_TARGETS (TEST_TARGETS += test-xyz).
 include $(sort $(wildcard mk/*.mk))
+
+test: lint test-rust $(TEST_TARGETS) ## Everything: lint, Rust tests, and the suites in mk/*.mk
+	@echo "make test: all suites passed"

@@ -102,12 +102,15 @@ setup_aws() {
     "install it (pip install awscli, or see https://aws.amazon.com/cli/) and run again"
   WORK=$(mktemp -d)
   AWS_ERR="$WORK/aws.err"
-  trap 'on_exit $?' EXIT
 }
 
+WORK=""
+trap 'on_exit $?' EXIT
 on_exit() {
-  rm -rf "$WORK"
-  if [[ $1 -ne 0 && $STEP -gt 0 ]]; then
+  [[ -n $WORK ]] && rm -rf "$WORK"
+  if [[ $1 -ne 0 && $STEP -eq 1 ]]; then
+    printf '\n%s stopped before changing anything. Fix the cause and run it again.\n' "${ACTION:-deploy}" >&2
+  elif [[ $1 -ne 0 && $STEP -gt 1 ]]; then
     printf '\n%s stopped at step [%d/%d] (%s). Fix the cause and run it again:\n' \
       "${ACTION:-deploy}" "$STEP" "$STEPS" "$STEP_NAME" >&2
     printf 'it finds what already exists and completes the rest.\n' >&2
@@ -145,8 +148,8 @@ aws_fail() {
       hint="a resource with this name already exists and does not belong to this stack: choose another FUNCTION_NAME / STACK_NAME, or remove the other resource" ;;
     *PriorityInUse*)
       hint="RULE_PRIORITY=$RULE_PRIORITY is taken on that listener: choose a free priority (aws elbv2 describe-rules --listener-arn ...)" ;;
-    *"Could not connect to the endpoint"* | *"Connect timeout"* | *"ProxyConnectionError"* | *EndpointConnectionError*)
-      hint="the AWS API cannot be reached: check the network, AWS_REGION${AWS_ENDPOINT_URL:+ and AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL}" ;;
+    *"Could not connect to the endpoint"* | *"Connect timeout"* | *"ProxyConnectionError"* | *EndpointConnectionError* | *"Failed to connect to proxy"*)
+      hint="the AWS API cannot be reached: check the network, the proxy settings, AWS_REGION${AWS_ENDPOINT_URL:+ and AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL}" ;;
     *Throttling* | *TooManyRequests* | *"Rate exceeded"*)
       hint="AWS throttled the call: wait a minute and run again" ;;
     *LimitExceeded* | *TooMany*)

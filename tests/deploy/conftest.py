@@ -94,6 +94,7 @@ class Aws:
             http_proxy="http://127.0.0.1:9",
             NO_PROXY="127.0.0.1,localhost",
             no_proxy="127.0.0.1,localhost",
+            AWS_EC2_METADATA_DISABLED="true",  # no credential lookup on 169.254.169.254
             CURL_CHECK="never",
         )
         self.zip = self.make_zip("v1")

@@ -277,6 +277,15 @@ def test_bad_or_missing_setting_fails_before_any_change(aws, setting, value, exp
     assert stack_leftovers(aws) == []
 
 
+def test_env_file_settings_apply_and_the_environment_overrides_them(aws, tmp_path):
+    env_file = tmp_path / "my.env"
+    env_file.write_text("MEMORY_SIZE=64\nHEALTH_PATH=nope\n")
+    r = aws.run(DEPLOY, DEPLOY_ENV_FILE=str(env_file), MEMORY_SIZE="256")
+    assert r.returncode != 0
+    assert "HEALTH_PATH='nope' must start with /" in r.stdout, "the file's value is used"
+    assert "MEMORY_SIZE" not in r.stdout, "the environment's MEMORY_SIZE=256 wins over the file's 64"
+
+
 def test_listener_mode_without_a_priority_fails_before_any_change(aws):
     _, listener, _ = create_existing_alb(aws)
     r = aws.run(DEPLOY, LISTENER_ARN=listener, RULE_PRIORITY="")

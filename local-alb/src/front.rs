@@ -1,0 +1,166 @@
+//! The HTTP side: what a browser talks to. Each request becomes one invocation;
+//! the answer comes back by ALB's rules; one log line per request.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Limited};
+use hyper::body::{Body as _, Incoming};
+use hyper::header::{CONTENT_LENGTH, UPGRADE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::dispatch::{Invocation, Outcome, Queue};
+use crate::reply::{self, Body};
+use crate::{event, ids};
+
+/// ALB refuses request bodies over 1 MB with 413 (LambdaRequestTooLarge).
+pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
+
+pub struct FrontConfig {
+    pub queue: Arc<Queue>,
+    pub multi_value: bool,
+    pub target_group_arn: String,
+    pub listen_port: u16,
+    /// How long a client waits in all, including waiting for a free instance.
+    pub max_wait: Duration,
+}
+
+pub async fn serve(listener: TcpListener, cfg: Arc<FrontConfig>) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                eprintln!("local-alb: accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let cfg = Arc::clone(&cfg);
+        tokio::spawn(async move {
+            let service = service_fn(move |req| handle(req, peer, Arc::clone(&cfg)));
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn handle(
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    cfg: Arc<FrontConfig>,
+) -> Result<Response<Body>, Infallible> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str().to_string())
+        .unwrap_or_else(|| req.uri().to_string());
+    let (response, why) = process(req, peer, &cfg).await;
+    let bytes = response.body().size_hint().exact().unwrap_or(0);
+    let why = why.map(|w| format!(" ({w})")).unwrap_or_default();
+    eprintln!(
+        "local-alb: {method} {target} {} {bytes}B {}ms{why}",
+        response.status().as_u16(),
+        started.elapsed().as_millis()
+    );
+    Ok(response)
+}
+
+/// The response and, when it is not the function's own, the reason for the log.
+async fn process(
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    cfg: &FrontConfig,
+) -> (Response<Body>, Option<String>) {
+    let is_head = req.method() == Method::HEAD;
+    let refuse = |status, why: &str| (reply::alb_page(status, is_head), Some(why.to_string()));
+
+    if req.method() == Method::TRACE {
+        return refuse(StatusCode::METHOD_NOT_ALLOWED, "ALB answers TRACE itself");
+    }
+    let upgrade = req
+        .headers()
+        .get(UPGRADE)
+        .map(|v| v.as_bytes().to_ascii_lowercase());
+    if upgrade.is_some_and(|v| v.windows(9).any(|w| w == b"websocket")) {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "WebSocket upgrades are not forwarded to Lambda",
+        );
+    }
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_REQUEST_BODY as u64) {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, "request body over 1 MB");
+    }
+
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            return refuse(StatusCode::PAYLOAD_TOO_LARGE, "request body over 1 MB");
+        }
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("unreadable body: {e}")),
+    };
+
+    let trace_id = ids::trace_root();
+    let line = event::RequestLine {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+    };
+    let ctx = event::Context {
+        target_group_arn: &cfg.target_group_arn,
+        multi_value: cfg.multi_value,
+        client_ip: peer.ip().to_string(),
+        listen_port: cfg.listen_port,
+        trace_id: &trace_id,
+    };
+    let event = match event::build(&line, &parts.headers, &body, &ctx) {
+        Ok(event) => event,
+        Err(why) => return refuse(StatusCode::BAD_REQUEST, &why),
+    };
+
+    let (tx, rx) = oneshot::channel();
+    cfg.queue.push(Invocation {
+        id: ids::request_id(),
+        payload: serde_json::to_vec(&event).unwrap_or_default().into(),
+        trace_id,
+        reply: tx,
+    });
+    let outcome = match tokio::time::timeout(cfg.max_wait, rx).await {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(_)) => Outcome::Failed("the invocation was dropped".into()),
+        Err(_) => {
+            return refuse(
+                StatusCode::GATEWAY_TIMEOUT,
+                "no function instance answered in time (is the function starting?)",
+            );
+        }
+    };
+
+    let bad_gateway = |why: String| (reply::alb_page(StatusCode::BAD_GATEWAY, is_head), Some(why));
+    match outcome {
+        Outcome::Response(payload) => match reply::parse(&payload, cfg.multi_value) {
+            Ok(reply) => (reply::into_http(reply, is_head), None),
+            Err(why) => bad_gateway(format!("invalid function response: {why}")),
+        },
+        Outcome::FunctionError { error_type, body } => bad_gateway(format!(
+            "function error ({error_type}): {}",
+            String::from_utf8_lossy(&body)
+        )),
+        Outcome::Failed(why) => bad_gateway(why),
+    }
+}

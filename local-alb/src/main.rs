@@ -1,0 +1,347 @@
+//! local-alb: serve a Lambda function locally the way an Application Load Balancer
+//! would, by hosting the Lambda Runtime API for the real executable.
+
+mod dispatch;
+mod event;
+mod front;
+mod ids;
+mod instances;
+mod reply;
+mod runtime_api;
+
+use std::ffi::OsString;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use dispatch::{Queue, Slot};
+use instances::FunctionSpec;
+
+const USAGE: &str = "\
+local-alb: run a Lambda function locally behind a stand-in Application Load Balancer
+
+Usage: local-alb [OPTIONS] -- COMMAND [ARGS...]
+
+COMMAND is the function executable (normally target/release/bootstrap). local-alb
+hosts the Lambda Runtime API for it, turns each HTTP request into the event ALB
+sends, and answers by ALB's rules (502 for responses ALB would reject).
+
+Options:
+  --listen ADDR           Address to serve HTTP on: IP:PORT or just PORT
+                          [default: 127.0.0.1:3000]; port 0 picks a free port
+  --allow-remote          Allow a non-loopback --listen address
+  --multi-value           Target group with lambda.multi_value_headers.enabled=true:
+                          multiValueHeaders/multiValueQueryStringParameters
+  --instances N           Function instances to run (each takes one request at a time)
+                          [default: 2]
+  --timeout SECS          Function timeout; the client then gets a 502 [default: 30]
+  --target-group-arn ARN  requestContext.elb.targetGroupArn in the events
+  --function-name NAME    AWS_LAMBDA_FUNCTION_NAME for the function [default: local-function]
+  -h, --help              Show this help
+
+Each request is logged on stderr: method, path?query, status, bytes, milliseconds,
+and the reason for any 502.";
+
+struct Options {
+    listen: SocketAddr,
+    allow_remote: bool,
+    multi_value: bool,
+    instances: usize,
+    timeout: Duration,
+    target_group_arn: Option<String>,
+    function_name: String,
+    command: OsString,
+    args: Vec<OsString>,
+}
+
+enum Parsed {
+    Run(Options),
+    Help,
+}
+
+fn parse_args(mut argv: impl Iterator<Item = OsString>) -> Result<Parsed, String> {
+    let mut opts = Options {
+        listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 3000),
+        allow_remote: false,
+        multi_value: false,
+        instances: 2,
+        timeout: Duration::from_secs(30),
+        target_group_arn: None,
+        function_name: "local-function".into(),
+        command: OsString::new(),
+        args: Vec::new(),
+    };
+    let mut command = None;
+    while let Some(arg) = argv.next() {
+        let arg = arg
+            .into_string()
+            .map_err(|a| format!("option {a:?} is not valid UTF-8"))?;
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &str| -> Result<String, String> {
+            match inline.clone() {
+                Some(v) => Ok(v),
+                None => argv
+                    .next()
+                    .and_then(|v| v.into_string().ok())
+                    .ok_or_else(|| format!("{name} needs a value")),
+            }
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(Parsed::Help),
+            "--" => {
+                command = argv.next();
+                opts.args = argv.by_ref().collect();
+                break;
+            }
+            "--listen" => opts.listen = parse_listen(&value("--listen")?)?,
+            "--allow-remote" => opts.allow_remote = true,
+            "--multi-value" => opts.multi_value = true,
+            "--instances" => {
+                let v = value("--instances")?;
+                opts.instances =
+                    v.parse()
+                        .ok()
+                        .filter(|n| (1..=64).contains(n))
+                        .ok_or_else(|| {
+                            format!("--instances must be a number from 1 to 64, not {v:?}")
+                        })?;
+            }
+            "--timeout" => {
+                let v = value("--timeout")?;
+                let secs: f64 = v
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| *s > 0.0 && *s <= 900.0)
+                    .ok_or_else(|| format!("--timeout must be seconds from 0 to 900, not {v:?}"))?;
+                opts.timeout = Duration::from_secs_f64(secs);
+            }
+            "--target-group-arn" => opts.target_group_arn = Some(value("--target-group-arn")?),
+            "--function-name" => opts.function_name = value("--function-name")?,
+            other if other.starts_with('-') => return Err(format!("unknown option {other}")),
+            // Tolerate a missing `--` before the command.
+            _ => {
+                command = Some(OsString::from(arg));
+                opts.args = argv.by_ref().collect();
+                break;
+            }
+        }
+    }
+    opts.command = command.ok_or("missing COMMAND (the function executable) after --")?;
+    if !opts.allow_remote && !opts.listen.ip().is_loopback() {
+        return Err(format!(
+            "refusing to listen on non-loopback {}; pass --allow-remote to expose the site",
+            opts.listen
+        ));
+    }
+    Ok(Parsed::Run(opts))
+}
+
+fn parse_listen(v: &str) -> Result<SocketAddr, String> {
+    if let Ok(port) = v.parse::<u16>() {
+        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+    }
+    if let Some(port) = v.strip_prefix("localhost:") {
+        if let Ok(port) = port.parse::<u16>() {
+            return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+        }
+    }
+    v.parse()
+        .map_err(|_| format!("--listen wants IP:PORT or PORT, not {v:?}"))
+}
+
+/// Finds the executable now, so a missing build is one clear error instead of
+/// an endless restart loop.
+fn resolve_command(command: &OsString) -> Result<PathBuf, String> {
+    let path = Path::new(command);
+    let found = if path.components().count() > 1 {
+        path.is_file().then(|| path.to_path_buf())
+    } else {
+        std::env::var_os("PATH").and_then(|dirs| {
+            std::env::split_paths(&dirs)
+                .map(|d| d.join(path))
+                .find(|p| p.is_file())
+        })
+    };
+    let found = found.ok_or_else(|| {
+        format!(
+            "function executable {} not found (build it first, e.g. cargo build --release)",
+            path.display()
+        )
+    })?;
+    std::path::absolute(&found).map_err(|e| format!("{}: {e}", found.display()))
+}
+
+fn lambda_env(opts: &Options, program: &Path, region: &str) -> Vec<(String, String)> {
+    // Only a path-qualified command says where the "task root" is.
+    let task_root = if Path::new(&opts.command).components().count() > 1 {
+        program.parent().map(Path::to_path_buf)
+    } else {
+        std::env::current_dir().ok()
+    }
+    .unwrap_or_else(|| PathBuf::from("."));
+    let name = &opts.function_name;
+    vec![
+        ("AWS_LAMBDA_FUNCTION_NAME".into(), name.clone()),
+        ("AWS_LAMBDA_FUNCTION_VERSION".into(), "$LATEST".into()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(), "128".into()),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME".into(),
+            format!("/aws/lambda/{name}"),
+        ),
+        (
+            "AWS_LAMBDA_LOG_STREAM_NAME".into(),
+            format!("local/[$LATEST]{}", ids::segment_id()),
+        ),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE".into(), "on-demand".into()),
+        ("LAMBDA_TASK_ROOT".into(), task_root.display().to_string()),
+        ("_HANDLER".into(), "bootstrap".into()),
+        ("AWS_REGION".into(), region.into()),
+        ("AWS_DEFAULT_REGION".into(), region.into()),
+        ("TZ".into(), ":UTC".into()),
+    ]
+}
+
+fn main() -> ExitCode {
+    let opts = match parse_args(std::env::args_os().skip(1)) {
+        Ok(Parsed::Run(opts)) => opts,
+        Ok(Parsed::Help) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("local-alb: error: {e}\nRun 'local-alb --help' for usage.");
+            return ExitCode::from(2);
+        }
+    };
+    let program = match resolve_command(&opts.command) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("local-alb: error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("local-alb: error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(opts, program)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("local-alb: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(opts: Options, program: PathBuf) -> Result<(), String> {
+    // Listen first: a browser can connect at once and waits for an instance.
+    let listener = TcpListener::bind(opts.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
+    let listen = listener.local_addr().map_err(|e| e.to_string())?;
+
+    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
+    let account = "123456789012";
+    let function_arn = format!(
+        "arn:aws:lambda:{region}:{account}:function:{}",
+        opts.function_name
+    );
+    let target_group_arn = opts.target_group_arn.clone().unwrap_or_else(|| {
+        format!("arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/local-alb/0123456789abcdef")
+    });
+    let spec = Arc::new(FunctionSpec {
+        program: program.clone(),
+        args: opts.args.clone(),
+        env: lambda_env(&opts, &program, &region),
+    });
+
+    let queue = Arc::new(Queue::default());
+    let api_cfg = Arc::new(runtime_api::ApiConfig {
+        queue: Arc::clone(&queue),
+        timeout: opts.timeout,
+        function_arn,
+    });
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let mut supervisors = Vec::new();
+    for index in 0..opts.instances {
+        let (slot, kill_rx) = Slot::new(index);
+        let (api_listener, api_addr) = runtime_api::bind()
+            .await
+            .map_err(|e| format!("cannot bind the Runtime API on 127.0.0.1: {e}"))?;
+        tokio::spawn(runtime_api::serve(
+            api_listener,
+            Arc::clone(&slot),
+            Arc::clone(&api_cfg),
+        ));
+        supervisors.push(tokio::spawn(instances::supervise(
+            slot,
+            kill_rx,
+            Arc::clone(&spec),
+            api_addr,
+            shutdown_rx.clone(),
+        )));
+    }
+
+    let front_cfg = Arc::new(front::FrontConfig {
+        queue,
+        multi_value: opts.multi_value,
+        target_group_arn,
+        listen_port: listen.port(),
+        max_wait: opts.timeout + Duration::from_secs(60),
+    });
+    tokio::spawn(front::serve(listener, front_cfg));
+    eprintln!(
+        "local-alb: listening on http://{listen} ({} mode, {} instance(s) of {}, timeout {} s)",
+        if opts.multi_value {
+            "multi-value"
+        } else {
+            "single-value"
+        },
+        opts.instances,
+        program.display(),
+        opts.timeout.as_secs_f64()
+    );
+
+    wait_for_stop_signal().await;
+    eprintln!("local-alb: stopping");
+    let _ = shutdown_tx.send(true);
+    let all = futures_join(supervisors);
+    let _ = tokio::time::timeout(Duration::from_secs(3), all).await;
+    Ok(())
+}
+
+async fn futures_join(handles: Vec<tokio::task::JoinHandle<()>>) {
+    for h in handles {
+        let _ = h.await;
+    }
+}
+
+async fn wait_for_stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

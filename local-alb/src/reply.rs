@@ -1,0 +1,309 @@
+//! Turns the function's response payload into the HTTP response ALB would send,
+//! refusing (with ALB's 502) everything ALB refuses (alb-contract.md §3).
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, SERVER};
+use hyper::{Response, StatusCode};
+use serde_json::Value;
+
+/// ALB's limit on the whole response JSON; 1 MB is read as 10^6 to stay on the safe side.
+pub const MAX_PAYLOAD: usize = 1_000_000;
+/// ALB's limit on the response header block.
+pub const MAX_HEADER_BLOCK: usize = 32 * 1024;
+
+/// Headers that only describe one connection; ALB does not honour them from the
+/// function, and it computes Content-Length itself.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+];
+
+pub type Body = Full<Bytes>;
+
+/// A response that passed ALB's checks.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: Vec<u8>,
+}
+
+/// Validates a payload. `Err` is the reason ALB would answer 502 instead.
+pub fn parse(payload: &[u8], multi_value: bool) -> Result<Reply, String> {
+    if payload.len() > MAX_PAYLOAD {
+        return Err(format!(
+            "response is {} bytes, over ALB's 1 MB limit (LambdaResponseTooLarge)",
+            payload.len()
+        ));
+    }
+    let value: Value =
+        serde_json::from_slice(payload).map_err(|e| format!("response is not valid JSON: {e}"))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| format!("response is a JSON {}, not an object", kind(&value)))?;
+
+    // ALB rejects a null in any of these, even in the header field it would ignore.
+    for field in [
+        "statusDescription",
+        "headers",
+        "multiValueHeaders",
+        "body",
+        "isBase64Encoded",
+    ] {
+        if obj.get(field).is_some_and(Value::is_null) {
+            return Err(format!("\"{field}\" is null"));
+        }
+    }
+
+    let status = match obj.get("statusCode") {
+        None => return Err("\"statusCode\" is missing".into()),
+        Some(v) => v
+            .as_u64()
+            .filter(|c| (100..=599).contains(c))
+            .ok_or_else(|| format!("\"statusCode\" is {v}, not an integer in 100..=599"))?
+            as u16,
+    };
+    if let Some(v) = obj.get("statusDescription") {
+        if !v.is_string() {
+            return Err(format!("\"statusDescription\" is a {}", kind(v)));
+        }
+    }
+
+    let headers = if multi_value {
+        multi_value_headers(obj.get("multiValueHeaders"))?
+    } else {
+        single_value_headers(obj.get("headers"))?
+    };
+    let block: usize = headers
+        .iter()
+        .map(|(n, v)| n.as_str().len() + v.len() + 4)
+        .sum();
+    if block > MAX_HEADER_BLOCK {
+        return Err(format!("header block is {block} bytes, over 32 KB"));
+    }
+
+    let text = match obj.get("body") {
+        None => "",
+        Some(Value::String(s)) => s.as_str(),
+        Some(v) => return Err(format!("\"body\" is a {}, not a string", kind(v))),
+    };
+    let is_base64 = match obj.get("isBase64Encoded") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(v) => return Err(format!("\"isBase64Encoded\" is a {}, not a bool", kind(v))),
+    };
+    let body = if is_base64 {
+        STANDARD
+            .decode(text)
+            .map_err(|e| format!("\"body\" is not valid standard base64: {e}"))?
+    } else {
+        text.as_bytes().to_vec()
+    };
+
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn single_value_headers(field: Option<&Value>) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
+    let Some(field) = field else {
+        return Ok(Vec::new());
+    };
+    let map = field
+        .as_object()
+        .ok_or_else(|| format!("\"headers\" is a {}, not an object", kind(field)))?;
+    map.iter()
+        .map(|(name, value)| match value {
+            Value::String(s) => header(name, s),
+            v => Err(format!("header {name:?} is a {}, not a string", kind(v))),
+        })
+        .collect()
+}
+
+fn multi_value_headers(field: Option<&Value>) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
+    let Some(field) = field else {
+        return Ok(Vec::new());
+    };
+    let map = field
+        .as_object()
+        .ok_or_else(|| format!("\"multiValueHeaders\" is a {}, not an object", kind(field)))?;
+    let mut out = Vec::new();
+    for (name, values) in map {
+        let values = values.as_array().ok_or_else(|| {
+            format!(
+                "multiValueHeaders {name:?} is a {}, not an array",
+                kind(values)
+            )
+        })?;
+        for value in values {
+            match value {
+                Value::String(s) => out.push(header(name, s)?),
+                v => return Err(format!("multiValueHeaders {name:?} holds a {}", kind(v))),
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), String> {
+    let n = HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| format!("invalid header name {name:?}"))?;
+    let v = HeaderValue::from_bytes(value.as_bytes())
+        .map_err(|_| format!("invalid value for header {name:?}"))?;
+    Ok((n, v))
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// The HTTP response for a valid reply. HEAD gets the headers but no body.
+pub fn into_http(reply: Reply, is_head: bool) -> Response<Body> {
+    let mut response = Response::new(Body::default());
+    *response.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let headers = response.headers_mut();
+    let mut function_length = None;
+    for (name, value) in reply.headers {
+        if name == CONTENT_LENGTH {
+            function_length = Some(value);
+        } else if !HOP_BY_HOP.contains(&name.as_str()) {
+            headers.append(name, value);
+        }
+    }
+    if !headers.contains_key(SERVER) {
+        headers.insert(SERVER, HeaderValue::from_static("awselb/2.0"));
+    }
+    // A function answering HEAD usually sends no body but may state the GET's length;
+    // that is the one Content-Length worth keeping.
+    let length = match function_length {
+        Some(v) if is_head && reply.body.is_empty() => v,
+        _ => HeaderValue::from(reply.body.len()),
+    };
+    headers.insert(CONTENT_LENGTH, length);
+    if !is_head {
+        *response.body_mut() = Body::new(Bytes::from(reply.body));
+    }
+    response
+}
+
+/// One of ALB's own small error pages (502, 413, 405, 400...).
+pub fn alb_page(status: StatusCode, is_head: bool) -> Response<Body> {
+    let title = format!(
+        "{} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Error")
+    );
+    let html = format!(
+        "<html><head><title>{title}</title></head><body><center><h1>{title}</h1></center></body></html>"
+    );
+    let mut response = Response::new(Body::default());
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(SERVER, HeaderValue::from_static("awselb/2.0"));
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(html.len()));
+    if !is_head {
+        *response.body_mut() = Body::new(Bytes::from(html));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn single(json: &str) -> Result<Reply, String> {
+        parse(json.as_bytes(), false)
+    }
+
+    #[test]
+    fn minimal_reply_is_accepted() {
+        let r = single(r#"{"statusCode":204}"#).unwrap();
+        assert_eq!(r.status, 204);
+        assert!(r.body.is_empty());
+    }
+
+    #[test]
+    fn nulls_are_rejected_even_in_the_ignored_field() {
+        for field in [
+            "statusDescription",
+            "headers",
+            "multiValueHeaders",
+            "body",
+            "isBase64Encoded",
+        ] {
+            let json = format!(r#"{{"statusCode":200,"{field}":null}}"#);
+            let err = single(&json).unwrap_err();
+            assert!(err.contains(field), "{err}");
+        }
+    }
+
+    #[test]
+    fn bad_shapes_are_rejected() {
+        for json in [
+            r#"{"body":"x"}"#,
+            r#"{"statusCode":"200"}"#,
+            r#"{"statusCode":200.5}"#,
+            r#"{"statusCode":700}"#,
+            r#"{"statusCode":200,"headers":{"x":true}}"#,
+            r#"{"statusCode":200,"body":5}"#,
+            r#"{"statusCode":200,"isBase64Encoded":"true"}"#,
+            r#"{"statusCode":200,"isBase64Encoded":true,"body":"!!"}"#,
+            r#"{"statusCode":200,"headers":{"x":"a\nb"}}"#,
+            r#"[1]"#,
+            r#"not json"#,
+        ] {
+            assert!(single(json).is_err(), "{json} was accepted");
+        }
+    }
+
+    #[test]
+    fn only_the_field_matching_the_mode_is_read() {
+        let json = r#"{"statusCode":200,"headers":{"a":"1"},"multiValueHeaders":{"b":["2","3"]}}"#;
+        let s = parse(json.as_bytes(), false).unwrap();
+        assert_eq!(s.headers.len(), 1);
+        assert_eq!(s.headers[0].0, "a");
+        let m = parse(json.as_bytes(), true).unwrap();
+        assert_eq!(m.headers.len(), 2);
+        assert_eq!(m.headers[1].1, "3");
+    }
+
+    #[test]
+    fn hop_by_hop_headers_are_dropped_and_length_computed() {
+        let r = single(
+            r#"{"statusCode":200,"headers":{"connection":"close","transfer-encoding":"chunked","content-length":"99","x-ok":"1"},"body":"abc"}"#,
+        )
+        .unwrap();
+        let http = into_http(r, false);
+        let h = http.headers();
+        assert!(h.get("connection").is_none());
+        assert!(h.get("transfer-encoding").is_none());
+        assert_eq!(h["content-length"], "3");
+        assert_eq!(h["x-ok"], "1");
+        assert_eq!(h["server"], "awselb/2.0");
+    }
+
+    #[test]
+    fn oversized_payload_is_rejected() {
+        let body = "a".repeat(MAX_PAYLOAD);
+        let json = format!(r#"{{"statusCode":200,"body":"{body}"}}"#);
+        assert!(single(&json).unwrap_err().contains("1 MB"));
+    }
+}

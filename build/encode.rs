@@ -10,13 +10,13 @@ use sha2::{Digest, Sha256};
 
 use crate::table::Encoding;
 
-/// Where a variant's body comes from in the generated code.
+/// A variant's body in the blob cache: a JSON string literal, quotes included.
 #[derive(Debug, Clone)]
-pub enum Source {
-    /// The site file itself, included as a `&str` (valid UTF-8 text).
-    Text(PathBuf),
-    /// A file of standard base64 in the blob cache.
-    Base64(PathBuf),
+pub struct Source {
+    /// The blob file.
+    pub path: PathBuf,
+    /// Whether it holds base64 rather than the text itself.
+    pub base64: bool,
 }
 
 /// One encoded form of a file.
@@ -28,7 +28,7 @@ pub struct Encoded {
     pub source: Source,
     /// Bytes the client receives.
     pub len: u64,
-    /// Length of the body once written as a JSON string, quotes included.
+    /// Length of the body as a JSON string literal, quotes included.
     pub json_len: u64,
 }
 
@@ -65,23 +65,36 @@ pub fn encode_file(
 ) -> std::io::Result<Vec<Encoded>> {
     let hash = sha256_hex(bytes);
     let mut out = Vec::new();
+    let _ = source_path;
     let identity_source = match std::str::from_utf8(bytes) {
-        Ok(s) if text => Encoded {
-            encoding: Encoding::Identity,
-            etag: etag_of(bytes),
-            source: Source::Text(source_path.to_path_buf()),
-            len: bytes.len() as u64,
-            json_len: json_string_len(s),
-        },
-        _ => {
-            let blob = cache.join(format!("{hash}.id.b64"));
-            let b64_len = write_base64_blob(&blob, || Ok(bytes.to_vec()))?;
+        Ok(s) if text => {
+            let blob = cache.join(format!("{hash}.id.json"));
+            let json_len = write_blob(&blob, || {
+                serde_json::to_string(s).map_err(std::io::Error::other)
+            })?;
             Encoded {
                 encoding: Encoding::Identity,
                 etag: etag_of(bytes),
-                source: Source::Base64(blob),
+                source: Source {
+                    path: blob,
+                    base64: false,
+                },
                 len: bytes.len() as u64,
-                json_len: b64_len + 2,
+                json_len,
+            }
+        }
+        _ => {
+            let blob = cache.join(format!("{hash}.id.b64.json"));
+            let json_len = write_base64_blob(&blob, || Ok(bytes.to_vec()))?;
+            Encoded {
+                encoding: Encoding::Identity,
+                etag: etag_of(bytes),
+                source: Source {
+                    path: blob,
+                    base64: true,
+                },
+                len: bytes.len() as u64,
+                json_len,
             }
         }
     };
@@ -119,7 +132,7 @@ fn cached_variant(
         Encoding::Identity => unreachable!("identity is never compressed"),
     };
     let meta = cache.join(format!("{hash}.{tag}.meta"));
-    let blob = cache.join(format!("{hash}.{tag}.b64"));
+    let blob = cache.join(format!("{hash}.{tag}.b64.json"));
     if let Ok(text) = fs::read_to_string(&meta) {
         let mut parts = text.split_whitespace();
         match (parts.next(), parts.next(), parts.next()) {
@@ -129,13 +142,16 @@ fn cached_variant(
                     if len > limit {
                         return Ok(None);
                     }
-                    let b64 = fs::metadata(&blob)?.len();
+                    let json_len = fs::metadata(&blob)?.len();
                     return Ok(Some(Encoded {
                         encoding,
                         etag: etag.to_string(),
-                        source: Source::Base64(blob),
+                        source: Source {
+                            path: blob,
+                            base64: true,
+                        },
                         len,
-                        json_len: b64 + 2,
+                        json_len,
                     }));
                 }
             }
@@ -146,7 +162,7 @@ fn cached_variant(
     let len = compressed.len() as u64;
     // The cache records the size so a later build with another max_ratio decides again.
     let etag = etag_of(&compressed);
-    let b64_len = write_base64_blob(&blob, || Ok(compressed))?;
+    let json_len = write_base64_blob(&blob, || Ok(compressed))?;
     write_atomic(&meta, format!("keep {len} {etag}").as_bytes())?;
     if len > limit {
         return Ok(None);
@@ -154,22 +170,36 @@ fn cached_variant(
     Ok(Some(Encoded {
         encoding,
         etag,
-        source: Source::Base64(blob),
+        source: Source {
+            path: blob,
+            base64: true,
+        },
         len,
-        json_len: b64_len + 2,
+        json_len,
     }))
 }
 
+/// Writes the bytes as a JSON string literal of standard base64 (base64 needs no escaping).
 fn write_base64_blob(
     path: &Path,
     bytes: impl FnOnce() -> std::io::Result<Vec<u8>>,
 ) -> std::io::Result<u64> {
+    write_blob(path, || {
+        Ok(format!(
+            "\"{}\"",
+            base64::engine::general_purpose::STANDARD.encode(bytes()?)
+        ))
+    })
+}
+
+/// Writes a blob unless the cache already has it (blobs are named by content hash).
+fn write_blob(path: &Path, make: impl FnOnce() -> std::io::Result<String>) -> std::io::Result<u64> {
     if let Ok(m) = fs::metadata(path) {
         return Ok(m.len());
     }
-    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes()?);
-    write_atomic(path, encoded.as_bytes())?;
-    Ok(encoded.len() as u64)
+    let text = make()?;
+    write_atomic(path, text.as_bytes())?;
+    Ok(text.len() as u64)
 }
 
 /// Writes through a temporary file and a rename, so an interrupted build never leaves a torn blob.

@@ -223,6 +223,24 @@ impl<'de: 'a, 'a> Deserialize<'de> for Values<'a> {
     }
 }
 
+/// A response body.
+#[derive(Debug, Clone)]
+pub enum ResponseBody {
+    /// A string serde_json escapes as it writes it (short messages, byte ranges).
+    Text(Cow<'static, str>),
+    /// A JSON string literal made at build time, written as is; `len` is its byte count once
+    /// decoded, for the log.
+    Raw {
+        json: &'static serde_json::value::RawValue,
+        len: u64,
+    },
+}
+
+impl ResponseBody {
+    /// The empty body.
+    pub const EMPTY: ResponseBody = ResponseBody::Text(Cow::Borrowed(""));
+}
+
 /// A response in ALB's format. Serializes with every field present and no nulls.
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -231,7 +249,7 @@ pub struct Response {
     /// Headers in order; a name repeats only for Set-Cookie.
     pub headers: Vec<(&'static str, Cow<'static, str>)>,
     /// The body: plain text, or standard base64 when `base64` is set.
-    pub body: Cow<'static, str>,
+    pub body: ResponseBody,
     /// `isBase64Encoded`.
     pub base64: bool,
     /// Answer with `multiValueHeaders` (true) or `headers` (false).
@@ -248,13 +266,15 @@ impl Response {
     }
 
     /// Bytes the client receives in the body (after ALB decodes base64).
-    pub fn body_len(&self) -> usize {
-        if self.base64 {
-            let b = self.body.as_bytes();
-            let pad = b.iter().rev().take(2).filter(|&&c| c == b'=').count();
-            b.len() / 4 * 3 - pad
-        } else {
-            self.body.len()
+    pub fn body_len(&self) -> u64 {
+        match &self.body {
+            ResponseBody::Raw { len, .. } => *len,
+            ResponseBody::Text(t) if self.base64 => {
+                let b = t.as_bytes();
+                let pad = b.iter().rev().take(2).filter(|&&c| c == b'=').count();
+                (b.len() / 4 * 3 - pad) as u64
+            }
+            ResponseBody::Text(t) => t.len() as u64,
         }
     }
 }
@@ -269,7 +289,10 @@ impl Serialize for Response {
         } else {
             m.serialize_entry("headers", &SingleHeaders(&self.headers))?;
         }
-        m.serialize_entry("body", &self.body)?;
+        match &self.body {
+            ResponseBody::Text(t) => m.serialize_entry("body", t)?,
+            ResponseBody::Raw { json, .. } => m.serialize_entry("body", json)?,
+        }
         m.serialize_entry("isBase64Encoded", &self.base64)?;
         m.end()
     }

@@ -122,10 +122,7 @@ fn info() {
     let stored: u64 = site::FILES
         .iter()
         .flat_map(|f| f.variants.iter())
-        .map(|v| match v.body {
-            site::Body::Text(t) => t.len() as u64,
-            site::Body::Base64(b) => b.len() as u64,
-        })
+        .map(|v| v.json.len() as u64)
         .sum();
     println!("files: {}", site::FILES.len());
     println!("routes: {}", site::ROUTES.len());

@@ -111,27 +111,32 @@ pub fn choose(variants: &'static [Variant], accept_encoding: Option<&str>) -> Ch
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::table::Body;
 
     static V: [Variant; 3] = [
         Variant {
             encoding: Encoding::Identity,
             etag: "\"i\"",
-            body: Body::Text("x"),
+            json: "\"x\"",
+            base64: false,
+            id: 0,
             len: 1000,
             fits: true,
         },
         Variant {
             encoding: Encoding::Gzip,
             etag: "\"g\"",
-            body: Body::Base64(""),
+            json: "\"\"",
+            base64: true,
+            id: 0,
             len: 300,
             fits: true,
         },
         Variant {
             encoding: Encoding::Brotli,
             etag: "\"b\"",
-            body: Body::Base64(""),
+            json: "\"\"",
+            base64: true,
+            id: 0,
             len: 250,
             fits: true,
         },
@@ -200,14 +205,18 @@ mod tests {
             Variant {
                 encoding: Encoding::Identity,
                 etag: "\"i\"",
-                body: Body::Text("x"),
+                json: "\"x\"",
+                base64: false,
+                id: 0,
                 len: 2_000_000,
                 fits: false,
             },
             Variant {
                 encoding: Encoding::Gzip,
                 etag: "\"g\"",
-                body: Body::Base64(""),
+                json: "\"\"",
+                base64: true,
+                id: 0,
                 len: 300_000,
                 fits: true,
             },

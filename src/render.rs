@@ -4,9 +4,9 @@ use std::borrow::Cow;
 
 use base64::Engine;
 
-use crate::alb::Response;
+use crate::alb::{Response, ResponseBody};
 use crate::resolve::Outcome;
-use crate::site::{self, Body, Encoding, File, Variant};
+use crate::site::{self, Encoding, File, Variant};
 
 /// What rendering needs to know about the request besides the outcome.
 #[derive(Clone, Copy, Debug)]
@@ -149,9 +149,9 @@ fn body(status: u16, headers: Headers, msg: impl Into<Cow<'static, str>>, cx: Co
         status,
         headers,
         body: if cx.head {
-            Cow::Borrowed("")
+            ResponseBody::EMPTY
         } else {
-            msg.into()
+            ResponseBody::Text(msg.into())
         },
         base64: false,
         multi: cx.multi,
@@ -162,7 +162,7 @@ fn empty(status: u16, headers: Headers, cx: Context) -> Response {
     Response {
         status,
         headers,
-        body: Cow::Borrowed(""),
+        body: ResponseBody::EMPTY,
         base64: false,
         multi: cx.multi,
     }
@@ -206,10 +206,22 @@ fn file_response(
     if cx.head {
         return empty(status, h, cx);
     }
-    let (body, base64) = match (range, variant.body) {
-        (None, Body::Text(t)) => (Cow::Borrowed(t), false),
-        (None, Body::Base64(b)) => (Cow::Borrowed(b), true),
-        (Some((s, e)), b) => (Cow::Owned(slice_base64(b, s, e)), true),
+    let (body, base64) = match (range, site::raw_body(variant)) {
+        (None, Some(json)) => (
+            ResponseBody::Raw {
+                json,
+                len: variant.len,
+            },
+            variant.base64,
+        ),
+        (None, None) => (
+            ResponseBody::Text(Cow::Owned(b64(&site::body_bytes(variant)))),
+            true,
+        ),
+        (Some((s, e)), _) => (
+            ResponseBody::Text(Cow::Owned(slice_base64(variant, s, e))),
+            true,
+        ),
     };
     Response {
         status,
@@ -220,23 +232,29 @@ fn file_response(
     }
 }
 
-/// Bytes `start..=end` of a stored body, as base64. A base64 body is decoded only across the
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Bytes `start..=end` of a variant, as base64. A base64 body is decoded only across the
 /// 4-character groups that hold the range, so a range of a large file costs the range, not the file.
-fn slice_base64(body: Body, start: u64, end: u64) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD;
+fn slice_base64(variant: &'static Variant, start: u64, end: u64) -> String {
     let (start, end) = (start as usize, end as usize);
-    match body {
-        Body::Text(t) => b64.encode(&t.as_bytes()[start..=end]),
-        Body::Base64(s) => {
-            let first_group = start / 3;
-            let last_group = end / 3;
-            let from = first_group * 4;
-            let to = ((last_group + 1) * 4).min(s.len());
-            // The stored base64 was made by build.rs from bytes, so it always decodes.
-            let bytes = b64.decode(&s.as_bytes()[from..to]).unwrap_or_default();
-            let skip = start - first_group * 3;
-            let take = end - start + 1;
-            b64.encode(bytes.get(skip..skip + take).unwrap_or(&[]))
-        }
+    if !variant.base64 {
+        let bytes = site::body_bytes(variant);
+        return b64(bytes.get(start..=end).unwrap_or(&[]));
     }
+    // The literal is `"<base64>"`: base64 needs no JSON escapes, so strip the quotes.
+    let s = variant.json.as_bytes();
+    let s = &s[1..s.len().saturating_sub(1)];
+    let first_group = start / 3;
+    let last_group = end / 3;
+    let from = (first_group * 4).min(s.len());
+    let to = ((last_group + 1) * 4).min(s.len());
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(&s[from..to])
+        .unwrap_or_default();
+    let skip = start - first_group * 3;
+    let take = end - start + 1;
+    b64(bytes.get(skip..skip + take).unwrap_or(&[]))
 }

@@ -1,8 +1,41 @@
 //! The embedded site: the table build.rs generated, and its lookups (binary search, no start-up work).
 
-pub use crate::table::{Body, Encoding, File, Route, Settings, Spa, Variant};
+use std::sync::OnceLock;
+
+use serde_json::value::RawValue;
+
+pub use crate::table::{Encoding, File, Route, Settings, Spa, Variant};
 
 include!(concat!(env!("OUT_DIR"), "/site_table.rs"));
+
+/// One slot per variant for its body as a `&'static RawValue`, filled on first use: checking
+/// the build-time JSON once lets every later response copy the bytes without escaping them.
+/// A slot is 16 bytes and nothing is done at start-up.
+static RAW_BODIES: [OnceLock<Option<&'static RawValue>>; VARIANT_COUNT] =
+    [const { OnceLock::new() }; VARIANT_COUNT];
+
+/// The variant's body as raw JSON (a string literal), or None if it were ever not valid JSON
+/// (build.rs writes it with serde_json, so it is; the caller then falls back to decoding).
+pub fn raw_body(v: &'static Variant) -> Option<&'static RawValue> {
+    *RAW_BODIES
+        .get(v.id as usize)?
+        .get_or_init(|| serde_json::from_str::<&'static RawValue>(v.json).ok())
+}
+
+/// The variant's bytes (decoded from the stored JSON), for byte ranges.
+pub fn body_bytes(v: &'static Variant) -> Vec<u8> {
+    use base64::Engine;
+    let Ok(s) = serde_json::from_str::<String>(v.json) else {
+        return Vec::new();
+    };
+    if v.base64 {
+        base64::engine::general_purpose::STANDARD
+            .decode(s)
+            .unwrap_or_default()
+    } else {
+        s.into_bytes()
+    }
+}
 
 /// What the decoded URL path leads to, if anything: O(log n) in the number of routes.
 pub fn route(path: &str) -> Option<Route> {
@@ -53,6 +86,20 @@ mod tests {
     #[test]
     fn not_found_pages_are_sorted_for_binary_search() {
         assert!(NOT_FOUND_PAGES.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn every_variant_body_is_a_json_string_and_has_its_own_slot() {
+        let mut ids: Vec<u32> = FILES
+            .iter()
+            .flat_map(|f| f.variants.iter().map(|v| v.id))
+            .collect();
+        ids.sort();
+        assert_eq!(ids, (0..VARIANT_COUNT as u32).collect::<Vec<_>>());
+        for v in FILES.iter().flat_map(|f| f.variants.iter()) {
+            assert!(raw_body(v).is_some_and(|r| r.get().starts_with('"')));
+            assert_eq!(body_bytes(v).len() as u64, v.len);
+        }
     }
 
     #[test]

@@ -25,15 +25,6 @@ impl Encoding {
     }
 }
 
-/// How a variant's bytes are stored, already in the form the ALB response body needs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Body {
-    /// UTF-8 text sent as a plain JSON string.
-    Text(&'static str),
-    /// Any other bytes, stored as standard base64 so no request pays for the encoding.
-    Base64(&'static str),
-}
-
 /// One encoding of a file.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Variant {
@@ -41,8 +32,13 @@ pub struct Variant {
     pub encoding: Encoding,
     /// Strong entity tag, quoted; distinct per encoding because it hashes the encoded bytes.
     pub etag: &'static str,
-    /// The encoded bytes.
-    pub body: Body,
+    /// The body as a complete JSON string literal, quotes and escapes included, made at build
+    /// time: UTF-8 text as itself, anything else as standard base64. A response copies it as is.
+    pub json: &'static str,
+    /// Whether `json` holds base64 (`isBase64Encoded: true`).
+    pub base64: bool,
+    /// Index of this variant among all variants, for its run-time slot.
+    pub id: u32,
     /// Length of the encoded bytes as the client receives them (after ALB decodes base64).
     pub len: u64,
     /// Whether a full response with this variant stays under ALB's 1 MB response limit.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body as _, Incoming};
-use hyper::header::{CONTENT_LENGTH, UPGRADE};
+use hyper::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, UPGRADE};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -82,7 +82,14 @@ async fn process(
     cfg: &FrontConfig,
 ) -> (Response<Body>, Option<String>) {
     let is_head = req.method() == Method::HEAD;
-    let refuse = |status, why: &str| (reply::alb_page(status, is_head), Some(why.to_string()));
+    // A refused request may leave unread bytes (an upgrade, a body) on the
+    // connection, so it is closed rather than reused.
+    let refuse = |status, why: &str| {
+        let mut page = reply::alb_page(status, is_head);
+        page.headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+        (page, Some(why.to_string()))
+    };
 
     if req.method() == Method::TRACE {
         return refuse(StatusCode::METHOD_NOT_ALLOWED, "ALB answers TRACE itself");

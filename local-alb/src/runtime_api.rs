@@ -55,7 +55,10 @@ pub async fn serve(listener: TcpListener, slot: Arc<Slot>, cfg: Arc<ApiConfig>) 
             let service = service_fn(move |req| handle(req, Arc::clone(&slot), Arc::clone(&cfg)));
             // A runtime that dies mid-request is routine here; its exit is reported
             // by the supervisor, so connection errors are not worth a log line.
+            // The real service sends `Lambda-Runtime-Aws-Request-Id` etc. in title case,
+            // and some runtime clients look headers up case-sensitively.
             let _ = http1::Builder::new()
+                .title_case_headers(true)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
         });

@@ -1,0 +1,577 @@
+//! The release `bootstrap` under AWS's own Runtime Interface Emulator (RIE): real
+//! `lambda_runtime` polling a real Runtime API, events posted one at a time as the Lambda
+//! service would pass ALB's. Run with `cargo test --release --test rie` after `make rie`
+//! (which puts the emulator in `.tools/`; `RIE=/path` overrides it).
+//!
+//! The RIE handles one invocation at a time (it crashes under concurrent invokes), so the tests
+//! share one emulator behind a mutex and each test holds it for its whole run. The emulator is
+//! started by the first test that needs it and stopped (with the function) when the last one
+//! still holding it is done, even on panic.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+use common::{
+    assert_valid_alb_response, body_bytes, decoded_body, event, event_multi, header, header_values,
+    site_file, status,
+};
+use serde_json::Value;
+
+const INVOKE_PATH: &str = "/2015-03-31/functions/function/invocations";
+
+/// The emulator binary: `$RIE`, or `.tools/aws-lambda-rie-x86_64` in the crate.
+fn rie_path() -> PathBuf {
+    let path = std::env::var_os("RIE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".tools/aws-lambda-rie-x86_64")
+        });
+    assert!(
+        path.is_file(),
+        "the Runtime Interface Emulator is missing at {}: run `make rie` first \
+         (or set RIE=/path/to/aws-lambda-rie-x86_64)",
+        path.display()
+    );
+    path
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// One RIE process running `bootstrap`; stopped, with the function, on drop.
+struct Emulator {
+    child: Child,
+    port: u16,
+    logs: Arc<Mutex<Vec<String>>>,
+}
+
+impl Emulator {
+    /// Starts the emulator with a clean Lambda-ish environment plus `env`, and waits until it
+    /// accepts connections.
+    fn start(env: &[(&str, &str)]) -> Emulator {
+        let rie = rie_path();
+        let port = free_port();
+        let api_port = free_port();
+        let mut cmd = Command::new(&rie);
+        cmd.arg("--runtime-interface-emulator-address")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--runtime-api-address")
+            .arg(format!("127.0.0.1:{api_port}"))
+            .arg(env!("CARGO_BIN_EXE_bootstrap"))
+            .current_dir(std::env::temp_dir())
+            .env_remove("AWS_LAMBDA_RUNTIME_API")
+            .env_remove("AWS_LAMBDA_LOG_FORMAT")
+            .env_remove("AWS_LAMBDA_LOG_LEVEL")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // Its own process group, so stopping it reaches the function process too.
+            .process_group(0);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", rie.display()));
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let out = child.stdout.take().expect("piped stdout");
+        let err = child.stderr.take().expect("piped stderr");
+        for stream in [Box::new(out) as Box<dyn Read + Send>, Box::new(err)] {
+            let logs = Arc::clone(&logs);
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines() {
+                    let Ok(line) = line else { break };
+                    lock(&logs).push(line);
+                }
+            });
+        }
+        let emulator = Emulator { child, port, logs };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the emulator did not accept connections on 127.0.0.1:{port} within 10 s; its output:\n{}",
+                emulator.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        emulator
+    }
+
+    fn log_text(&self) -> String {
+        lock(&self.logs).join("\n")
+    }
+
+    /// Posts one payload to the invoke endpoint; returns the HTTP status and body.
+    fn post(&self, payload: &str) -> (u16, String) {
+        post(self.port, payload).unwrap_or_else(|e| {
+            panic!(
+                "invoking through the emulator failed: {e}; its output:\n{}",
+                self.log_text()
+            )
+        })
+    }
+
+    /// Invokes with an ALB event and returns the function's response, checked to be one ALB
+    /// accepts (a function error document would fail here).
+    fn invoke(&self, event: &Value, step: &str) -> Value {
+        self.invoke_raw(&event.to_string(), step)
+    }
+
+    fn invoke_raw(&self, payload: &str, step: &str) -> Value {
+        let (code, body) = self.post(payload);
+        assert_eq!(
+            code, 200,
+            "{step}: the emulator answered HTTP {code}: {body}"
+        );
+        let response: Value = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("{step}: the invocation result is not JSON ({e}): {body}"));
+        assert!(
+            response.get("errorType").is_none(),
+            "{step}: the function returned an invocation error instead of a response: {body}"
+        );
+        assert_valid_alb_response(&response);
+        response
+    }
+
+    /// The process id of the function: the emulator's child running `bootstrap`.
+    fn function_pid(&self) -> Option<u32> {
+        let tasks = std::fs::read_dir(format!("/proc/{}/task", self.child.id())).ok()?;
+        tasks
+            .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("children")).ok())
+            .flat_map(|s| {
+                s.split_whitespace()
+                    .filter_map(|p| p.parse::<u32>().ok())
+                    .collect::<Vec<_>>()
+            })
+            .find(|pid| {
+                std::fs::read_link(format!("/proc/{pid}/exe"))
+                    .map(|exe| exe == std::path::Path::new(env!("CARGO_BIN_EXE_bootstrap")))
+                    .unwrap_or(false)
+            })
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        // SIGTERM to the group: the RIE shuts the function down; SIGKILL whatever is left.
+        let group = format!("-{}", self.child.id());
+        let _ = kill(&["-TERM", "--", &group]);
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = kill(&["-KILL", "--", &group]);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `kill ARGS`, quietly (the group may already be gone).
+fn kill(args: &[&str]) -> std::io::Result<std::process::ExitStatus> {
+    Command::new("kill")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+}
+
+/// A minimal HTTP/1.1 POST over loopback (`Connection: close`; chunked or sized replies).
+fn post(port: u16, payload: &str) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        stream,
+        "POST {INVOKE_PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{payload}",
+        payload.len()
+    )?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let bad = |why: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, why.to_string());
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| bad("no end of headers"))?;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut rest = &raw[split + 4..];
+    let code: u16 = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| bad("no status code"))?;
+    let chunked = head.lines().any(|l| {
+        let l = l.to_ascii_lowercase();
+        l.starts_with("transfer-encoding:") && l.contains("chunked")
+    });
+    let body = if chunked {
+        let mut body = Vec::new();
+        loop {
+            let eol = rest
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .ok_or_else(|| bad("truncated chunk"))?;
+            let size_text = String::from_utf8_lossy(&rest[..eol]);
+            let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+                .map_err(|_| bad("bad chunk size"))?;
+            rest = &rest[eol + 2..];
+            if size == 0 {
+                break;
+            }
+            if rest.len() < size + 2 {
+                return Err(bad("truncated chunk"));
+            }
+            body.extend_from_slice(&rest[..size]);
+            rest = &rest[size + 2..];
+        }
+        body
+    } else {
+        rest.to_vec()
+    };
+    Ok((
+        code,
+        String::from_utf8(body).map_err(|_| bad("body not UTF-8"))?,
+    ))
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The emulator every test shares. A test holds the returned handle (and its lock) for its
+/// whole run, so invocations never overlap; the emulator stops when no test holds it.
+struct Shared {
+    emulator: Arc<Mutex<Emulator>>,
+}
+
+impl Shared {
+    fn get(&self) -> MutexGuard<'_, Emulator> {
+        lock(&self.emulator)
+    }
+}
+
+fn shared() -> Shared {
+    static SHARED: Mutex<Weak<Mutex<Emulator>>> = Mutex::new(Weak::new());
+    let mut weak = lock(&SHARED);
+    let emulator = weak.upgrade().unwrap_or_else(|| {
+        let fresh = Arc::new(Mutex::new(Emulator::start(&[])));
+        *weak = Arc::downgrade(&fresh);
+        fresh
+    });
+    Shared { emulator }
+}
+
+fn load_event(name: &str) -> Value {
+    let path = format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn body_text(r: &Value) -> String {
+    String::from_utf8(decoded_body(r)).expect("a UTF-8 body")
+}
+
+#[test]
+fn single_value_event_gets_the_headers_field_and_the_page() {
+    let shared = shared();
+    let rie = shared.get();
+    let r = rie.invoke(
+        &event("GET", "/", &[("accept-encoding", "identity")]),
+        "GET / (single-value)",
+    );
+    assert_eq!(status(&r), 200, "{r}");
+    assert!(
+        r.get("headers").is_some(),
+        "single-value mode answers with headers: {r}"
+    );
+    assert!(r.get("multiValueHeaders").is_none(), "{r}");
+    assert_eq!(header(&r, "content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(r["isBase64Encoded"], false, "identity HTML is sent as text");
+    assert_eq!(decoded_body(&r), site_file("/index.html"));
+}
+
+#[test]
+fn multi_value_event_gets_the_multi_value_headers_field() {
+    let shared = shared();
+    let rie = shared.get();
+    let r = rie.invoke(
+        &load_event("multi-value-cookies.json"),
+        "GET /about (multi-value)",
+    );
+    assert_eq!(status(&r), 200, "{r}");
+    assert!(r.get("headers").is_none(), "{r}");
+    assert_eq!(
+        header_values(&r, "content-type"),
+        vec!["text/html; charset=utf-8".to_string()]
+    );
+    // The sample asks for br: compressed bytes are binary, so base64.
+    assert_eq!(
+        header_values(&r, "content-encoding"),
+        vec!["br".to_string()]
+    );
+    assert_eq!(r["isBase64Encoded"], true, "compressed bodies are base64");
+    assert_eq!(decoded_body(&r), site_file("/about.html"));
+}
+
+#[test]
+fn health_check_answers_ok_and_is_not_cached() {
+    let shared = shared();
+    let rie = shared.get();
+    let r = rie.invoke(&load_event("alb-health-check.json"), "ALB health check");
+    assert_eq!(status(&r), 200, "{r}");
+    assert_eq!(
+        header(&r, "content-type"),
+        Some("text/plain; charset=utf-8")
+    );
+    assert_eq!(header(&r, "cache-control"), Some("no-store"));
+    assert_eq!(body_text(&r), "OK\n");
+}
+
+#[test]
+fn png_comes_base64_encoded_and_decodes_byte_exact() {
+    let shared = shared();
+    let rie = shared.get();
+    let r = rie.invoke(&load_event("image.json"), "GET /img/logo.png");
+    assert_eq!(status(&r), 200, "{r}");
+    assert_eq!(header(&r, "content-type"), Some("image/png"));
+    assert_eq!(
+        header(&r, "content-encoding"),
+        None,
+        "PNG is not recompressed"
+    );
+    assert_eq!(r["isBase64Encoded"], true, "binary bodies are base64");
+    assert_eq!(body_bytes(&r), site_file("/img/logo.png"), "PNG bytes");
+}
+
+#[test]
+fn etag_from_a_previous_response_gets_304_with_no_body() {
+    let shared = shared();
+    let rie = shared.get();
+    let first = rie.invoke(&load_event("asset-gzip.json"), "GET /css/site.css (gzip)");
+    assert_eq!(status(&first), 200, "{first}");
+    assert_eq!(header(&first, "content-encoding"), Some("gzip"));
+    assert_eq!(
+        header(&first, "content-type"),
+        Some("text/css; charset=utf-8")
+    );
+    assert_eq!(decoded_body(&first), site_file("/css/site.css"));
+    let etag = header(&first, "etag").expect("an ETag").to_string();
+
+    let mut again = load_event("asset-gzip.json");
+    again["headers"]["if-none-match"] = Value::String(etag.clone());
+    let r = rie.invoke(&again, "GET /css/site.css with If-None-Match");
+    assert_eq!(status(&r), 304, "{r}");
+    assert_eq!(r["body"], "", "a 304 has no body");
+    assert_eq!(r["isBase64Encoded"], false);
+    assert_eq!(header(&r, "etag"), Some(etag.as_str()));
+
+    let mut other = again.clone();
+    other["headers"]["if-none-match"] = Value::String("\"not-the-etag\"".into());
+    let r = rie.invoke(&other, "GET /css/site.css with a stale If-None-Match");
+    assert_eq!(status(&r), 200, "a different ETag gets the file: {r}");
+}
+
+#[test]
+fn head_gets_the_get_headers_and_an_empty_body() {
+    let shared = shared();
+    let rie = shared.get();
+    let head = rie.invoke(&load_event("head.json"), "HEAD /about");
+    let mut get_event = load_event("head.json");
+    get_event["httpMethod"] = Value::String("GET".into());
+    let get = rie.invoke(&get_event, "GET /about");
+    assert_eq!(status(&head), 200, "{head}");
+    assert_eq!(head["body"], "", "HEAD has an empty body");
+    assert_eq!(head["isBase64Encoded"], false);
+    assert!(!get["body"].as_str().unwrap().is_empty());
+    for name in ["content-type", "etag", "content-encoding", "cache-control"] {
+        assert_eq!(
+            header(&head, name),
+            header(&get, name),
+            "HEAD and GET agree on {name}"
+        );
+    }
+}
+
+#[test]
+fn unknown_path_gets_404_with_the_sites_404_page() {
+    let shared = shared();
+    let rie = shared.get();
+    let r = rie.invoke(&load_event("not-found.json"), "GET /no-such-page");
+    assert_eq!(status(&r), 404, "{r}");
+    assert_eq!(r["statusDescription"], "404 Not Found");
+    assert_eq!(header(&r, "content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(decoded_body(&r), site_file("/404.html"));
+}
+
+#[test]
+fn post_gets_405_with_allow_get_head() {
+    let shared = shared();
+    let rie = shared.get();
+    let r = rie.invoke(&load_event("method-not-allowed.json"), "POST /");
+    assert_eq!(status(&r), 405, "{r}");
+    assert_eq!(r["statusDescription"], "405 Method Not Allowed");
+    assert_eq!(header(&r, "allow"), Some("GET, HEAD"));
+}
+
+#[test]
+fn malformed_events_get_400_responses_and_the_same_process_keeps_serving() {
+    let shared = shared();
+    let rie = shared.get();
+    let ok = rie.invoke(
+        &load_event("health.json"),
+        "health check before the bad input",
+    );
+    assert_eq!(status(&ok), 200, "{ok}");
+    let pid = rie
+        .function_pid()
+        .expect("the function process runs under the emulator");
+
+    let r = rie.invoke(&load_event("malformed.json"), "event without httpMethod");
+    assert_eq!(status(&r), 400, "missing httpMethod: {r}");
+    assert!(
+        r.get("headers").is_some(),
+        "answered in the event's mode: {r}"
+    );
+    assert!(body_text(&r).contains("httpMethod"), "{r}");
+
+    let mut multi = event_multi("GET", "/", &[("accept", "*/*")]);
+    multi.as_object_mut().unwrap().remove("httpMethod");
+    let r = rie.invoke(&multi, "multi-value event without httpMethod");
+    assert_eq!(status(&r), 400, "{r}");
+    assert!(
+        r.get("multiValueHeaders").is_some(),
+        "answered in multi-value mode: {r}"
+    );
+
+    let mut bad_body = event("POST", "/", &[]);
+    bad_body["body"] = Value::String("this is *not* base64!".into());
+    bad_body["isBase64Encoded"] = Value::Bool(true);
+    let r = rie.invoke(&bad_body, "body flagged base64 that is not");
+    assert_eq!(status(&r), 400, "{r}");
+    assert!(body_text(&r).contains("base64"), "{r}");
+
+    let r = rie.invoke_raw("[1, 2, 3]", "an event that is a JSON array");
+    assert_eq!(status(&r), 400, "{r}");
+
+    // Not JSON at all: ALB never sends this; lambda_runtime rejects it before the handler
+    // (an invocation error). Whatever comes back, the process must survive it.
+    let (code, body) = rie.post("this is not json");
+    assert_eq!(code, 200, "the emulator still answers: {body}");
+
+    let r = rie.invoke(&load_event("get-index.json"), "GET / after the bad inputs");
+    assert_eq!(status(&r), 200, "still serving after bad input: {r}");
+    assert_eq!(decoded_body(&r), site_file("/index.html"));
+    assert_eq!(
+        rie.function_pid(),
+        Some(pid),
+        "the same function process answered (no crash and restart); emulator output:\n{}",
+        rie.log_text()
+    );
+}
+
+#[test]
+fn json_log_format_makes_the_request_log_line_json() {
+    // Its own emulator: the log format is fixed when the function starts.
+    let rie = Emulator::start(&[("AWS_LAMBDA_LOG_FORMAT", "json")]);
+    let r = rie.invoke(
+        &load_event("not-found.json"),
+        "GET /no-such-page (JSON logs)",
+    );
+    assert_eq!(status(&r), 404, "{r}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let line = loop {
+        let found = lock(&rie.logs)
+            .iter()
+            .find(|l| l.contains("\"request\"") || l.contains(" request "))
+            .cloned();
+        if let Some(line) = found {
+            break line;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no request log line within 5 s; emulator output:\n{}",
+            rie.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let log: Value = serde_json::from_str(&line)
+        .unwrap_or_else(|e| panic!("the request log line is not JSON ({e}): {line}"));
+    assert_eq!(log["level"], "INFO", "{log}");
+    let fields = &log["fields"];
+    assert_eq!(fields["message"], "request", "{log}");
+    assert_eq!(fields["method"], "GET", "{log}");
+    assert_eq!(fields["path"], "/no-such-page", "{log}");
+    assert_eq!(fields["status"], 404, "{log}");
+    assert!(fields["micros"].is_u64(), "{log}");
+}
+
+#[test]
+fn without_json_log_format_the_request_log_line_is_text() {
+    let shared = shared();
+    let rie = shared.get();
+    let before = lock(&rie.logs).len();
+    let r = rie.invoke(
+        &event("GET", "/robots.txt", &[]),
+        "GET /robots.txt (text logs)",
+    );
+    assert_eq!(status(&r), 200, "{r}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let found = lock(&rie.logs)[before..]
+            .iter()
+            .find(|l| l.contains("/robots.txt"))
+            .cloned();
+        if let Some(line) = found {
+            assert!(
+                serde_json::from_str::<Value>(&line).is_err(),
+                "text format by default: {line}"
+            );
+            assert!(line.contains("status=200"), "{line}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no request log line within 5 s; emulator output:\n{}",
+            rie.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn stopping_the_emulator_stops_the_function() {
+    let rie = Emulator::start(&[]);
+    let r = rie.invoke(&load_event("health.json"), "health check");
+    assert_eq!(status(&r), 200, "{r}");
+    let pid = rie
+        .function_pid()
+        .expect("the function runs under the emulator");
+    drop(rie);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        // A zombie awaiting its reaper counts as stopped.
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        if state.split(") ").nth(1).is_some_and(|s| s.starts_with('Z')) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "function process {pid} outlived the emulator"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}

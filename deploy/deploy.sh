@@ -60,7 +60,9 @@ fi
 info "package $ZIP: $ZIP_SIZE bytes, sha256 ${ZIP_SHA:0:12}…"
 
 setup_aws
-read -r ACCOUNT CALLER_ARN < <(aws_do sts get-caller-identity --query '[Account,Arn]')
+# (aws_do output goes into a variable first: a failure inside <(...) or a pipe would not stop the script)
+OUT=$(aws_do sts get-caller-identity --query '[Account,Arn]')
+read -r ACCOUNT CALLER_ARN <<<"$OUT"
 PARTITION=$(cut -d: -f2 <<<"$CALLER_ARN")
 info "account $ACCOUNT, region $AWS_REGION${AWS_PROFILE:+, profile $AWS_PROFILE}${AWS_ENDPOINT_URL:+, endpoint $AWS_ENDPOINT_URL}"
 
@@ -92,8 +94,9 @@ else
   VPC_ID=$(default_vpc)
   [[ -n $VPC_ID ]] || die "there is no default VPC in $AWS_REGION to put a new load balancer in." \
     "create one (aws ec2 create-default-vpc), or use an existing ALB: make deploy LISTENER_ARN=<listener arn>"
-  mapfile -t SUBNETS < <(aws_do ec2 describe-subnets --filters "Name=vpc-id,Values=$VPC_ID" Name=default-for-az,Values=true \
-    --query 'Subnets[].SubnetId' | tr '\t' '\n' | grep .)
+  OUT=$(aws_do ec2 describe-subnets --filters "Name=vpc-id,Values=$VPC_ID" Name=default-for-az,Values=true \
+    --query 'Subnets[].SubnetId')
+  read -r -d "" -a SUBNETS <<<"$OUT" || true
   ((${#SUBNETS[@]} >= 2)) || die "the default VPC $VPC_ID has ${#SUBNETS[@]} default subnet(s); an ALB needs two in different zones." \
     "add a default subnet (aws ec2 create-default-subnet --availability-zone ...), or use LISTENER_ARN"
   LB_ARN=$(find_alb)
@@ -119,7 +122,8 @@ else
       --tags "Key=$TAG_KEY,Value=$STACK_NAME" --query Role.Arn)
     info "created $ROLE_ARN"
   fi
-  if ! aws_do iam list-attached-role-policies --role-name "$ROLE_NAME" --query 'AttachedPolicies[].PolicyArn' | grep -qF "$POLICY_ARN"; then
+  OUT=$(aws_do iam list-attached-role-policies --role-name "$ROLE_NAME" --query 'AttachedPolicies[].PolicyArn')
+  if ! grep -qF "$POLICY_ARN" <<<"$OUT"; then
     aws_do iam attach-role-policy --role-name "$ROLE_NAME" --policy-arn "$POLICY_ARN" >/dev/null
     info "attached AWSLambdaBasicExecutionRole (CloudWatch Logs)"
   fi
@@ -249,8 +253,8 @@ fi
 
 # ------------------------------------------------------------------ 8. registration
 step "registering $FUNCTION_NAME:$ALIAS_NAME in the target group"
-mapfile -t TARGETS < <(aws_do elbv2 describe-target-health --target-group-arn "$TG_ARN" \
-  --query 'TargetHealthDescriptions[].Target.Id' | tr '\t' '\n' | grep .)
+OUT=$(aws_do elbv2 describe-target-health --target-group-arn "$TG_ARN" --query 'TargetHealthDescriptions[].Target.Id')
+read -r -d "" -a TARGETS <<<"$OUT" || true
 REGISTERED=false
 for t in "${TARGETS[@]}"; do
   if [[ $t == "$ALIAS_ARN" ]]; then
@@ -298,8 +302,8 @@ if [[ -n $LISTENER_ARN ]]; then
       info "priority $PRIO -> $RULE_PRIORITY"
     fi
   fi
-  read -r LISTENER_PROTO LISTENER_PORT < <(aws_do elbv2 describe-listeners --listener-arns "$LISTENER_ARN" \
-    --query 'Listeners[0].[Protocol,Port]')
+  OUT=$(aws_do elbv2 describe-listeners --listener-arns "$LISTENER_ARN" --query 'Listeners[0].[Protocol,Port]')
+  read -r LISTENER_PROTO LISTENER_PORT <<<"$OUT"
 else
   step "load balancer $ALB_NAME, security group $SG_NAME and HTTP :80 listener"
   if [[ -z $SG_ID ]]; then

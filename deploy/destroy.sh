@@ -52,7 +52,8 @@ if [[ -z $LB_ARN ]]; then
 elif [[ $LB_ARN == foreign ]]; then
   skip_foreign "load balancer $ALB_NAME"
 else
-  for l in $(aws_do elbv2 describe-listeners --load-balancer-arn "$LB_ARN" --query 'Listeners[].ListenerArn'); do
+  OUT=$(aws_do elbv2 describe-listeners --load-balancer-arn "$LB_ARN" --query 'Listeners[].ListenerArn')
+  for l in $OUT; do
     aws_do elbv2 delete-listener --listener-arn "$l" >/dev/null
     info "deleted listener $l"
   done
@@ -90,7 +91,8 @@ if [[ -z $TG_ARN ]]; then
 elif [[ $TG_ARN == foreign ]]; then
   skip_foreign "target group $TG_NAME"
 else
-  for t in $(aws_do elbv2 describe-target-health --target-group-arn "$TG_ARN" --query 'TargetHealthDescriptions[].Target.Id'); do
+  OUT=$(aws_do elbv2 describe-target-health --target-group-arn "$TG_ARN" --query 'TargetHealthDescriptions[].Target.Id')
+  for t in $OUT; do
     aws_do elbv2 deregister-targets --target-group-arn "$TG_ARN" --targets "Id=$t" >/dev/null
     info "deregistered $t"
   done
@@ -125,10 +127,12 @@ else
   elif [[ $R == foreign ]]; then
     skip_foreign "role $ROLE_NAME"
   else
-    for p in $(aws_do iam list-attached-role-policies --role-name "$ROLE_NAME" --query 'AttachedPolicies[].PolicyArn'); do
+    OUT=$(aws_do iam list-attached-role-policies --role-name "$ROLE_NAME" --query 'AttachedPolicies[].PolicyArn')
+    for p in $OUT; do
       aws_do iam detach-role-policy --role-name "$ROLE_NAME" --policy-arn "$p" >/dev/null
     done
-    for p in $(aws_do iam list-role-policies --role-name "$ROLE_NAME" --query 'PolicyNames[]'); do
+    OUT=$(aws_do iam list-role-policies --role-name "$ROLE_NAME" --query 'PolicyNames[]')
+    for p in $OUT; do
       aws_do iam delete-role-policy --role-name "$ROLE_NAME" --policy-name "$p" >/dev/null
     done
     aws_do iam delete-role --role-name "$ROLE_NAME" >/dev/null
@@ -145,7 +149,8 @@ elif ! aws_try s3api head-bucket --bucket "$DEPLOY_BUCKET"; then
   info "the bucket does not exist"
 else
   n=0
-  for k in $(aws_do s3api list-objects-v2 --bucket "$DEPLOY_BUCKET" --prefix "${S3_PREFIX}bootstrap-" --query 'Contents[].Key'); do
+  OUT=$(aws_do s3api list-objects-v2 --bucket "$DEPLOY_BUCKET" --prefix "${S3_PREFIX}bootstrap-" --query 'Contents[].Key')
+  for k in $OUT; do
     [[ $k == None ]] && continue
     if [[ $(aws_do s3api get-object-tagging --bucket "$DEPLOY_BUCKET" --key "$k" \
       --query "TagSet[?Key=='$TAG_KEY'].Value | [0]") == "$STACK_NAME" ]]; then

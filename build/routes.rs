@@ -107,38 +107,3 @@ fn aliases(site_path: &str, canonical: &str) -> Vec<String> {
     }
     out
 }
-
-/// Percent-encodes a decoded URL path for a `Location` header: everything but unreserved
-/// characters, sub-delims that are safe in paths, ':' '@' and '/'.
-pub fn encode_location(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        let keep = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'.'
-                    | b'_'
-                    | b'~'
-                    | b'/'
-                    | b'!'
-                    | b'$'
-                    | b'&'
-                    | b'\''
-                    | b'('
-                    | b')'
-                    | b'*'
-                    | b'+'
-                    | b','
-                    | b';'
-                    | b'='
-                    | b':'
-                    | b'@'
-            );
-        if keep {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}

@@ -8,6 +8,7 @@ use crate::negotiate::{self, Choice};
 use crate::path::{self, PathError};
 use crate::preconditions::{self, Conditions, Validators, Verdict};
 use crate::range::{self, Requested};
+use crate::rules;
 use crate::site::{self, File, Route, Spa, Variant};
 
 /// The decision for one request.
@@ -59,11 +60,79 @@ pub fn resolve(req: &Request<'_>) -> Outcome {
         Err(PathError::TooLong) => return Outcome::UriTooLong,
         Err(PathError::Invalid(why)) => return Outcome::BadRequest(Cow::Borrowed(why)),
     };
-    match site::route(&path) {
+    let route = site::route(&path);
+    // `_redirects` rules, in file order. A path the site answers shadows them (Netlify's
+    // convention), unless the rule is forced with `!`.
+    if route.is_none() && *path == *site::SETTINGS.health_path {
+        return Outcome::Health;
+    }
+    if let Some(outcome) = apply_rules(&path, req, get, route.is_some()) {
+        return outcome;
+    }
+    match route {
         Some(Route::File(i)) => serve(site::file(i), req, get),
         Some(Route::Redirect(to)) => redirect(to, &req.query),
-        None if *path == *site::SETTINGS.health_path => Outcome::Health,
         None => not_found(&path, req, get),
+    }
+}
+
+/// The first `_redirects` rule that matches, if any. `shadowed`: the site answers this path,
+/// so only forced rules apply.
+fn apply_rules(path: &str, req: &Request<'_>, get: bool, shadowed: bool) -> Option<Outcome> {
+    let alternate = (path.len() > 1).then(|| path.strip_suffix('/')).flatten();
+    for rule in site::REDIRECTS {
+        if shadowed && !rule.force {
+            continue;
+        }
+        let Some(captures) = rules::match_pattern(rule.from, path)
+            .or_else(|| alternate.and_then(|p| rules::match_pattern(rule.from, p)))
+        else {
+            continue;
+        };
+        let target = rules::substitute(rule.to, &captures);
+        if matches!(rule.status, 200 | 404) {
+            // A rewrite serves the target's file at this URL; its own query is ignored.
+            let target_path = target.split('?').next().unwrap_or("");
+            let file = rewrite_target(target_path)?;
+            return Some(match rule.status {
+                200 => serve(file, req, get),
+                _ => {
+                    match negotiate::choose(file.variants, req.header("accept-encoding").as_deref())
+                    {
+                        Choice::Variant(variant) => Outcome::File {
+                            file,
+                            variant,
+                            status: 404,
+                            range: None,
+                        },
+                        _ => Outcome::NotFound,
+                    }
+                }
+            });
+        }
+        let location = rules::safe_location(&target);
+        let location = match (req.query.is_empty(), location.contains('?')) {
+            (true, _) => location.into_owned(),
+            (false, false) => format!("{location}?{}", req.query),
+            (false, true) => format!("{location}&{}", req.query),
+        };
+        return Some(Outcome::Redirect {
+            status: rule.status,
+            location,
+        });
+    }
+    None
+}
+
+/// The file a rewrite target serves, following one redirect route (`/index.html` → `/`).
+fn rewrite_target(encoded: &str) -> Option<&'static File> {
+    let decoded = path::decode(encoded).ok()?;
+    match site::route(&decoded)? {
+        Route::File(i) => Some(site::file(i)),
+        Route::Redirect(to) => match site::route(&path::decode(to).ok()?)? {
+            Route::File(i) => Some(site::file(i)),
+            Route::Redirect(_) => None,
+        },
     }
 }
 

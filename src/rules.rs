@@ -1,4 +1,4 @@
-//! The `_headers` file format (Netlify / Cloudflare Pages) and its URL patterns.
+//! The `_headers` and `_redirects` file formats (Netlify / Cloudflare Pages) and their URL patterns.
 //!
 //! Compiled into build.rs (which parses and validates the file and resolves the rules per file)
 //! and into the library (for the pattern matcher), so the format has one definition.
@@ -246,6 +246,193 @@ pub fn parse_headers(text: &str) -> Result<Vec<HeaderRule>, RuleError> {
     Ok(rules)
 }
 
+/// A `_redirects` rule: `from to [status][!]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectRule {
+    /// URL pattern matched against the decoded request path.
+    pub from: String,
+    /// Target path or absolute URL; may use `:splat` and the placeholders of `from`.
+    pub to: String,
+    /// 301, 302, 303, 307, 308 redirect; 200 rewrites (serves `to` at this URL); 404 rewrites
+    /// with status 404.
+    pub status: u16,
+    /// `!`: the rule applies even when a file answers the path (otherwise files shadow rules).
+    pub force: bool,
+    /// 1-based line, for messages.
+    pub line: usize,
+}
+
+/// Parses a `_redirects` file. Errors name the line and the reason.
+pub fn parse_redirects(text: &str) -> Result<Vec<RedirectRule>, RuleError> {
+    let mut rules = Vec::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line = index + 1;
+        let err = |message: String| RuleError { line, message };
+        if raw.contains('\r') {
+            return Err(err("carriage return inside a line".into()));
+        }
+        let content = raw.split(" #").next().unwrap_or("").trim();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = content.split_whitespace().collect();
+        let (from, to, status_field) = match fields.as_slice() {
+            [from, to] => (*from, *to, None),
+            [from, to, status] => (*from, *to, Some(*status)),
+            _ => {
+                return Err(err(format!(
+                    "expected 'from to [status]', found {} fields (query and condition matching are not supported)",
+                    fields.len()
+                )))
+            }
+        };
+        check_pattern(from).map_err(err)?;
+        let (status, force) = match status_field {
+            None => (301, false),
+            Some(s) => {
+                let (code, force) = match s.strip_suffix('!') {
+                    Some(c) => (c, true),
+                    None => (s, false),
+                };
+                let code: u16 = code
+                    .parse()
+                    .map_err(|_| err(format!("status {s:?} is not a number")))?;
+                if ![200, 301, 302, 303, 307, 308, 404].contains(&code) {
+                    return Err(err(format!(
+                        "status {code} is not supported (use 301, 302, 303, 307, 308, 200 or 404)"
+                    )));
+                }
+                (code, force)
+            }
+        };
+        let absolute = to.starts_with("https://") || to.starts_with("http://");
+        if !absolute && !to.starts_with('/') {
+            return Err(err(format!(
+                "target {to:?} must be a path starting with '/' or an http(s) URL"
+            )));
+        }
+        if to.starts_with("//") {
+            return Err(err(format!(
+                "target {to:?} starts with '//', which browsers read as another host; write https://host/..."
+            )));
+        }
+        if absolute && matches!(status, 200 | 404) {
+            return Err(err(format!(
+                "a {status} rewrite must target a path of this site, not {to:?} (proxying is not supported)"
+            )));
+        }
+        if to.chars().any(|c| c.is_control() || c == '\\') {
+            return Err(err(format!(
+                "target {to:?} contains a control character or backslash"
+            )));
+        }
+        for name in placeholders(to) {
+            let defined = if name == "splat" {
+                from.contains('*')
+            } else {
+                from.split('/')
+                    .any(|seg| seg.strip_prefix(':') == Some(name))
+            };
+            if !defined {
+                return Err(err(format!(
+                    "target uses :{name}, which the pattern {from:?} does not capture"
+                )));
+            }
+        }
+        rules.push(RedirectRule {
+            from: from.to_string(),
+            to: to.to_string(),
+            status,
+            force,
+            line,
+        });
+    }
+    Ok(rules)
+}
+
+/// The `:name` placeholders used in a redirect target.
+fn placeholders(to: &str) -> impl Iterator<Item = &str> {
+    to.split(['/', '?', '&', '=', '.', '#'])
+        .filter_map(|seg| seg.strip_prefix(':'))
+        .filter(|name| {
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+}
+
+/// Fills a redirect target with the captures, percent-encoding each captured value (they come
+/// from the decoded path) so they cannot add a query, a host or a line break to the target.
+pub fn substitute(to: &str, captures: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(to.len() + 16);
+    let mut rest = to;
+    while let Some(i) = rest.find(':') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        let name = &after[..len];
+        match captures.iter().rev().find(|(n, _)| *n == name) {
+            Some((_, value)) if len > 0 => out.push_str(&encode_path(value)),
+            _ => {
+                out.push(':');
+                out.push_str(name);
+            }
+        }
+        rest = &after[len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Percent-encodes a decoded URL path for a `Location` header: everything but unreserved
+/// characters, the sub-delims that are safe in paths, ':' '@' and '/'.
+pub fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        let keep = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'/'
+                    | b'!'
+                    | b'$'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'@'
+            );
+        if keep {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Makes a local redirect target safe to send as `Location`: a path that begins with several
+/// slashes or a backslash would send browsers to another host (`//evil.example`), so the
+/// leading run collapses to one '/'. Absolute http(s) URLs written in `_redirects` pass as is.
+pub fn safe_location(location: &str) -> std::borrow::Cow<'_, str> {
+    if location.starts_with("https://") || location.starts_with("http://") {
+        return location.into();
+    }
+    let trimmed = location.trim_start_matches(['/', '\\']);
+    if trimmed.len() + 1 == location.len() && location.starts_with('/') {
+        location.into()
+    } else {
+        format!("/{trimmed}").into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,6 +515,63 @@ mod tests {
     #[test]
     fn lone_carriage_return_is_an_error() {
         assert!(parse_headers("/*\n  X-A: a\rSet-Cookie: b\n").is_err());
+    }
+
+    #[test]
+    fn redirects_file_parses_status_force_and_defaults() {
+        let r = parse_redirects("# c\n/old /new\n/a/* /b/:splat 302\n/app/* /index.html 200!\n")
+            .unwrap();
+        assert_eq!((r[0].status, r[0].force), (301, false));
+        assert_eq!((r[1].status, r[1].to.as_str()), (302, "/b/:splat"));
+        assert_eq!((r[2].status, r[2].force, r[2].line), (200, true, 4));
+    }
+
+    #[test]
+    fn redirect_with_unknown_status_is_an_error() {
+        assert_eq!(parse_redirects("/a /b 418\n").unwrap_err().line, 1);
+    }
+
+    #[test]
+    fn redirect_target_using_an_uncaptured_placeholder_is_an_error() {
+        let e = parse_redirects("\n/a /b/:splat\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains(":splat"));
+        assert!(parse_redirects("/blog/:year /news/:month\n").is_err());
+    }
+
+    #[test]
+    fn rewrite_to_another_host_is_an_error() {
+        assert!(parse_redirects("/api/* https://api.example.com/:splat 200\n").is_err());
+        assert!(parse_redirects("/x //evil.example/ 301\n").is_err());
+    }
+
+    #[test]
+    fn too_many_fields_is_an_error() {
+        assert!(parse_redirects("/a /b 301 Country=us\n").is_err());
+    }
+
+    #[test]
+    fn captures_are_substituted_and_encoded() {
+        assert_eq!(substitute("/b/:splat", &[("splat", "x y/z")]), "/b/x%20y/z");
+        assert_eq!(
+            substitute("/n/:year/:slug", &[("year", "2024"), ("slug", "a?b")]),
+            "/n/2024/a%3Fb"
+        );
+        assert_eq!(
+            substitute("https://h.example/:splat", &[("splat", "p")]),
+            "https://h.example/p"
+        );
+    }
+
+    #[test]
+    fn leading_slashes_cannot_leave_the_site() {
+        assert_eq!(safe_location("//evil.example/x"), "/evil.example/x");
+        assert_eq!(safe_location("/\\evil.example"), "/evil.example");
+        assert_eq!(safe_location("/ok/path"), "/ok/path");
+        assert_eq!(
+            safe_location("https://other.example/"),
+            "https://other.example/"
+        );
     }
 
     #[test]

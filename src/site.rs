@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use serde_json::value::RawValue;
 
-pub use crate::table::{Encoding, File, Route, Settings, Spa, Variant};
+pub use crate::table::{Encoding, File, Redirect, Route, Settings, Spa, Variant};
 
 include!(concat!(env!("OUT_DIR"), "/site_table.rs"));
 

@@ -100,3 +100,16 @@ pub struct Settings {
     /// `Cache-Control` of 404s and the other answers the server makes itself.
     pub error_cache_control: &'static str,
 }
+
+/// A `_redirects` rule, validated at build time.
+#[derive(Debug)]
+pub struct Redirect {
+    /// URL pattern (`/blog/:slug`, `/old/*`).
+    pub from: &'static str,
+    /// Target path or URL, with placeholders.
+    pub to: &'static str,
+    /// 301/302/303/307/308 redirect, 200 or 404 rewrite.
+    pub status: u16,
+    /// Applies even when a file answers the path.
+    pub force: bool,
+}

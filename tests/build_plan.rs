@@ -1,0 +1,154 @@
+//! The build-time planning, tested directly: URL routes for every trailing-slash policy and
+//! clean-URL setting, and validation of the settings file.
+
+#[path = "../build/routes.rs"]
+mod routes;
+#[path = "../src/rules.rs"]
+#[allow(dead_code)]
+mod rules;
+#[path = "../build/settings.rs"]
+#[allow(dead_code)]
+mod settings;
+
+use routes::Target;
+use settings::Settings;
+
+const SITE: &[&str] = &[
+    "/index.html",
+    "/about.html",
+    "/blog/index.html",
+    "/blog/post.html",
+    "/img/a.png",
+];
+
+fn plan(toml: &str) -> std::collections::BTreeMap<String, Target> {
+    let settings = Settings::parse(toml).unwrap();
+    let paths: Vec<String> = SITE.iter().map(|s| s.to_string()).collect();
+    routes::build(&paths, &settings).0
+}
+
+fn serves(map: &std::collections::BTreeMap<String, Target>, url: &str, file: &str) {
+    let i = SITE.iter().position(|p| *p == file).unwrap();
+    assert_eq!(
+        map.get(url),
+        Some(&Target::File(i)),
+        "{url} should serve {file}"
+    );
+}
+
+fn redirects(map: &std::collections::BTreeMap<String, Target>, url: &str, to: &str) {
+    assert_eq!(
+        map.get(url),
+        Some(&Target::Redirect(to.into())),
+        "{url} should redirect to {to}"
+    );
+}
+
+#[test]
+fn auto_policy_gives_folders_a_slash_and_pages_none() {
+    let m = plan("");
+    serves(&m, "/", "/index.html");
+    serves(&m, "/blog/", "/blog/index.html");
+    redirects(&m, "/blog", "/blog/");
+    serves(&m, "/about", "/about.html");
+    redirects(&m, "/about.html", "/about");
+    redirects(&m, "/about/", "/about");
+    redirects(&m, "/index.html", "/");
+    redirects(&m, "/blog/index.html", "/blog/");
+    serves(&m, "/img/a.png", "/img/a.png");
+}
+
+#[test]
+fn always_policy_puts_a_slash_on_every_page() {
+    let m = plan("trailing_slash = \"always\"");
+    serves(&m, "/about/", "/about.html");
+    redirects(&m, "/about", "/about/");
+    redirects(&m, "/about.html", "/about/");
+    serves(&m, "/blog/post/", "/blog/post.html");
+    redirects(&m, "/blog", "/blog/");
+}
+
+#[test]
+fn never_policy_drops_the_slash_from_folders() {
+    let m = plan("trailing_slash = \"never\"");
+    serves(&m, "/blog", "/blog/index.html");
+    redirects(&m, "/blog/", "/blog");
+    serves(&m, "/", "/index.html");
+    serves(&m, "/about", "/about.html");
+}
+
+#[test]
+fn without_clean_urls_html_files_keep_their_names() {
+    let m = plan("clean_urls = false");
+    serves(&m, "/about.html", "/about.html");
+    assert!(!m.contains_key("/about"));
+    serves(&m, "/index.html", "/index.html");
+    serves(&m, "/blog/", "/blog/index.html");
+}
+
+#[test]
+fn two_files_claiming_one_url_warn_and_the_exact_file_wins() {
+    let settings = Settings::parse("trailing_slash = \"never\"").unwrap();
+    let paths = vec!["/about.html".to_string(), "/about/index.html".to_string()];
+    let (m, warnings) = routes::build(&paths, &settings);
+    assert_eq!(m.get("/about"), Some(&Target::File(0)));
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+}
+
+#[test]
+fn redirects_never_point_off_site() {
+    for toml in [
+        "",
+        "trailing_slash = \"always\"",
+        "trailing_slash = \"never\"",
+    ] {
+        for (url, t) in plan(toml) {
+            if let Target::Redirect(to) = t {
+                assert!(
+                    to.starts_with('/') && !to.starts_with("//"),
+                    "{url} -> {to}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn unknown_setting_is_an_error() {
+    assert!(Settings::parse("helth_path = \"/x\"")
+        .unwrap_err()
+        .contains("helth_path"));
+}
+
+#[test]
+fn bad_values_are_errors_that_name_the_key() {
+    for (toml, key) in [
+        ("health_path = \"health\"", "health_path"),
+        ("health_path = \"//x\"", "health_path"),
+        ("redirect_status = 200", "redirect_status"),
+        ("spa = \"maybe\"", "spa"),
+        ("trailing_slash = \"sometimes\"", "trailing_slash"),
+        ("[security]\nframe_options = \"ALLOW\"", "frame_options"),
+        ("[limits]\ntoo_large = \"redirect\"", "external_prefix"),
+        ("[compression]\nmax_ratio = 1.5", "max_ratio"),
+        ("[cache]\nhtml = \"\"", "cache.html"),
+    ] {
+        let e = Settings::parse(toml).unwrap_err();
+        assert!(e.contains(key), "{toml}: {e}");
+    }
+}
+
+#[test]
+fn security_headers_follow_the_settings() {
+    let s = Settings::parse("[security]\nframe_options = \"DENY\"").unwrap();
+    let h = s.security_headers();
+    assert!(h.contains(&("X-Frame-Options".into(), "DENY".into())));
+    assert!(h.contains(&(
+        "Content-Security-Policy".into(),
+        "frame-ancestors 'none'".into()
+    )));
+    assert!(Settings::parse("[security]\nheaders = false")
+        .unwrap()
+        .security_headers()
+        .is_empty());
+}

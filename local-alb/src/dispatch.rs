@@ -68,7 +68,8 @@ impl Queue {
         }
     }
 
-    fn take_live(&self) -> Option<Invocation> {
+    /// The oldest invocation whose client is still waiting, without waiting.
+    pub fn take_live(&self) -> Option<Invocation> {
         let mut items = lock(&self.items);
         while let Some(inv) = items.pop_front() {
             if !inv.reply.is_closed() {
@@ -88,6 +89,10 @@ struct InFlight {
 struct SlotState {
     generation: u64,
     current: Option<InFlight>,
+    /// Whether this generation's process got through init to its first `/next`.
+    initialized: bool,
+    /// What the process posted to `/init/error`, if anything.
+    init_error: Option<String>,
 }
 
 /// One function instance's place: its current invocation and its life count.
@@ -110,6 +115,8 @@ impl Slot {
             state: Mutex::new(SlotState {
                 generation: 0,
                 current: None,
+                initialized: false,
+                init_error: None,
             }),
             generation: watch::channel(0).0,
             kill,
@@ -186,22 +193,47 @@ impl Slot {
         }
     }
 
-    /// Asks the supervisor to end the current process (e.g. after `/init/error`).
-    pub fn request_kill(&self) {
-        let _ = self.kill.send(self.generation());
+    /// Notes that the process of generation `gen` finished init (it asked for work).
+    pub fn mark_initialized(&self, gen: u64) {
+        let mut state = lock(&self.state);
+        if state.generation == gen {
+            state.initialized = true;
+        }
+    }
+
+    /// Records an `/init/error` and has the supervisor end the process, as Lambda
+    /// discards an environment whose init failed.
+    pub fn init_failed(&self, message: String) {
+        let mut state = lock(&self.state);
+        state.init_error = Some(message);
+        let _ = self.kill.send(state.generation);
     }
 
     /// Called by the supervisor when the process has ended: fails its invocation
     /// and cancels any `/next` the dead process left pending.
-    pub fn process_ended(&self, why: &str) {
+    ///
+    /// A process that died before finishing init fails one waiting invocation,
+    /// as on Lambda, where init runs as part of the invocation that caused it;
+    /// otherwise clients of a broken function would wait instead of seeing a 502.
+    pub fn process_ended(&self, why: &str, queue: &Queue) {
         let mut state = lock(&self.state);
         state.generation += 1;
         self.generation.send_replace(state.generation);
+        let failed_init = !std::mem::replace(&mut state.initialized, false);
+        let init_error = state.init_error.take();
         if let Some(cur) = state.current.take() {
             cur.timer.abort();
             let _ = cur
                 .reply
                 .send(Outcome::Failed(format!("the function instance {why}")));
+        } else if failed_init {
+            if let Some(inv) = queue.take_live() {
+                let why = match init_error {
+                    Some(e) => format!("the function's init failed: {e}"),
+                    None => format!("the function instance {why} during init"),
+                };
+                let _ = inv.reply.send(Outcome::Failed(why));
+            }
         }
     }
 }

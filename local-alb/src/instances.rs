@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use tokio::process::Command;
 use tokio::sync::{mpsc, watch};
 
-use crate::dispatch::Slot;
+use crate::dispatch::{Queue, Slot};
 
 pub struct FunctionSpec {
     pub program: PathBuf,
@@ -30,6 +30,7 @@ pub async fn supervise(
     slot: Arc<Slot>,
     mut kill_rx: mpsc::UnboundedReceiver<u64>,
     spec: Arc<FunctionSpec>,
+    queue: Arc<Queue>,
     api: SocketAddr,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -68,13 +69,13 @@ pub async fn supervise(
                     }
                     _ = shutdown.changed() => {
                         let _ = child.kill().await;
-                        slot.process_ended("was stopped because local-alb is shutting down");
+                        slot.process_ended("was stopped because local-alb is shutting down", &queue);
                         return;
                     }
                 }
             },
         };
-        slot.process_ended(&why);
+        slot.process_ended(&why, &queue);
         eprintln!("local-alb: instance {} {why}; restarting", slot.index);
         if started.elapsed() < HEALTHY_LIFETIME {
             tokio::select! {

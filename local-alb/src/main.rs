@@ -292,6 +292,7 @@ async fn run(opts: Options, program: PathBuf) -> Result<(), String> {
             slot,
             kill_rx,
             Arc::clone(&spec),
+            Arc::clone(&queue),
             api_addr,
             shutdown_rx.clone(),
         )));

@@ -101,6 +101,7 @@ async fn handle(
 async fn next(slot: &Arc<Slot>, cfg: &ApiConfig) -> Response<Body> {
     let mut generation = slot.watch_generation();
     let gen = *generation.borrow_and_update();
+    slot.mark_initialized(gen);
     let inv = tokio::select! {
         inv = cfg.queue.pop() => inv,
         // The process that asked is gone; leave the work for its replacement.
@@ -183,13 +184,12 @@ async fn invocation_error(req: Request<Incoming>, id: &str, slot: &Slot) -> Resp
 
 async fn init_error(req: Request<Incoming>, slot: &Slot) -> Response<Body> {
     let body = read_body(req).await.unwrap_or_default();
+    let message = String::from_utf8_lossy(&body).into_owned();
     eprintln!(
-        "local-alb: instance {} reported an init error: {}",
-        slot.index,
-        String::from_utf8_lossy(&body)
+        "local-alb: instance {} reported an init error: {message}",
+        slot.index
     );
-    // Lambda discards an environment whose init failed.
-    slot.request_kill();
+    slot.init_failed(message);
     accepted()
 }
 

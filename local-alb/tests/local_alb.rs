@@ -396,6 +396,32 @@ fn crash_mid_invocation_becomes_502_and_the_next_request_works() {
 }
 
 #[test]
+fn init_error_fails_the_waiting_request_with_502() {
+    let s = Server::start_env(
+        &["--instances", "1"],
+        &common::fake_function(),
+        &[("FAKE_INIT", "error")],
+    );
+    let started = Instant::now();
+    assert_alb_502(&s, "/", "no config");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn crash_during_init_fails_the_waiting_request_with_502() {
+    let s = Server::start_env(
+        &["--instances", "1"],
+        &common::fake_function(),
+        &[("FAKE_INIT", "crash")],
+    );
+    assert_alb_502(&s, "/", "exited with status 4 during init");
+}
+
+#[test]
 fn eight_concurrent_clients_get_their_own_answers_with_two_instances() {
     let s = Server::start(&["--instances", "2"]);
     // Warm both instances so the timing below measures dispatch, not start-up.

@@ -34,7 +34,13 @@ impl Server {
     }
 
     pub fn start_command(flags: &[&str], command: &[String]) -> Server {
+        Server::start_env(flags, command, &[])
+    }
+
+    /// `env` is set for local-alb, which passes it on to the function.
+    pub fn start_env(flags: &[&str], command: &[String], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_local-alb"))
+            .envs(env.iter().copied())
             .args(["--listen", "127.0.0.1:0"])
             .args(flags)
             .arg("--")

@@ -67,8 +67,9 @@ pub fn parse(payload: &[u8], multi_value: bool) -> Result<Reply, String> {
         None => return Err("\"statusCode\" is missing".into()),
         Some(v) => v
             .as_u64()
-            .filter(|c| (100..=599).contains(c))
-            .ok_or_else(|| format!("\"statusCode\" is {v}, not an integer in 100..=599"))?
+            // 1xx are not final statuses: HTTP cannot deliver one as the answer.
+            .filter(|c| (200..=599).contains(c))
+            .ok_or_else(|| format!("\"statusCode\" is {v}, not an integer in 200..=599"))?
             as u16,
     };
     if let Some(v) = obj.get("statusDescription") {
@@ -176,8 +177,9 @@ fn kind(v: &Value) -> &'static str {
 
 /// The HTTP response for a valid reply. HEAD gets the headers but no body.
 pub fn into_http(reply: Reply, is_head: bool) -> Response<Body> {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY);
     let mut response = Response::new(Body::default());
-    *response.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    *response.status_mut() = status;
     let headers = response.headers_mut();
     let mut function_length = None;
     for (name, value) in reply.headers {
@@ -190,16 +192,25 @@ pub fn into_http(reply: Reply, is_head: bool) -> Response<Body> {
     if !headers.contains_key(SERVER) {
         headers.insert(SERVER, HeaderValue::from_static("awselb/2.0"));
     }
-    // A function answering HEAD usually sends no body but may state the GET's length;
-    // that is the one Content-Length worth keeping.
-    let length = match function_length {
-        Some(v) if is_head && reply.body.is_empty() => v,
-        _ => HeaderValue::from(reply.body.len()),
-    };
-    headers.insert(CONTENT_LENGTH, length);
-    if !is_head {
-        *response.body_mut() = Body::new(Bytes::from(reply.body));
+    if status == StatusCode::NO_CONTENT {
+        // A 204 has no body and must not claim a length.
+        return response;
     }
+    if is_head || status == StatusCode::NOT_MODIFIED {
+        // No body goes out; the function may still state the length a GET
+        // would have had, which is the one Content-Length worth keeping.
+        let length = match function_length {
+            Some(v) if reply.body.is_empty() => Some(v),
+            _ if is_head => Some(HeaderValue::from(reply.body.len())),
+            _ => None,
+        };
+        if let Some(v) = length {
+            headers.insert(CONTENT_LENGTH, v);
+        }
+        return response;
+    }
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(reply.body.len()));
+    *response.body_mut() = Body::new(Bytes::from(reply.body));
     response
 }
 
@@ -228,6 +239,7 @@ pub fn alb_page(status: StatusCode, is_head: bool) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hyper::body::Body as _;
 
     fn single(json: &str) -> Result<Reply, String> {
         parse(json.as_bytes(), false)
@@ -262,6 +274,7 @@ mod tests {
             r#"{"statusCode":"200"}"#,
             r#"{"statusCode":200.5}"#,
             r#"{"statusCode":700}"#,
+            r#"{"statusCode":100}"#,
             r#"{"statusCode":200,"headers":{"x":true}}"#,
             r#"{"statusCode":200,"body":5}"#,
             r#"{"statusCode":200,"isBase64Encoded":"true"}"#,
@@ -298,6 +311,18 @@ mod tests {
         assert_eq!(h["content-length"], "3");
         assert_eq!(h["x-ok"], "1");
         assert_eq!(h["server"], "awselb/2.0");
+    }
+
+    #[test]
+    fn no_content_and_not_modified_send_no_body() {
+        let r = single(r#"{"statusCode":204,"body":"x"}"#).unwrap();
+        let http = into_http(r, false);
+        assert!(http.headers().get("content-length").is_none());
+        assert_eq!(http.body().size_hint().exact(), Some(0));
+        let r = single(r#"{"statusCode":304,"body":"x"}"#).unwrap();
+        let http = into_http(r, false);
+        assert!(http.headers().get("content-length").is_none());
+        assert_eq!(http.body().size_hint().exact(), Some(0));
     }
 
     #[test]

@@ -539,3 +539,32 @@ fn non_loopback_listen_is_refused_without_allow_remote() {
     assert_eq!(code, 2);
     assert!(err.contains("--allow-remote"), "{err}");
 }
+
+#[test]
+fn non_utf8_header_value_gets_400() {
+    let s = one();
+    let r = s.send_bytes(
+        b"GET /bytes HTTP/1.1\r\nHost: x\r\nX-Bad: \xff\xfe\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(r.status, 400);
+    assert!(s
+        .log_line(&["GET /bytes 400 ", "UTF-8"], Duration::from_secs(1))
+        .is_some());
+}
+
+#[test]
+fn not_modified_and_no_content_go_out_without_a_body() {
+    let s = one();
+    let r = s.get("/mode/status/304");
+    assert_eq!(r.status, 304);
+    assert!(r.body.is_empty());
+    let r = s.get("/mode/status/204");
+    assert_eq!(r.status, 204);
+    assert!(r.body.is_empty());
+    assert_eq!(r.header("content-length"), None);
+}
+
+#[test]
+fn informational_status_code_becomes_502() {
+    assert_alb_502(&one(), "/mode/status/101", "statusCode");
+}

@@ -98,14 +98,18 @@ impl Emulator {
             });
         }
         let emulator = Emulator { child, port, logs };
+        // Both ports: the RIE listens for invocations before its Runtime API is up, and an
+        // invocation in that gap starts a function that cannot connect (it exits; HTTP 502).
         let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "the emulator did not accept connections on 127.0.0.1:{port} within 10 s; its output:\n{}",
-                emulator.log_text()
-            );
-            std::thread::sleep(Duration::from_millis(5));
+        for p in [api_port, port] {
+            while TcpStream::connect(("127.0.0.1", p)).is_err() {
+                assert!(
+                    Instant::now() < deadline,
+                    "the emulator did not accept connections on 127.0.0.1:{p} within 10 s; its output:\n{}",
+                    emulator.log_text()
+                );
+                std::thread::sleep(Duration::from_millis(5));
+            }
         }
         emulator
     }

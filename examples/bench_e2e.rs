@@ -1,0 +1,755 @@
+//! `make bench-e2e`: the built `bootstrap` measured end to end through AWS's Runtime Interface
+//! Emulator (RIE), beside a floor that returns the same response bytes ready-made.
+//!
+//! - Per file class: N sequential invocations (concurrency 1: the RIE takes one at a time)
+//!   against `bootstrap` and against `examples/floor` (fed with `bootstrap`'s own responses,
+//!   captured first and checked byte-identical), interleaved in blocks (ABAB) so machine noise
+//!   hits both alike. Reports invocations/s, p50 and p99, and the bootstrap/floor ratio.
+//! - Cold start: RIE + function spawned fresh, timed from spawn to the first response, median
+//!   of several runs, `bootstrap` vs `examples/hello`, alternating. The RIE's own `Init
+//!   Duration` (function exec to first poll of the Runtime API) is reported too.
+//! - Peak RSS (`VmHWM`) of the function process after it has served every class.
+//!
+//! Usage: `bench_e2e [--bootstrap P] [--floor P] [--hello P] [--rie P] [-n N] [--cold RUNS]`
+//! (defaults: `target/release/...`, `.tools/aws-lambda-rie-x86_64`, N=5000, 20 runs).
+//! Prints a markdown report on stdout; progress goes to stderr.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const INVOKE_PATH: &str = "/2015-03-31/functions/function/invocations";
+const TG: &str =
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/alb-static-site/6d0ecf831eec9f09";
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+struct Options {
+    bootstrap: PathBuf,
+    floor: PathBuf,
+    hello: PathBuf,
+    rie: PathBuf,
+    n: usize,
+    cold_runs: usize,
+}
+
+fn options() -> Result<Options> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut o = Options {
+        bootstrap: root.join("target/release/bootstrap"),
+        floor: root.join("target/release/examples/floor"),
+        hello: root.join("target/release/examples/hello"),
+        rie: std::env::var_os("RIE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join(".tools/aws-lambda-rie-x86_64")),
+        n: 5000,
+        cold_runs: 20,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--bootstrap" => o.bootstrap = value()?.into(),
+            "--floor" => o.floor = value()?.into(),
+            "--hello" => o.hello = value()?.into(),
+            "--rie" => o.rie = value()?.into(),
+            "-n" => o.n = value()?.parse()?,
+            "--cold" => o.cold_runs = value()?.parse()?,
+            _ => {
+                return Err(format!(
+                    "unknown argument {flag}; see the top of examples/bench_e2e.rs"
+                )
+                .into())
+            }
+        }
+    }
+    for p in [&o.bootstrap, &o.floor, &o.hello] {
+        if !p.is_file() {
+            return Err(format!(
+                "{} is missing: cargo build --release --bin bootstrap --examples",
+                p.display()
+            )
+            .into());
+        }
+    }
+    if !o.rie.is_file() {
+        return Err(format!("{} is missing: run `make rie`", o.rie.display()).into());
+    }
+    Ok(o)
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// One RIE running one function; stopped (the whole process group) on drop.
+struct Emulator {
+    child: Child,
+    port: u16,
+    api_port: u16,
+    function: PathBuf,
+    /// The RIE's output, when captured (cold-start runs read `Init Duration` from it).
+    logs: Option<Arc<Mutex<String>>>,
+}
+
+impl Emulator {
+    fn spawn(rie: &Path, function: &Path, env: &[(&str, &str)], capture: bool) -> Result<Self> {
+        let port = free_port()?;
+        let api_port = free_port()?;
+        let mut cmd = Command::new(rie);
+        cmd.arg("--runtime-interface-emulator-address")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--runtime-api-address")
+            .arg(format!("127.0.0.1:{api_port}"))
+            .arg(function)
+            .current_dir(std::env::temp_dir())
+            .env_remove("AWS_LAMBDA_RUNTIME_API")
+            .env_remove("AWS_LAMBDA_LOG_FORMAT")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(if capture {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stderr(if capture {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .process_group(0);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn()?;
+        let logs = capture.then(|| Arc::new(Mutex::new(String::new())));
+        if let Some(logs) = &logs {
+            let streams: [Box<dyn Read + Send>; 2] = [
+                Box::new(child.stdout.take().ok_or("no stdout")?),
+                Box::new(child.stderr.take().ok_or("no stderr")?),
+            ];
+            for stream in streams {
+                let sink = Arc::clone(logs);
+                std::thread::spawn(move || {
+                    for line in BufReader::new(stream).lines().map_while(|l| l.ok()) {
+                        let mut s = sink.lock().unwrap_or_else(|e| e.into_inner());
+                        s.push_str(&line);
+                        s.push('\n');
+                    }
+                });
+            }
+        }
+        Ok(Emulator {
+            child,
+            port,
+            api_port,
+            function: function.canonicalize()?,
+            logs,
+        })
+    }
+
+    /// Connects once the emulator listens on both ports (polled every 100 µs, 10 s at most).
+    /// The RIE listens for invocations before its Runtime API is up, and an invocation in that
+    /// gap starts a function that cannot connect (it exits, and the invocation gets HTTP 502).
+    fn connect(&self) -> Result<Conn> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", self.api_port)).is_err() {
+            if Instant::now() > deadline {
+                return Err("the emulator's Runtime API never listened".into());
+            }
+            std::thread::sleep(Duration::from_micros(100));
+        }
+        loop {
+            match Conn::open(self.port) {
+                Ok(c) => return Ok(c),
+                Err(e) if Instant::now() > deadline => {
+                    return Err(format!("the emulator never listened: {e}").into())
+                }
+                Err(_) => std::thread::sleep(Duration::from_micros(100)),
+            }
+        }
+    }
+
+    /// The function process: the RIE's child running `function`.
+    fn function_pid(&self) -> Option<u32> {
+        let tasks = std::fs::read_dir(format!("/proc/{}/task", self.child.id())).ok()?;
+        tasks
+            .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("children")).ok())
+            .flat_map(|s| {
+                s.split_whitespace()
+                    .filter_map(|p| p.parse::<u32>().ok())
+                    .collect::<Vec<_>>()
+            })
+            .find(|pid| {
+                std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|e| e == self.function)
+            })
+    }
+
+    /// Peak resident set size of the function process, in KiB.
+    fn function_peak_rss_kib(&self) -> Option<u64> {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.function_pid()?)).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+
+    /// The RIE's `INIT REPORT(durationMs: X)`: from starting the function to its first poll of
+    /// the Runtime API, as the RIE measures it.
+    fn init_duration_ms(&self) -> Option<f64> {
+        let logs = self.logs.as_ref()?;
+        let deadline = Instant::now() + Duration::from_secs(2);
+        loop {
+            let text = logs.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            if let Some(rest) = text.split("INIT REPORT(durationMs: ").nth(1) {
+                return rest.split(')').next()?.trim().parse().ok();
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let kill = |sig: &str| {
+            let _ = Command::new("kill")
+                .args([sig, "--", &group])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        };
+        kill("-TERM");
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline && !matches!(self.child.try_wait(), Ok(Some(_))) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        kill("-KILL");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A keep-alive HTTP/1.1 connection to the emulator's invoke endpoint.
+struct Conn {
+    reader: BufReader<TcpStream>,
+}
+
+impl Conn {
+    fn open(port: u16) -> std::io::Result<Conn> {
+        let stream = TcpStream::connect(("127.0.0.1", port))?;
+        stream.set_nodelay(true)?;
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        Ok(Conn {
+            reader: BufReader::with_capacity(64 * 1024, stream),
+        })
+    }
+
+    /// Sends a prepared request and reads the whole reply body into `body`; returns the status.
+    fn invoke(&mut self, request: &[u8], body: &mut Vec<u8>) -> Result<u16> {
+        self.reader.get_mut().write_all(request)?;
+        let mut line = String::new();
+        self.reader.read_line(&mut line)?;
+        let code: u16 = line
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .ok_or_else(|| format!("bad status line {line:?}"))?;
+        let mut length = None;
+        let mut chunked = false;
+        loop {
+            line.clear();
+            if self.reader.read_line(&mut line)? == 0 {
+                return Err("connection closed in the headers".into());
+            }
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            let (name, value) = l.split_once(':').unwrap_or((l, ""));
+            if name.eq_ignore_ascii_case("content-length") {
+                length = Some(value.trim().parse::<usize>()?);
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                chunked = value.to_ascii_lowercase().contains("chunked");
+            }
+        }
+        body.clear();
+        if chunked {
+            loop {
+                line.clear();
+                self.reader.read_line(&mut line)?;
+                let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16)?;
+                if size == 0 {
+                    line.clear();
+                    self.reader.read_line(&mut line)?;
+                    break;
+                }
+                let start = body.len();
+                body.resize(start + size, 0);
+                self.reader.read_exact(&mut body[start..])?;
+                let mut crlf = [0u8; 2];
+                self.reader.read_exact(&mut crlf)?;
+            }
+        } else {
+            let length = length.ok_or("a reply with neither length nor chunks")?;
+            body.resize(length, 0);
+            self.reader.read_exact(body)?;
+        }
+        Ok(code)
+    }
+}
+
+fn request_bytes(port: u16, payload: &str) -> Vec<u8> {
+    format!(
+        "POST {INVOKE_PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{payload}",
+        payload.len()
+    )
+    .into_bytes()
+}
+
+fn alb_event(method: &str, path: &str, headers: &[(&str, &str)]) -> Value {
+    let mut h = serde_json::Map::new();
+    for (k, v) in [
+        (
+            "host",
+            "alb-static-site-123456789.us-east-1.elb.amazonaws.com",
+        ),
+        (
+            "user-agent",
+            "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+        ),
+        (
+            "x-amzn-trace-id",
+            "Root=1-5bdb40ca-556d8b0c50dc66f0511bf520",
+        ),
+        ("x-forwarded-for", "72.21.198.66"),
+        ("x-forwarded-port", "443"),
+        ("x-forwarded-proto", "https"),
+    ]
+    .iter()
+    .chain(headers)
+    {
+        h.insert(k.to_string(), Value::String(v.to_string()));
+    }
+    json!({
+        "requestContext": {"elb": {"targetGroupArn": TG}},
+        "httpMethod": method,
+        "path": path,
+        "queryStringParameters": {},
+        "headers": h,
+        "body": "",
+        "isBase64Encoded": false
+    })
+}
+
+/// A file class: a name, the event (its `path` is unique: the floor keys on it) and the status
+/// `bootstrap` must answer with.
+struct Class {
+    name: &'static str,
+    event: String,
+    status: u64,
+}
+
+fn classes(etag_of_about_br: &str) -> Vec<Class> {
+    let c = |name, event: Value, status| Class {
+        name,
+        event: event.to_string(),
+        status,
+    };
+    vec![
+        c(
+            "small HTML `/` (identity)",
+            alb_event(
+                "GET",
+                "/",
+                &[("accept", "text/html"), ("accept-encoding", "identity")],
+            ),
+            200,
+        ),
+        c(
+            "CSS (br, base64)",
+            alb_event(
+                "GET",
+                "/css/site.css",
+                &[("accept-encoding", "gzip, deflate, br")],
+            ),
+            200,
+        ),
+        c(
+            "JS (gzip, base64)",
+            alb_event(
+                "GET",
+                "/assets/app.3f9a2c1b.js",
+                &[("accept-encoding", "gzip")],
+            ),
+            200,
+        ),
+        c(
+            "PNG (base64)",
+            alb_event(
+                "GET",
+                "/img/logo.png",
+                &[("accept", "image/avif,image/webp,*/*")],
+            ),
+            200,
+        ),
+        c(
+            "304 (If-None-Match)",
+            alb_event(
+                "GET",
+                "/about",
+                &[
+                    ("accept-encoding", "br"),
+                    ("if-none-match", etag_of_about_br),
+                ],
+            ),
+            304,
+        ),
+        c(
+            "404 (site 404.html)",
+            alb_event("GET", "/no-such-page", &[("accept-encoding", "identity")]),
+            404,
+        ),
+    ]
+}
+
+/// One invocation; checks the HTTP status and that the reply is not a function error.
+fn invoke_once(conn: &mut Conn, request: &[u8], body: &mut Vec<u8>) -> Result<()> {
+    let code = conn.invoke(request, body)?;
+    if code != 200 || body.starts_with(br#"{"errorType""#) {
+        return Err(format!(
+            "invocation failed: HTTP {code}: {}",
+            String::from_utf8_lossy(body)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+struct Stats {
+    per_sec: f64,
+    p50_us: f64,
+    p99_us: f64,
+}
+
+fn stats(mut samples: Vec<Duration>, busy: Duration) -> Stats {
+    samples.sort();
+    let at = |q: f64| {
+        let i = ((samples.len() as f64 - 1.0) * q).round() as usize;
+        samples[i].as_secs_f64() * 1e6
+    };
+    Stats {
+        per_sec: samples.len() as f64 / busy.as_secs_f64(),
+        p50_us: at(0.50),
+        p99_us: at(0.99),
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// One cold start, in ms.
+struct Cold {
+    /// Spawn of the RIE to the first response: what a first request waits for, here.
+    total: f64,
+    /// The RIE listening to the first response: the function's exec, init and first invoke
+    /// (the RIE starts the function on the first invocation).
+    function: f64,
+    /// The RIE's own INIT REPORT duration.
+    init: Option<f64>,
+}
+
+/// Spawns a fresh RIE + function and times the first invocation.
+fn cold_start(rie: &Path, function: &Path, payload: &str) -> Result<Cold> {
+    let started = Instant::now();
+    let emulator = Emulator::spawn(rie, function, &[], true)?;
+    let mut conn = emulator.connect()?;
+    let request = request_bytes(emulator.port, payload);
+    let mut body = Vec::new();
+    let listening = Instant::now();
+    if let Err(e) = invoke_once(&mut conn, &request, &mut body) {
+        std::thread::sleep(Duration::from_millis(100));
+        let logs = emulator
+            .logs
+            .as_ref()
+            .map(|l| l.lock().unwrap_or_else(|e| e.into_inner()).clone());
+        return Err(format!(
+            "cold start of {}: {e}; emulator output:\n{}",
+            function.display(),
+            logs.unwrap_or_default()
+        )
+        .into());
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    Ok(Cold {
+        total: ms(started.elapsed()),
+        function: ms(listening.elapsed()),
+        init: emulator.init_duration_ms(),
+    })
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("bench_e2e: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    let o = options()?;
+    let wall = Instant::now();
+    let mut body = Vec::new();
+
+    // 1. bootstrap's own responses, captured for the floor.
+    let boot = Emulator::spawn(&o.rie, &o.bootstrap, &[], false)?;
+    let mut boot_conn = boot.connect()?;
+    let about = alb_event("GET", "/about", &[("accept-encoding", "br")]).to_string();
+    invoke_once(&mut boot_conn, &request_bytes(boot.port, &about), &mut body)?;
+    let about: Value = serde_json::from_slice(&body)?;
+    let etag = about["headers"]["ETag"]
+        .as_str()
+        .ok_or("GET /about has no ETag")?
+        .to_string();
+    let classes = classes(&etag);
+    // The floor's input, written by hand so each response keeps bootstrap's exact bytes.
+    let mut ready = String::from("{");
+    for class in &classes {
+        invoke_once(
+            &mut boot_conn,
+            &request_bytes(boot.port, &class.event),
+            &mut body,
+        )?;
+        let response: Value = serde_json::from_slice(&body)?;
+        if response["statusCode"].as_u64() != Some(class.status) {
+            return Err(
+                format!("{}: expected {}, got {response}", class.name, class.status).into(),
+            );
+        }
+        let event: Value = serde_json::from_str(&class.event)?;
+        if ready.len() > 1 {
+            ready.push(',');
+        }
+        ready.push_str(&event["path"].to_string());
+        ready.push(':');
+        ready.push_str(std::str::from_utf8(&body)?);
+    }
+    ready.push('}');
+    let ready_file =
+        std::env::temp_dir().join(format!("bench-e2e-floor-{}.json", std::process::id()));
+    std::fs::write(&ready_file, &ready)?;
+
+    // 2. The floor, checked to return the very same bytes.
+    let floor = Emulator::spawn(
+        &o.rie,
+        &o.floor,
+        &[(
+            "FLOOR_RESPONSES",
+            ready_file.to_str().ok_or("temp path not UTF-8")?,
+        )],
+        false,
+    )?;
+    let mut floor_conn = floor.connect()?;
+    let mut other = Vec::new();
+    for class in &classes {
+        invoke_once(
+            &mut boot_conn,
+            &request_bytes(boot.port, &class.event),
+            &mut body,
+        )?;
+        invoke_once(
+            &mut floor_conn,
+            &request_bytes(floor.port, &class.event),
+            &mut other,
+        )?;
+        if body != other {
+            return Err(
+                format!("{}: the floor's bytes differ from bootstrap's", class.name).into(),
+            );
+        }
+    }
+    let _ = std::fs::remove_file(&ready_file);
+
+    // 3. Throughput and latency per class, ABAB in blocks.
+    let block = 100.min(o.n.max(1));
+    let rounds = o.n.div_ceil(block);
+    let warmup = 200;
+    let mut rows = Vec::new();
+    for class in &classes {
+        eprintln!(
+            "bench_e2e: {} ({} x {} invocations each)",
+            class.name, rounds, block
+        );
+        let reqs = [
+            request_bytes(boot.port, &class.event),
+            request_bytes(floor.port, &class.event),
+        ];
+        let mut conns = [&mut boot_conn, &mut floor_conn];
+        for (conn, req) in conns.iter_mut().zip(&reqs) {
+            for _ in 0..warmup {
+                invoke_once(conn, req, &mut body)?;
+            }
+        }
+        let mut samples = [Vec::with_capacity(o.n), Vec::with_capacity(o.n)];
+        let mut busy = [Duration::ZERO; 2];
+        for round in 0..rounds {
+            // Alternate who goes first, too: A B B A A B ...
+            let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+            for who in order {
+                let block_start = Instant::now();
+                for _ in 0..block {
+                    let t = Instant::now();
+                    invoke_once(&mut *conns[who], &reqs[who], &mut body)?;
+                    samples[who].push(t.elapsed());
+                }
+                busy[who] += block_start.elapsed();
+            }
+        }
+        let [sb, sf] = samples;
+        rows.push((class.name, stats(sb, busy[0]), stats(sf, busy[1])));
+    }
+    let boot_rss = boot.function_peak_rss_kib();
+    let floor_rss = floor.function_peak_rss_kib();
+    drop(boot_conn);
+    drop(floor_conn);
+    drop(boot);
+    drop(floor);
+
+    // 4. Cold start, bootstrap vs hello, alternating.
+    let cold_event = alb_event("GET", "/", &[("accept-encoding", "identity")]).to_string();
+    let mut cold = [Vec::new(), Vec::new()];
+    let mut func = [Vec::new(), Vec::new()];
+    let mut init = [Vec::new(), Vec::new()];
+    let functions = [&o.bootstrap, &o.hello];
+    for run in 0..o.cold_runs {
+        let order = if run % 2 == 0 { [0, 1] } else { [1, 0] };
+        for who in order {
+            let c = cold_start(&o.rie, functions[who], &cold_event)?;
+            cold[who].push(c.total);
+            func[who].push(c.function);
+            if let Some(ms) = c.init {
+                init[who].push(ms);
+            }
+        }
+    }
+    let hello_rss = {
+        let e = Emulator::spawn(&o.rie, &o.hello, &[], false)?;
+        let mut c = e.connect()?;
+        invoke_once(&mut c, &request_bytes(e.port, &cold_event), &mut body)?;
+        e.function_peak_rss_kib()
+    };
+
+    // 5. Report.
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    writeln!(
+        out,
+        "Through AWS's Runtime Interface Emulator on 127.0.0.1, one invocation at a time over \
+         keep-alive HTTP: {} invocations per class per contender after {warmup} warm-up ones, \
+         in blocks of {block} alternating bootstrap and floor (ABBA...).\n",
+        rounds * block
+    )?;
+    writeln!(
+        out,
+        "| class | bootstrap inv/s | floor inv/s | bootstrap p50 µs | floor p50 µs | p50 ratio \
+         | bootstrap p99 µs | floor p99 µs | p99 ratio |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+    )?;
+    let mut worst_p50: f64 = 0.0;
+    for (name, b, f) in &rows {
+        worst_p50 = worst_p50.max(b.p50_us / f.p50_us);
+        writeln!(
+            out,
+            "| {name} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2}x | {:.0} | {:.0} | {:.2}x |",
+            b.per_sec,
+            f.per_sec,
+            b.p50_us,
+            f.p50_us,
+            b.p50_us / f.p50_us,
+            b.p99_us,
+            f.p99_us,
+            b.p99_us / f.p99_us
+        )?;
+    }
+    let med = |v: &Vec<f64>| {
+        if v.is_empty() {
+            f64::NAN
+        } else {
+            median(v.clone())
+        }
+    };
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    writeln!(
+        out,
+        "\nCold start: a fresh RIE and function per run, median of {} runs each, alternating. \
+         The RIE starts the function on the first invocation, so \"listening → response\" is the \
+         function's exec, init and first invoke; \"spawn → response\" adds the RIE's own start.\n",
+        o.cold_runs
+    )?;
+    writeln!(
+        out,
+        "| function | binary bytes | spawn → response ms | listening → response ms (min–max) \
+         | RIE INIT REPORT ms |\n|---|--:|--:|--:|--:|"
+    )?;
+    for (who, name) in [(0, "bootstrap"), (1, "hello (lambda_runtime hello world)")] {
+        let f = &func[who];
+        writeln!(
+            out,
+            "| {name} | {} | {:.2} | {:.2} ({:.2}–{:.2}) | {:.2} |",
+            size(functions[who]),
+            med(&cold[who]),
+            med(f),
+            f.iter().copied().fold(f64::INFINITY, f64::min),
+            f.iter().copied().fold(0.0, f64::max),
+            med(&init[who])
+        )?;
+    }
+    let mib = |v: Option<u64>| {
+        v.map_or("n/a".to_string(), |k| {
+            format!("{:.1} MiB", k as f64 / 1024.0)
+        })
+    };
+    writeln!(
+        out,
+        "\nPeak RSS (VmHWM of the function process): bootstrap {} after serving every class; \
+         floor {} after the same; hello {} after one invocation.\n",
+        mib(boot_rss),
+        mib(floor_rss),
+        mib(hello_rss)
+    )?;
+    let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
+    let cold_ratio = med(&func[0]) / med(&func[1]);
+    writeln!(
+        out,
+        "Goals: p50 latency within 1.1x of the floor: worst class {worst_p50:.2}x ({}). \
+         Cold start within 1.2x of hello: {cold_ratio:.2}x listening → response ({}); \
+         {:.2}x spawn → response; {:.2}x RIE INIT REPORT.",
+        verdict(worst_p50 <= 1.1),
+        verdict(cold_ratio <= 1.2),
+        med(&cold[0]) / med(&cold[1]),
+        med(&init[0]) / med(&init[1]),
+    )?;
+    writeln!(
+        out,
+        "\nBench wall time: {:.0} s.",
+        wall.elapsed().as_secs_f64()
+    )?;
+    print!("{out}");
+    Ok(())
+}

@@ -1,0 +1,190 @@
+"""Builds the bootstrap binary for a fixture site and asks it questions through `bootstrap invoke -`.
+
+A fixture is a folder `tests/sites/<fixture>/` holding the site in `site/` and its settings
+variants as `*.toml` next to it (not inside `site/`: build.rs serves every file of SITE_DIR, so a
+settings file there would be served as /site.toml). Large files are generated at test time into
+a copy of the site under `target/sites/gen/`, never committed.
+
+Every build goes through one shared target dir (`target/sites`, debug profile) so dependencies
+compile once; after each build the binary is copied to `target/sites/bin/<build-name>` before the
+next site is built.
+"""
+
+import base64
+import gzip
+import json
+import os
+import random
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SITES = REPO / "tests" / "sites"
+TARGET = REPO / "target" / "sites"
+GEN = TARGET / "gen"
+BIN = TARGET / "bin"
+# A settings path that never exists: the build uses the default settings.
+NO_SETTINGS = GEN / "no-settings.toml"
+
+ALB_LIMIT = 1_000_000
+MAX_RANGE = 720_000
+TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/site/6d0ecf831eec9f09"
+
+
+@dataclass
+class Build:
+    name: str
+    ok: bool
+    output: str  # cargo's stderr (warnings, the build script's error)
+    binary: Path | None
+    seconds: float
+
+
+def cargo_build(name, site_dir, settings=None, env=None):
+    """Builds the debug bootstrap for one site; on success copies it to target/sites/bin/<name>."""
+    GEN.mkdir(parents=True, exist_ok=True)
+    BIN.mkdir(parents=True, exist_ok=True)
+    e = {k: v for k, v in os.environ.items()
+         if k not in ("SITE_DIR", "SITE_CONFIG", "SOURCE_DATE_EPOCH", "CARGO_TARGET_DIR")}
+    e["SITE_DIR"] = str(site_dir)
+    e["SITE_CONFIG"] = str(settings or NO_SETTINGS)
+    e.update(env or {})
+    started = time.monotonic()
+    p = subprocess.run(
+        ["nice", "-n", "10", "cargo", "build", "--locked", "--bin", "bootstrap",
+         "--target-dir", str(TARGET)],
+        cwd=REPO, env=e, capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    binary = None
+    if p.returncode == 0:
+        binary = BIN / name
+        shutil.copy2(TARGET / "debug" / "bootstrap", binary)
+    return Build(name, p.returncode == 0, p.stderr, binary, seconds)
+
+
+def generated_site(name, base, files=None):
+    """A fresh copy of `base` under target/sites/gen/<name>, plus `files` {relative path: bytes|str}."""
+    out = GEN / name
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(base, out)
+    for rel, data in (files or {}).items():
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, str):
+            data = data.encode()
+        path.write_bytes(data)
+    return out
+
+
+def write_settings(name, text):
+    path = GEN / f"{name}.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def blob_caches():
+    """The build script's content-hash caches (OUT_DIR/blobs) in the shared target dir."""
+    return list((TARGET / "debug" / "build").glob("alb-static-site-*/out/blobs"))
+
+
+# --- generated content ------------------------------------------------------------------------
+
+def compressible_js(size, seed=1):
+    """`size` bytes of JavaScript-like text: compresses to roughly a quarter with gzip."""
+    rng = random.Random(seed)
+    words = ["render", "state", "props", "element", "update", "value", "index", "handler",
+             "component", "effect", "memo", "context", "dispatch", "reducer", "node", "child"]
+    out, n, total = [], 0, 0
+    while total < size:
+        a, b, c = rng.choice(words), rng.choice(words), rng.choice(words)
+        line = (f"function {a}{n}({b}, {c}) {{ const {a}_{n} = {b}.{c} + {rng.randint(0, 99999)};"
+                f" if ({a}_{n} > {rng.randint(0, 999)}) {{ return {c}({a}_{n}, \"{b}-{n}\"); }}"
+                f" return {b}; }}\n")
+        out.append(line)
+        total += len(line)
+        n += 1
+    return "".join(out)[:size].encode()
+
+
+def random_bytes(size, seed=2):
+    return random.Random(seed).randbytes(size)
+
+
+# --- events and responses ---------------------------------------------------------------------
+
+def event(method, path, headers=None, query=None):
+    """A single-value-mode ALB event."""
+    return {
+        "requestContext": {"elb": {"targetGroupArn": TG}},
+        "httpMethod": method,
+        "path": path,
+        "queryStringParameters": dict(query or {}),
+        "headers": dict(headers or {}),
+        "body": "",
+        "isBase64Encoded": False,
+    }
+
+
+def invoke_raw(binary, ev):
+    """`bootstrap invoke -` with the event on stdin; returns its stdout."""
+    p = subprocess.run([str(binary), "invoke", "-"], input=json.dumps(ev).encode(),
+                       capture_output=True, timeout=60)
+    assert p.returncode == 0, f"invoke exited {p.returncode}: {p.stderr.decode(errors='replace')}"
+    return p.stdout
+
+
+def invoke(binary, method, path, headers=None, query=None):
+    r = json.loads(invoke_raw(binary, event(method, path, headers, query)))
+    assert_valid_alb_response(r)
+    return r
+
+
+def wire_size(r):
+    """Bytes of the response as the runtime sends it (compact JSON)."""
+    return len(json.dumps(r, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def assert_valid_alb_response(r):
+    """What ALB accepts (the same checks as tests/common/mod.rs)."""
+    assert isinstance(r, dict)
+    assert set(r) in ({"statusCode", "statusDescription", "headers", "body", "isBase64Encoded"},
+                      {"statusCode", "statusDescription", "multiValueHeaders", "body",
+                       "isBase64Encoded"}), r.keys()
+    code = r["statusCode"]
+    assert isinstance(code, int) and 100 <= code < 600
+    assert r["statusDescription"].startswith(f"{code} ")
+    assert isinstance(r["body"], str)
+    assert isinstance(r["isBase64Encoded"], bool)
+    for v in r.get("headers", {}).values():
+        assert isinstance(v, str)
+    if r["isBase64Encoded"]:
+        base64.b64decode(r["body"], validate=True)
+    assert wire_size(r) < ALB_LIMIT, f"response JSON is {wire_size(r)} bytes"
+
+
+def header(r, name):
+    for k, v in r.get("headers", {}).items():
+        if k.lower() == name.lower():
+            return v
+    return None
+
+
+def body_bytes(r):
+    if r["isBase64Encoded"]:
+        return base64.b64decode(r["body"])
+    return r["body"].encode()
+
+
+def decoded_body(r):
+    raw = body_bytes(r)
+    enc = header(r, "content-encoding")
+    if enc is None:
+        return raw
+    if enc == "gzip":
+        return gzip.decompress(raw)
+    raise AssertionError(f"unexpected content-encoding {enc}")

@@ -1,0 +1,31 @@
+# make local: the embedded site behind local-alb, a stand-in for ALB + the Lambda Runtime API,
+# and the tests that go through it (local-alb's own suite and the headless-browser test).
+
+PORT ?= 3000
+LOCAL_ALB := target/release/local-alb
+TEST_TARGETS += test-local test-browser
+
+.PHONY: local local-alb test-local test-browser browser-tools
+
+local-alb:
+	$(CARGO) build --release --locked -p local-alb
+
+LOCAL_ALB_FLAGS ?=
+
+local: local-alb ## Serve the embedded site at http://127.0.0.1:$(PORT) as ALB + Lambda would (MULTI_VALUE=1: multi-value mode)
+	$(CARGO) build --release --locked --bin bootstrap
+	@echo "Serving the embedded site at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	$(LOCAL_ALB) --listen 127.0.0.1:$(PORT) $(if $(MULTI_VALUE),--multi-value) $(LOCAL_ALB_FLAGS) -- target/release/bootstrap
+
+test-local: ## local-alb's own tests (HTTP <-> ALB event, Runtime API, 502 rules), with the real bootstrap
+	$(CARGO) build --release --locked --bin bootstrap
+	BOOTSTRAP=$(CURDIR)/target/release/bootstrap $(CARGO) test --release --locked -p local-alb
+
+# Debian's Chromium and the pinned playwright-core (which downloads no browser).
+browser-tools:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+
+test-browser: local-alb browser-tools ## The sample site in headless Chromium through local-alb
+	$(CARGO) build --release --locked --bin bootstrap
+	cd tests/browser && LOCAL_ALB=$(CURDIR)/$(LOCAL_ALB) BOOTSTRAP=$(CURDIR)/target/release/bootstrap npm test

@@ -70,13 +70,22 @@ invoke: ## Answer one ALB event locally, no AWS: make invoke EVENT=events/health
 
 lint: ## rustfmt and clippy, warnings as errors
 	$(CARGO) fmt --check
-	$(CARGO) clippy --release --locked --all-targets -- -D warnings
+	$(CARGO) clippy --release --locked --workspace --all-targets -- -D warnings
 
 test-rust: ## The crate's unit, behaviour, fixture and golden tests
 	$(CARGO) test --release --locked
 
-# Each fragment adds its suite to TEST_TARGETS (TEST_TARGETS += test-xyz).
+BENCH_SITE := target/bench-site
+.PHONY: bench bench-handler
+bench-handler: ## Criterion: handling + serializing vs serializing a ready-made response (generated site)
+	rm -rf $(BENCH_SITE) && python3 tools/gen-site.py $(BENCH_SITE) --js-kb 200 --png-kb 500
+	SITE_DIR=$(BENCH_SITE) CARGO_TARGET_DIR=target/bench $(CARGO) bench --locked --bench handler
+	@python3 tools/criterion-table.py target/bench/criterion
+
+# Each fragment adds its suite to TEST_TARGETS (and benchmarks to BENCH_TARGETS). (TEST_TARGETS += test-xyz).
 include $(sort $(wildcard mk/*.mk))
 
 test: lint test-rust $(TEST_TARGETS) ## Everything: lint, Rust tests, and the suites in mk/*.mk
 	@echo "make test: all suites passed"
+
+bench: bench-handler $(BENCH_TARGETS) ## Every benchmark behind BENCHMARKS.md

@@ -53,8 +53,8 @@ fn answer(event: &str) -> Response {
     let started = Instant::now();
     let (response, line) = handler::handle_with_request_line(event);
     tracing::info!(
-        method = %line.method,
-        path = %line.path,
+        method = %printable(&line.method),
+        path = %printable(&line.path),
         status = response.status,
         bytes = response.body_len(),
         encoding = response.header("Content-Encoding").unwrap_or("identity"),
@@ -62,6 +62,15 @@ fn answer(event: &str) -> Response {
         "request"
     );
     response
+}
+
+/// Escapes control characters, so a crafted method or path cannot forge log lines.
+fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        s.escape_debug().to_string().into()
+    } else {
+        s.into()
+    }
 }
 
 fn run_lambda() -> i32 {

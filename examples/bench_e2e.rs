@@ -11,7 +11,7 @@
 //! - Peak RSS (`VmHWM`) of the function process after it has served every class.
 //!
 //! Usage: `bench_e2e [--bootstrap P] [--floor P] [--hello P] [--rie P] [-n N] [--cold RUNS]`
-//! (defaults: `target/release/...`, `.tools/aws-lambda-rie-x86_64`, N=5000, 20 runs).
+//! (defaults: `target/release/...`, `.tools/aws-lambda-rie-x86_64`, N=8000, 40 runs).
 //! Prints a markdown report on stdout; progress goes to stderr.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -48,8 +48,8 @@ fn options() -> Result<Options> {
         rie: std::env::var_os("RIE")
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join(".tools/aws-lambda-rie-x86_64")),
-        n: 5000,
-        cold_runs: 20,
+        n: 8000,
+        cold_runs: 40,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -81,6 +81,8 @@ fn options() -> Result<Options> {
     if !o.rie.is_file() {
         return Err(format!("{} is missing: run `make rie`", o.rie.display()).into());
     }
+    // Absolute: the emulators run in the temp directory.
+    o.rie = o.rie.canonicalize()?;
     Ok(o)
 }
 
@@ -513,8 +515,37 @@ fn main() {
     }
 }
 
+/// A private directory holding copies of the functions, removed on drop: a build running
+/// beside the bench (target/ is shared) cannot swap a binary in the middle of it.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Result<Scratch> {
+        let dir = std::env::temp_dir().join(format!("bench-e2e-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Scratch(dir))
+    }
+
+    fn copy(&self, binary: &mut PathBuf, name: &str) -> Result<()> {
+        let to = self.0.join(name);
+        std::fs::copy(&*binary, &to)?;
+        *binary = to;
+        Ok(())
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 fn run() -> Result<()> {
-    let o = options()?;
+    let mut o = options()?;
+    let scratch = Scratch::new()?;
+    scratch.copy(&mut o.bootstrap, "bootstrap")?;
+    scratch.copy(&mut o.floor, "floor")?;
+    scratch.copy(&mut o.hello, "hello")?;
     let wall = Instant::now();
     let mut body = Vec::new();
 
@@ -585,7 +616,6 @@ fn run() -> Result<()> {
             );
         }
     }
-    let _ = std::fs::remove_file(&ready_file);
 
     // 3. Throughput and latency per class, ABAB in blocks.
     let block = 100.min(o.n.max(1));

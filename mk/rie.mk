@@ -4,8 +4,8 @@ TEST_TARGETS += test-rie
 
 RIE_BIN := $(TOOLS)/aws-lambda-rie-x86_64
 # Invocations per file class per contender, and cold-start runs per function.
-BENCH_N ?= 5000
-BENCH_COLD ?= 20
+BENCH_N ?= 8000
+BENCH_COLD ?= 40
 
 .PHONY: rie test-rie bench-e2e
 
@@ -18,6 +18,6 @@ test-rie: rie ## Run the release bootstrap under the RIE and check every kind of
 bench-e2e: rie ## Measure bootstrap end to end through the RIE vs a ready-made floor; cold start vs hello world; peak RSS
 	$(CARGO) build --release --locked --bin bootstrap --example floor --example hello --example bench_e2e
 	@mkdir -p target
-	target/release/examples/bench_e2e --rie $(RIE_BIN) -n $(BENCH_N) --cold $(BENCH_COLD) > target/bench-e2e.md
+	target/release/examples/bench_e2e --rie $(abspath $(RIE_BIN)) -n $(BENCH_N) --cold $(BENCH_COLD) > target/bench-e2e.md
 	@cat target/bench-e2e.md
 	@echo "(written to target/bench-e2e.md)"

@@ -39,7 +39,8 @@ fn rie_path() -> PathBuf {
          (or set RIE=/path/to/aws-lambda-rie-x86_64)",
         path.display()
     );
-    path
+    // Absolute: the emulator runs in the temp directory.
+    path.canonicalize().expect("the emulator's path resolves")
 }
 
 fn free_port() -> u16 {

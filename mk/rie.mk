@@ -9,6 +9,9 @@ BENCH_COLD ?= 40
 
 .PHONY: rie test-rie bench-e2e
 
+# `cargo test` runs tests/rie.rs too, which needs the emulator: fetch it first.
+test-rust: rie
+
 rie: ## Fetch AWS's Runtime Interface Emulator into .tools/ (from the aws-sam-cli wheel; skipped when present)
 	@tools/fetch-rie.sh
 

@@ -32,7 +32,7 @@ endif
 
 .PHONY: help venv build invoke check-glibc test test-rust lint apt-tools
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
 
 venv: $(VENV)/.done ## Python tools for the tests (awscli, moto, cfn-lint, pytest)
 $(VENV)/.done: tools/requirements.txt

@@ -1,6 +1,7 @@
 # AWS's Lambda Runtime Interface Emulator (RIE), from the aws-sam-cli wheel (no Docker):
 # the release bootstrap under the real Runtime API, tested (test-rie) and measured (bench-e2e).
 TEST_TARGETS += test-rie
+BENCH_TARGETS += bench-e2e
 
 RIE_BIN := $(TOOLS)/aws-lambda-rie-x86_64
 # Invocations per file class per contender, and cold-start runs per function.

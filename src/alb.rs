@@ -88,6 +88,14 @@ struct ModeProbe {
 /// only when the target group has multi-value headers on; if a synthetic event carries both
 /// fields, the multi-value one is authoritative, as it is the one ALB would read back).
 pub fn parse_request(json: &str) -> Result<Request<'_>, (EventError, bool)> {
+    // serde's derived struct visitor also reads a JSON array positionally (`["GET", "/"]`);
+    // an event is an object, so anything else is refused before it gets that far.
+    if !json.trim_start().starts_with('{') {
+        return Err((
+            EventError("malformed ALB event: the event must be a JSON object".into()),
+            false,
+        ));
+    }
     let raw: RawEvent<'_> = match serde_json::from_str(json) {
         Ok(raw) => raw,
         Err(e) => {
@@ -122,10 +130,10 @@ pub fn parse_request(json: &str) -> Result<Request<'_>, (EventError, bool)> {
         if !query.is_empty() {
             query.push('&');
         }
-        query.push_str(k);
+        push_query_part(&mut query, k);
         if !v.is_empty() {
             query.push('=');
-            query.push_str(v);
+            push_query_part(&mut query, v);
         }
     };
     let headers = if let Some(Pairs(mv)) = raw.multi_value_headers {
@@ -158,6 +166,19 @@ pub fn parse_request(json: &str) -> Result<Request<'_>, (EventError, bool)> {
         headers,
         multi,
     })
+}
+
+/// Appends a query key or value as ALB passes it (still percent-encoded), encoding any byte
+/// outside visible ASCII: the query is copied into `Location` headers, so a crafted event must
+/// not be able to put a space, CR or LF there. ALB's own queries are unchanged by this.
+fn push_query_part(out: &mut String, part: &str) {
+    for b in part.bytes() {
+        if (0x21..=0x7e).contains(&b) && b != b'#' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
 }
 
 /// A JSON object read as ordered pairs; `null` reads as empty (ALB sends `{}`, but be lenient).

@@ -30,7 +30,7 @@ TARGET_FLAG := --target $(RUST_TARGET)
 BOOTSTRAP := target/$(RUST_TARGET)/release/bootstrap
 endif
 
-.PHONY: help venv build invoke check-glibc test test-rust lint apt-tools
+.PHONY: help venv build invoke check-glibc test test-rust test-package lint apt-tools
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
 
@@ -61,6 +61,9 @@ build: apt-tools ## Build the release bootstrap and dist/bootstrap.zip for Lambd
 	  echo "dist/bootstrap: $$size bytes; dist/bootstrap.zip: $$zsize bytes"; \
 	  dist/bootstrap info | sed 's/^/  /'
 
+test-package: build ## The Lambda package: zip layout, executable bit, glibc <= 2.34, answers a health check
+	tools/check-package.sh dist/bootstrap.zip dist/bootstrap $(MAX_GLIBC)
+
 check-glibc: ## Check that dist/bootstrap needs no glibc newer than Amazon Linux 2023's
 	@tools/check-glibc.sh dist/bootstrap $(MAX_GLIBC)
 
@@ -85,7 +88,7 @@ bench-handler: ## Criterion: handling + serializing vs serializing a ready-made 
 # Each fragment adds its suite to TEST_TARGETS (and benchmarks to BENCH_TARGETS). (TEST_TARGETS += test-xyz).
 include $(sort $(wildcard mk/*.mk))
 
-test: lint test-rust $(TEST_TARGETS) ## Everything: lint, Rust tests, and the suites in mk/*.mk
+test: lint test-rust test-package $(TEST_TARGETS) ## Everything: lint, Rust tests, and the suites in mk/*.mk
 	@echo "make test: all suites passed"
 
 bench: bench-handler $(BENCH_TARGETS) ## Every benchmark behind BENCHMARKS.md

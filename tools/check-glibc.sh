@@ -14,7 +14,7 @@ if [ -z "$highest" ]; then
   exit 0
 fi
 if [ "$(printf '%s\n%s\n' "$highest" "$max" | sort -V | tail -1)" != "$max" ]; then
-  echo "glibc check FAILED: $bin needs GLIBC_$highest, newer than the $max of Amazon Linux 2023:"
+  echo "glibc check FAILED: $bin needs GLIBC_$highest, newer than the limit, GLIBC_$max (Amazon Linux 2023 has 2.34):"
   objdump -T "$bin" | grep "GLIBC_$highest" | sed 's/^/  /'
   exit 1
 fi

@@ -26,6 +26,15 @@ browser-tools:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 
-test-browser: local-alb browser-tools ## The sample site in headless Chromium through local-alb
+# A second function for the browser test: a small single-page app (tests/browser/spa-site),
+# built in the fixture sites' target dir (debug) so it does not disturb the main build.
+SPA_BOOTSTRAP := target/sites/bin/browser-spa
+$(SPA_BOOTSTRAP): $(wildcard tests/browser/spa-site/* tests/browser/spa-site/*/*) tests/browser/spa.toml
+	SITE_DIR=tests/browser/spa-site SITE_CONFIG=tests/browser/spa.toml \
+	  $(CARGO) build --locked --bin bootstrap --target-dir target/sites
+	mkdir -p $(dir $@) && cp target/sites/debug/bootstrap $@
+
+test-browser: local-alb browser-tools $(SPA_BOOTSTRAP) ## The sample site (and an SPA) in headless Chromium through local-alb
 	$(CARGO) build --release --locked --bin bootstrap
-	cd tests/browser && LOCAL_ALB=$(CURDIR)/$(LOCAL_ALB) BOOTSTRAP=$(CURDIR)/target/release/bootstrap npm test
+	cd tests/browser && LOCAL_ALB=$(CURDIR)/$(LOCAL_ALB) BOOTSTRAP=$(CURDIR)/target/release/bootstrap \
+	  SPA_BOOTSTRAP=$(CURDIR)/$(SPA_BOOTSTRAP) npm test

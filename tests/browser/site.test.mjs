@@ -12,9 +12,11 @@ import { chromium } from "playwright-core";
 const root = resolve(import.meta.dirname, "../..");
 const LOCAL_ALB = process.env.LOCAL_ALB ?? join(root, "target/release/local-alb");
 const BOOTSTRAP = process.env.BOOTSTRAP ?? join(root, "target/release/bootstrap");
+const SPA_BOOTSTRAP = process.env.SPA_BOOTSTRAP ?? join(root, "target/sites/bin/browser-spa");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 let server, serverLog = "", browser, base;
+let spaServer, spaBase;
 
 function freePort() {
   return new Promise((ok, fail) => {
@@ -42,15 +44,24 @@ async function waitForServer(url, ms) {
   throw new Error(`local-alb did not answer ${url} in ${ms} ms; its log:\n${serverLog}`);
 }
 
+function startLocalAlb(bootstrap, port) {
+  const child = spawn(LOCAL_ALB, ["--listen", `127.0.0.1:${port}`, "--", bootstrap], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout.on("data", (d) => (serverLog += d));
+  child.stderr.on("data", (d) => (serverLog += d));
+  return child;
+}
+
 before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  server = spawn(LOCAL_ALB, ["--listen", `127.0.0.1:${port}`, "--", BOOTSTRAP], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  server.stdout.on("data", (d) => (serverLog += d));
-  server.stderr.on("data", (d) => (serverLog += d));
+  server = startLocalAlb(BOOTSTRAP, port);
+  const spaPort = await freePort();
+  spaBase = `http://127.0.0.1:${spaPort}`;
+  spaServer = startLocalAlb(SPA_BOOTSTRAP, spaPort);
   await waitForServer(`${base}/health`, 20_000);
+  await waitForServer(`${spaBase}/health`, 20_000);
   // launch() runs Chromium headless with a fresh temporary --user-data-dir of its own.
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -64,6 +75,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.kill("SIGTERM");
+  spaServer?.kill("SIGTERM");
 });
 
 async function openHome() {
@@ -208,5 +220,29 @@ test("links on the home page all work", async () => {
     const want = href === "/no-such-page" ? 404 : 200;
     assert.equal(r.status(), want, href);
   }
+  await context.close();
+});
+
+test("single-page app: a deep link loads the shell and its router renders the route", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const response = await page.goto(`${spaBase}/settings/profile?tab=2`);
+  assert.equal(response.status(), 200);
+  assert.equal(await page.title(), "SPA");
+  await page.waitForFunction(() => document.getElementById("route").textContent.startsWith("/"));
+  assert.equal(await page.textContent("#route"), "/settings/profile");
+  await context.close();
+});
+
+test("single-page app: a missing asset is a 404, never the HTML shell", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${spaBase}/`);
+  const missing = await page.evaluate(async () => {
+    const r = await fetch("/assets/chunk.0badc0de.js");
+    return [r.status, r.headers.get("content-type"), (await r.text()).includes("Single-page app")];
+  });
+  assert.equal(missing[0], 404);
+  assert.equal(missing[2], false, "the 404 body is not the app shell");
   await context.close();
 });

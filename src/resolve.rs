@@ -61,11 +61,11 @@ pub fn resolve(req: &Request<'_>) -> Outcome {
         Err(PathError::Invalid(why)) => return Outcome::BadRequest(Cow::Borrowed(why)),
     };
     let route = site::route(&path);
-    // `_redirects` rules, in file order. A path the site answers shadows them (Netlify's
-    // convention), unless the rule is forced with `!`.
     if route.is_none() && *path == *site::SETTINGS.health_path {
         return Outcome::Health;
     }
+    // `_redirects` rules, in file order. A path the site answers shadows them (Netlify's
+    // convention), unless the rule is forced with `!`.
     if let Some(outcome) = apply_rules(&path, req, get, route.is_some()) {
         return outcome;
     }
@@ -92,22 +92,13 @@ fn apply_rules(path: &str, req: &Request<'_>, get: bool, shadowed: bool) -> Opti
         let target = rules::substitute(rule.to, &captures);
         if matches!(rule.status, 200 | 404) {
             // A rewrite serves the target's file at this URL; its own query is ignored.
+            // A target the site lacks (possible only with placeholders; fixed targets are
+            // checked at build time) ends the rules: the request is then answered as usual.
             let target_path = target.split('?').next().unwrap_or("");
             let file = rewrite_target(target_path)?;
             return Some(match rule.status {
                 200 => serve(file, req, get),
-                _ => {
-                    match negotiate::choose(file.variants, req.header("accept-encoding").as_deref())
-                    {
-                        Choice::Variant(variant) => Outcome::File {
-                            file,
-                            variant,
-                            status: 404,
-                            range: None,
-                        },
-                        _ => Outcome::NotFound,
-                    }
-                }
+                _ => error_page(file, req),
             });
         }
         let location = rules::safe_location(&target);
@@ -155,18 +146,22 @@ fn not_found(path: &str, req: &Request<'_>, get: bool) -> Outcome {
         }
     }
     match site::not_found_page(path) {
-        Some(page) => {
-            match negotiate::choose(page.variants, req.header("accept-encoding").as_deref()) {
-                Choice::Variant(variant) => Outcome::File {
-                    file: page,
-                    variant,
-                    status: 404,
-                    range: None,
-                },
-                _ => Outcome::NotFound,
-            }
-        }
+        Some(page) => error_page(page, req),
         None => Outcome::NotFound,
+    }
+}
+
+/// A page of the site served with status 404 (no conditionals, no ranges: it stands in for a
+/// resource that does not exist).
+fn error_page(page: &'static File, req: &Request<'_>) -> Outcome {
+    match negotiate::choose(page.variants, req.header("accept-encoding").as_deref()) {
+        Choice::Variant(variant) => Outcome::File {
+            file: page,
+            variant,
+            status: 404,
+            range: None,
+        },
+        _ => Outcome::NotFound,
     }
 }
 

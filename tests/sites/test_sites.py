@@ -234,6 +234,23 @@ def test_bad_redirects_line_fails_the_build_naming_file_line_and_reason(builds, 
     assert f"_redirects:3: {reason}" in b.output, b.output[-3000:]
 
 
+def test_rewrite_to_a_percent_encoded_page_builds_and_serves_it(builds):
+    """A `_redirects` target is a URL path, so a page whose name needs percent-encoding (here
+    /café, from café.html) is written /caf%C3%A9. The request side decodes it (resolve.rs,
+    rewrite_target) but build.rs checks the raw target against the decoded route table, so the
+    build fails with "is not a page of the site". Bug in build.rs: decode the target first."""
+    page = "<!doctype html><title>Café</title><h1>Café</h1>\n"
+    site = harness.generated_site("redirects-encoded-target", harness.SITES / "spa" / "site", {
+        "café.html": page,
+        "_redirects": "/menu  /caf%C3%A9  200\n",
+    })
+    b = builds.custom("redirects-encoded-target", site)
+    assert b.ok, b.output[-3000:]
+    r = invoke(b.binary, "GET", "/menu", HTML)
+    assert r["statusCode"] == 200
+    assert body_bytes(r) == page.encode()
+
+
 def test_bad_headers_line_fails_the_build_naming_file_line_and_reason(builds):
     text = "/assets/*\n  Cache-Control: public, max-age=60\n  X-Broken header\n"
     site = harness.generated_site("headers-bad", harness.SITES / "spa" / "site",

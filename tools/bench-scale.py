@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""Scale benchmark: a 10-file site vs a 10,000-file / 100 MB site (stdlib only).
+
+usage: tools/bench-scale.py [--big-pages N] [--big-mb M] [--runs R] [--skip-big]
+
+Steps (all cargo builds `nice -n 10`, one at a time, release profile as Cargo.toml sets it):
+  1. generate target/scale-sites/small (10 files) and target/scale-sites/big (10,000 files,
+     ~100 MB) with tools/gen-site.py;
+  2. in target/scale-small: build the sample site (this also builds every dependency), count its
+     bytes on the wire per encoding by invoking every file with each Accept-Encoding;
+  3. for each generated site: delete the build script's blob cache (OUT_DIR/blobs) and build:
+     the crate's FULL build (every file encoded, crate compiled and linked; dependencies already
+     built); then change one page and build again: the ONE-FILE rebuild. Both with
+     `cargo --timings`, whose unit times give the breakdown (build script run vs compile+link);
+  4. build examples/lookup_bench for each site (same SITE_DIR, same target dir);
+  5. measure: binary sizes, cold start (process start to first response: `bootstrap invoke`
+     of one event, median of R runs), per-request time (lookup_bench time), peak RSS after one
+     request and after serving every file once (lookup_bench rss; /usr/bin/time for invoke).
+
+target/scale-big starts as a copy of target/scale-small (dependencies and build script already
+compiled), so the big site's numbers are the crate's own build.
+Results: a table on stdout and target/scale-results.json.
+"""
+
+import argparse
+import base64
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+TARGET = REPO / "target"
+SITES = TARGET / "scale-sites"
+GEN = [sys.executable, str(REPO / "tools" / "gen-site.py")]
+EDIT_PAGE = 3  # p/0000/000003.html exists in both sites
+
+
+def log(msg):
+    print(f"[bench-scale {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def cargo_build(target_dir, site_dir, extra=(), timings=False):
+    """One release build; returns (seconds, cargo-timings units of this crate or None)."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("SITE_DIR", "SITE_CONFIG", "SOURCE_DATE_EPOCH", "CARGO_TARGET_DIR")}
+    env["SITE_DIR"] = str(site_dir)
+    cmd = ["nice", "-n", "10", "cargo", "build", "--release", "--locked",
+           "--target-dir", str(target_dir), *extra]
+    if timings:
+        cmd.append("--timings")
+    log(f"SITE_DIR={site_dir.relative_to(REPO) if site_dir.is_relative_to(REPO) else site_dir} "
+        + " ".join(cmd[3:]))
+    started = time.monotonic()
+    p = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    if p.returncode != 0:
+        sys.exit(f"build failed:\n{p.stderr[-5000:]}")
+    units = parse_timings(target_dir) if timings else None
+    log(f"  {seconds:.1f} s")
+    return seconds, units
+
+
+def parse_timings(target_dir):
+    """This crate's units from the newest cargo-timing report: {unit: seconds}."""
+    reports = sorted((target_dir / "cargo-timings").glob("cargo-timing-*.html"),
+                     key=lambda p: p.stat().st_mtime)
+    if not reports:
+        return None
+    text = reports[-1].read_text()
+    m = re.search(r"const UNIT_DATA = (\[.*?\]);\n", text, re.S)
+    if not m:
+        return None
+    units = json.loads(m.group(1))
+    out = {}
+    for u in units:
+        if u.get("name") == "alb-static-site":
+            label = (u.get("target") or "").strip() or "lib"
+            if label == "build-script":
+                label = "build script (compile)"
+            out[label] = round(u["duration"], 2)
+    return out
+
+
+def clear_blobs(target_dir):
+    for d in (target_dir / "release" / "build").glob("alb-static-site-*/out"):
+        for name in ("blobs", "site_table.rs"):
+            p = d / name
+            if p.is_dir():
+                shutil.rmtree(p)
+            elif p.exists():
+                p.unlink()
+
+
+def copy_bin(target_dir, src, name):
+    (target_dir / "bin").mkdir(parents=True, exist_ok=True)
+    dst = target_dir / "bin" / name
+    shutil.copy2(target_dir / "release" / src, dst)
+    return dst
+
+
+def event(path, accept_encoding=None):
+    headers = {"host": "bench.example.com", "accept": "text/html,*/*;q=0.8",
+               "x-forwarded-proto": "https"}
+    if accept_encoding:
+        headers["accept-encoding"] = accept_encoding
+    return {"requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:"
+                                       "us-east-1:123456789012:targetgroup/b/6d0ecf831eec9f09"}},
+            "httpMethod": "GET", "path": path, "queryStringParameters": {},
+            "headers": headers, "body": "", "isBase64Encoded": False}
+
+
+def invoke(binary, ev):
+    p = subprocess.run([str(binary), "invoke", "-"], input=json.dumps(ev).encode(),
+                       capture_output=True, check=True)
+    return json.loads(p.stdout)
+
+
+def wire_bytes(binary, site_dir):
+    """Sum over the sample site's files of body bytes and response JSON bytes per encoding."""
+    out = {}
+    files = [p for p in sorted(site_dir.rglob("*")) if p.is_file()
+             and not p.name.startswith(".") and p.name not in ("_headers", "_redirects")]
+    for enc in ("identity", "gzip", "br"):
+        body = json_total = n = 0
+        for f in files:
+            path = "/" + f.relative_to(site_dir).as_posix()
+            r = invoke(binary, event(path, enc))
+            if r["statusCode"] in (301, 302, 307, 308):
+                loc = next(v for k, v in r["headers"].items() if k.lower() == "location")
+                r = invoke(binary, event(loc, enc))
+            if r["statusCode"] != 200:
+                continue
+            raw = base64.b64decode(r["body"]) if r["isBase64Encoded"] else r["body"].encode()
+            body += len(raw)
+            json_total += len(json.dumps(r, separators=(",", ":"), ensure_ascii=False).encode())
+            n += 1
+        out[enc] = {"files": n, "body_bytes": body, "response_json_bytes": json_total}
+    return out
+
+
+def cold_start(binary, runs, ev_file):
+    """Process start to first response printed: median wall time of `bootstrap invoke FILE`."""
+    subprocess.run([str(binary), "invoke", str(ev_file)], capture_output=True, check=True)
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([str(binary), "invoke", str(ev_file)], capture_output=True, check=True)
+        times.append(time.perf_counter() - t)
+    return {"median_ms": round(statistics.median(times) * 1000, 2),
+            "min_ms": round(min(times) * 1000, 2)}
+
+
+def max_rss_kb(cmd):
+    p = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, check=True)
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
+    return int(m.group(1)) if m else None
+
+
+def kv(text):
+    out = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2:
+            out[parts[0]] = float(parts[1])
+        elif len(parts) == 3:
+            out[f"{parts[0]} {parts[1]}"] = float(parts[2])
+        elif len(parts) == 4 and parts[0] == "status":
+            out[f"status {parts[1]}"] = f"{parts[2]} ({parts[3]} bytes)"
+    return out
+
+
+def lookup_bench(binary, *args):
+    p = subprocess.run([str(binary), *args], capture_output=True, text=True, check=True)
+    return kv(p.stdout)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--big-pages", type=int, default=9997, help="9997 pages + 3 assets = 10,000 files")
+    ap.add_argument("--big-mb", type=float, default=100)
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--skip-big", action="store_true")
+    ap.add_argument("--resume", action="store_true",
+                    help="keep the steps already recorded in target/scale-results.json "
+                         "(after a build broke half-way, e.g. by a concurrent edit of src/)")
+    a = ap.parse_args()
+    saved = TARGET / "scale-results.json"
+    if a.resume and saved.exists():
+        results = json.loads(saved.read_text())
+    else:
+        results = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "nproc": os.cpu_count(),
+                   "loadavg_start": os.getloadavg()}
+
+    def save():
+        saved.write_text(json.dumps(results, indent=2))
+
+    sites = {"small": ["--pages", "7"],
+             "big": ["--pages", str(a.big_pages), "--total-mb", str(a.big_mb), "--filler", "words"]}
+    if a.skip_big:
+        del sites["big"]
+    for name, args in sites.items():
+        if f"site_{name}" in results:
+            continue
+        d = SITES / name
+        if d.exists():
+            shutil.rmtree(d)
+        t = time.monotonic()
+        subprocess.run([*GEN, str(d), *args], check=True)
+        files = [p for p in d.rglob("*") if p.is_file()]
+        results[f"site_{name}"] = {"files": len(files),
+                                   "bytes": sum(p.stat().st_size for p in files),
+                                   "gen_args": args, "gen_seconds": round(time.monotonic() - t, 1)}
+        log(f"generated {name}: {len(files)} files, {results[f'site_{name}']['bytes']} bytes")
+        save()
+
+    small_t = TARGET / "scale-small"
+    # The sample site: dependencies compile here, once.
+    if "wire_sample" not in results:
+        secs, _ = cargo_build(small_t, REPO / "site", ["--bin", "bootstrap"])
+        results["build_sample_with_deps_s"] = round(secs, 1)
+        sample = copy_bin(small_t, "bootstrap", "sample")
+        results["wire_sample"] = wire_bytes(sample, REPO / "site")
+        secs, _ = cargo_build(small_t, REPO / "site", ["--example", "lookup_bench"])
+        results["build_example_deps_s"] = round(secs, 1)
+        save()
+
+    for name in sites:
+        t = TARGET / f"scale-{name}"
+        r = results.setdefault(name, {})
+        if "binary_bytes" in r:
+            continue
+        if name == "big" and "full_build_s" not in r:
+            if t.exists():
+                shutil.rmtree(t)
+            log("copying target/scale-small to target/scale-big (dependencies, build script)")
+            shutil.copytree(small_t, t, symlinks=True)
+        site = SITES / name
+        if "full_build_s" not in r:
+            clear_blobs(t)
+            r["full_build_s"], r["full_units"] = cargo_build(t, site, ["--bin", "bootstrap"], True)
+            copy_bin(t, "bootstrap", name)
+            save()
+        if "one_file_build_s" not in r:
+            subprocess.run([*GEN, str(site), "--edit-page", str(EDIT_PAGE)], check=True,
+                           capture_output=True)
+            r["one_file_build_s"], r["one_file_units"] = cargo_build(
+                t, site, ["--bin", "bootstrap"], True)
+            r["one_file_ratio"] = round(r["one_file_build_s"] / r["full_build_s"], 3)
+            save()
+        binary = copy_bin(t, "bootstrap", name)
+        secs, _ = cargo_build(t, site, ["--example", "lookup_bench"])
+        r["example_build_s"] = round(secs, 1)
+        copy_bin(t, "examples/lookup_bench", f"lookup_bench-{name}")
+        r["binary_bytes"] = binary.stat().st_size
+        save()
+
+    paths = ["/", "/p/0000/000003", "/assets/app.5d41402a.js", "/no/such/file.txt"]
+    for name in sites:
+        t = TARGET / f"scale-{name}"
+        binary = t / "bin" / name
+        ev_file = SITES / "event-index.json"
+        ev_file.write_text(json.dumps(event("/", "gzip, deflate, br")))
+        r = results[name]
+        log(f"measuring {name}")
+        r["info"] = subprocess.run([str(binary), "info"], capture_output=True, text=True).stdout
+        r["cold_start"] = cold_start(binary, a.runs, ev_file)
+        r["invoke_max_rss_kb"] = max_rss_kb([str(binary), "invoke", str(ev_file)])
+        bench = t / "bin" / f"lookup_bench-{name}"
+        r["lookup"] = lookup_bench(bench, "time", *paths)
+        r["rss"] = lookup_bench(bench, "rss")
+        r["rss_all_max_rss_kb"] = max_rss_kb([str(bench), "rss"])
+    results["loadavg_end"] = os.getloadavg()
+
+    save()
+    print(json.dumps(results, indent=2))
+    report(results, list(sites))
+
+
+def report(res, names):
+    print("\n| | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+
+    def row(label, f):
+        vals = []
+        for n in names:
+            try:
+                vals.append(str(f(res[n], res[f"site_{n}"])))
+            except (KeyError, TypeError):
+                vals.append("-")
+        print(f"| {label} | " + " | ".join(vals) + " |")
+
+    row("files / bytes", lambda r, s: f"{s['files']} / {s['bytes']:,}")
+    row("full build (s)", lambda r, s: f"{r['full_build_s']:.1f}")
+    row("  of which build script run / lib / bin+LTO link (s)", lambda r, s: " / ".join(
+        str(r["full_units"].get(k, "-")) for k in ("build-script (run)", "lib", 'bootstrap "bin"')))
+    row("one-file rebuild (s)",
+        lambda r, s: f"{r['one_file_build_s']:.1f} ({r['one_file_ratio']:.0%})")
+    row("  of which build script run / lib / bin+LTO link (s)", lambda r, s: " / ".join(
+        str(r["one_file_units"].get(k, "-")) for k in ("build-script (run)", "lib", 'bootstrap "bin"')))
+    row("binary (bytes)", lambda r, s: f"{r['binary_bytes']:,}")
+    row("cold start, median (ms)", lambda r, s: r["cold_start"]["median_ms"])
+    row("route hit / miss (ns)",
+        lambda r, s: f"{r['lookup']['route_hit_ns']} / {r['lookup']['route_miss_ns']}")
+    row("handle / (ns)", lambda r, s: r["lookup"]["handle_ns /"])
+    row("handle /p/0000/000003 (ns)", lambda r, s: r["lookup"]["handle_ns /p/0000/000003"])
+    row("handle+serialize / (ns)", lambda r, s: r["lookup"]["handle_serialize_ns /"])
+    row("invoke max RSS (KB)", lambda r, s: r["invoke_max_rss_kb"])
+    row("lookup_bench RSS after one request (KB)", lambda r, s: r["rss"]["hwm_after_one_kb"])
+    row("peak RSS after every file once (KB)", lambda r, s: r["rss"]["hwm_after_all_kb"])
+
+
+if __name__ == "__main__":
+    main()

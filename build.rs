@@ -10,6 +10,9 @@
 mod encode;
 #[path = "build/media.rs"]
 mod media;
+#[path = "src/path.rs"]
+#[allow(dead_code)]
+mod path;
 #[path = "build/routes.rs"]
 mod routes;
 #[path = "src/rules.rs"]
@@ -226,8 +229,10 @@ fn run() -> Result<(), String> {
     // A rewrite with a fixed target must name something the site serves.
     for r in &redirect_rules {
         if matches!(r.status, 200 | 404) && !r.to.contains(':') {
-            let target = r.to.split('?').next().unwrap_or("");
-            if !route_map.contains_key(target) {
+            // Routes are keyed by decoded paths; decode the target as a request would be.
+            let raw = r.to.split('?').next().unwrap_or("");
+            let target = path::decode(raw).map(|p| p.into_owned()).unwrap_or_default();
+            if !route_map.contains_key(&target) {
                 return Err(format!(
                     "{}:{}: the {} rewrite target {} is not a page of the site",
                     redirects_path.display(),

@@ -66,6 +66,13 @@ fn main() {
 }
 
 fn run() -> Result<(), String> {
+    // The site table is thousands of `&'static str`s; in a position-independent executable
+    // each is a relocation the loader applies at every cold start (2.9x slower start-up at
+    // 10,000 files). Linked non-PIE, the linker resolves them once, and the table stays
+    // clean file-backed pages. Only this package's binaries; tests and examples are unchanged.
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+        println!("cargo::rustc-link-arg-bins=-no-pie");
+    }
     for var in ["SITE_DIR", "SITE_CONFIG", "SOURCE_DATE_EPOCH"] {
         println!("cargo::rerun-if-env-changed={var}");
     }

@@ -90,9 +90,32 @@ pub fn is_extensionless(path: &str) -> bool {
     !last.contains('.')
 }
 
+/// The last segment has an extension other than `.html`/`.htm` (`/app.js`, `/logo.png`): a
+/// missing one is an asset, not a page.
+pub fn is_asset(path: &str) -> bool {
+    let last = path.rsplit('/').next().unwrap_or("");
+    match last.rfind('.') {
+        Some(i) if i > 0 => {
+            let ext = &last[i + 1..];
+            !(ext.eq_ignore_ascii_case("html") || ext.eq_ignore_ascii_case("htm"))
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn assets_are_paths_with_a_non_html_extension() {
+        assert!(is_asset("/app.3f9a2c1b.js"));
+        assert!(is_asset("/img/logo.PNG"));
+        assert!(!is_asset("/about"));
+        assert!(!is_asset("/about.html"));
+        assert!(!is_asset("/blog/"));
+        assert!(!is_asset("/.well-known"));
+    }
 
     #[test]
     fn plain_path_is_borrowed_unchanged() {

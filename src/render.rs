@@ -102,6 +102,7 @@ pub fn render(outcome: Outcome, cx: Context) -> Response {
             );
             body(404, h, NOT_FOUND_PAGE, cx)
         }
+        Outcome::AssetNotFound => text(404, defaults(cx), "404 Not Found\n", cx),
         Outcome::MethodNotAllowed => {
             let mut h = defaults(cx);
             h.push(("Allow", Cow::Borrowed("GET, HEAD")));

@@ -41,6 +41,9 @@ pub enum Outcome {
     Health,
     /// 404 with the built-in page (the site has no 404.html for this path).
     NotFound,
+    /// 404 for a missing asset (`/app.3f9a.js`): plain text, never an HTML page a script or
+    /// stylesheet tag would choke on.
+    AssetNotFound,
     /// 405 with `Allow: GET, HEAD`.
     MethodNotAllowed,
     /// 400 with the reason.
@@ -144,6 +147,9 @@ fn not_found(path: &str, req: &Request<'_>, get: bool) -> Outcome {
         if let Some(index) = site::index() {
             return serve(index, req, get);
         }
+    }
+    if path::is_asset(path) {
+        return Outcome::AssetNotFound;
     }
     match site::not_found_page(path) {
         Some(page) => error_page(page, req),

@@ -238,7 +238,9 @@ fn run() -> Result<(), String> {
         if matches!(r.status, 200 | 404) && !r.to.contains(':') {
             // Routes are keyed by decoded paths; decode the target as a request would be.
             let raw = r.to.split('?').next().unwrap_or("");
-            let target = path::decode(raw).map(|p| p.into_owned()).unwrap_or_default();
+            let target = path::decode(raw)
+                .map(|p| p.into_owned())
+                .unwrap_or_default();
             if !route_map.contains_key(&target) {
                 return Err(format!(
                     "{}:{}: the {} rewrite target {} is not a page of the site",

@@ -114,21 +114,9 @@ fn run() -> Result<(), String> {
         return Err(format!("{} has no files to serve", site_dir.display()));
     }
 
-    let headers_path = site_root.join("_headers");
-    let header_rules = match fs::read_to_string(&headers_path) {
-        Ok(text) => rules::parse_headers(&text)
-            .map_err(|e| format!("{}:{}: {}", headers_path.display(), e.line, e.message))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(format!("{}: {e}", headers_path.display())),
-    };
-
+    let header_rules = parse_rules_file(&site_root.join("_headers"), rules::parse_headers)?;
     let redirects_path = site_root.join("_redirects");
-    let redirect_rules = match fs::read_to_string(&redirects_path) {
-        Ok(text) => rules::parse_redirects(&text)
-            .map_err(|e| format!("{}:{}: {}", redirects_path.display(), e.line, e.message))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(format!("{}: {e}", redirects_path.display())),
-    };
+    let redirect_rules = parse_rules_file(&redirects_path, rules::parse_redirects)?;
 
     let epoch = source_date_epoch()?;
     let cache = out_dir.join("blobs");
@@ -286,6 +274,20 @@ fn run() -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Parses an optional rules file (`_headers`, `_redirects`); errors read `path:line: reason`.
+fn parse_rules_file<T>(
+    path: &Path,
+    parse: fn(&str) -> Result<Vec<T>, rules::RuleError>,
+) -> Result<Vec<T>, String> {
+    match fs::read_to_string(path) {
+        Ok(text) => {
+            parse(&text).map_err(|e| format!("{}:{}: {}", path.display(), e.line, e.message))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
 }
 
 fn env(name: &str) -> Result<String, String> {

@@ -596,6 +596,18 @@ fn generate(plan: &Plan<'_>) -> String {
     }
     c.push_str("];\n\n");
 
+    // A perfect hash from URL path to its slot in ROUTES, so a lookup costs one hash and one
+    // comparison however many routes the site has.
+    let mut index = phf_codegen::Map::new();
+    for (slot, url) in routes.keys().enumerate() {
+        index.entry(url.as_str(), slot.to_string());
+    }
+    let _ = writeln!(
+        c,
+        "pub static ROUTE_INDEX: phf::Map<&'static str, u32> = {};\n",
+        index.build()
+    );
+
     c.push_str("pub static REDIRECTS: &[Redirect] = &[\n");
     for r in redirects {
         let _ = writeln!(

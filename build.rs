@@ -578,7 +578,7 @@ fn generate(plan: &Plan<'_>) -> String {
     }
     c.push_str("];\n\n");
 
-    // Routes sorted by bytes, the order `binary_search_by` on `str` uses.
+    // Routes in byte order (for listings and `bootstrap info`); ROUTE_INDEX below finds them.
     c.push_str("pub static ROUTES: &[(&str, Route)] = &[\n");
     for (url, target) in routes {
         let route = match target {

@@ -69,7 +69,7 @@ fn status_kb(key: &str) -> u64 {
 fn time(paths: &[String]) {
     println!("files {}", site::FILES.len());
     println!("routes {}", site::ROUTES.len());
-    // Route lookups: the first, middle and last route (binary search), and a miss.
+    // Route lookups: the first, middle and last route, and a miss.
     let probes = [
         site::ROUTES[0].0,
         site::ROUTES[site::ROUTES.len() / 2].0,

@@ -1,4 +1,4 @@
-//! The embedded site: the table build.rs generated, and its lookups (binary search, no start-up work).
+//! The embedded site: the table build.rs generated, and its lookups (a perfect hash for routes; nothing done at start-up).
 
 use std::sync::OnceLock;
 

@@ -71,7 +71,8 @@ pub struct File {
 pub enum Route {
     /// Serve `FILES[n]`.
     File(u32),
-    /// Redirect to this path-absolute, percent-encoded location (the query is appended at run time).
+    /// Redirect to this percent-encoded path, or to an absolute URL for a file sent elsewhere
+    /// (`limits.too_large = "redirect"`); the query is appended at run time.
     Redirect(&'static str),
 }
 

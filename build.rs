@@ -463,7 +463,6 @@ fn prepare(
         .trim()
         .to_string();
     let variants = encode::encode_file(
-        &f.abs,
         &bytes,
         media::is_text(&essence),
         media::is_compressible(&content_type),

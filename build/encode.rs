@@ -56,7 +56,6 @@ fn etag_of(bytes: &[u8]) -> String {
 /// Encodes one file. `text` says whether its type is textual; `compressible` whether to try
 /// gzip and brotli.
 pub fn encode_file(
-    source_path: &Path,
     bytes: &[u8],
     text: bool,
     compressible: bool,
@@ -65,7 +64,6 @@ pub fn encode_file(
 ) -> std::io::Result<Vec<Encoded>> {
     let hash = sha256_hex(bytes);
     let mut out = Vec::new();
-    let _ = source_path;
     let identity_source = match std::str::from_utf8(bytes) {
         Ok(s) if text => {
             let blob = cache.join(format!("{hash}.id.json"));

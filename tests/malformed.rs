@@ -27,15 +27,6 @@ fn answer(event: &str, mode_multi: Option<bool>, expected: u64) -> Value {
     r
 }
 
-fn assert_no_null(v: &Value) {
-    match v {
-        Value::Null => panic!("null in the response"),
-        Value::Array(a) => a.iter().for_each(assert_no_null),
-        Value::Object(o) => o.values().for_each(assert_no_null),
-        _ => {}
-    }
-}
-
 // ---- not an event at all ---------------------------------------------------------------------
 
 #[test]

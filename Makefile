@@ -36,6 +36,8 @@ help: ## List the targets
 
 venv: $(VENV)/.done ## Python tools for the tests (awscli, moto, cfn-lint, pytest)
 $(VENV)/.done: tools/requirements.txt
+	@# Debian's python3 makes a venv only with python3-venv (ensurepip) installed.
+	@python3 -c 'import ensurepip' 2>/dev/null || (apt-get update -qq && apt-get install -y -qq python3-venv)
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
 	touch $@

@@ -23,7 +23,10 @@ $(CARGO_DENY):
 	     $(CARGO) install --locked --root $(DENY_HOME) cargo-deny@$(CARGO_DENY_VERSION); fi; \
 	echo "cargo-deny $(CARGO_DENY_VERSION) installed in $$(( $$(date +%s) - start )) s"
 
-deny: $(CARGO_DENY) ## cargo-deny: licenses, bans (duplicate versions, wildcards), sources; offline
+# `cargo deny` reads `cargo metadata` over the whole lock file, every platform's crates included
+# (a Linux build downloads only Linux's), so fetch them all first; the policy check stays offline.
+deny: $(CARGO_DENY) ## cargo-deny: licenses, bans (duplicate versions, wildcards), sources; offline once the crates are fetched
+	$(CARGO) fetch --locked
 	$(CARGO_DENY) --offline check licenses bans sources
 
 deny-advisories: $(CARGO_DENY) ## cargo-deny advisories: needs the network (downloads the RustSec database)

@@ -23,7 +23,9 @@ test-local: ## local-alb's own tests (HTTP <-> ALB event, Runtime API, 502 rules
 
 # Debian's Chromium and the pinned playwright-core (which downloads no browser).
 browser-tools:
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	@missing=""; for t in chromium:chromium node:nodejs npm:npm; do \
+	  command -v $${t%%:*} >/dev/null || missing="$$missing $${t##*:}"; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing; fi
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 
 # A second function for the browser test: a small single-page app (tests/browser/spa-site),

@@ -1,5 +1,5 @@
-# Hardening: supply-chain policy (cargo-deny), the long fuzz run, and the soak under AWS's
-# Runtime Interface Emulator. The fuzz / attack / malformed tests themselves run (bounded) in
+# Hardening: supply-chain policy (cargo-deny), the long fuzz run, and the soak through
+# local-alb's Invoke API (a new request id and trace id per invocation, as Lambda sends them). The fuzz / attack / malformed tests themselves run (bounded) in
 # `cargo test --release` (test-rust); `make fuzz` runs the fuzz properties much longer.
 
 TEST_TARGETS += test-hardening
@@ -10,7 +10,6 @@ TEST_TARGETS += test-hardening
 CARGO_DENY_VERSION := 0.20.2
 DENY_HOME := $(TOOLS)/cargo-deny
 CARGO_DENY := $(DENY_HOME)/bin/cargo-deny
-RIE ?= $(TOOLS)/aws-lambda-rie-x86_64
 FUZZ_CASES ?= 200000
 
 .PHONY: deny deny-advisories fuzz soak test-hardening
@@ -35,9 +34,9 @@ deny-advisories: $(CARGO_DENY) ## cargo-deny advisories: needs the network (down
 fuzz: ## The fuzz properties at FUZZ_CASES cases each (default 200000)
 	PROPTEST_CASES=$(FUZZ_CASES) nice -n 10 $(CARGO) test --release --locked --test fuzz -- --nocapture
 
-soak: ## N sequential invocations (default 1000000) through the RIE; reports VmRSS at 10k/100k/1M
+soak: ## N sequential invocations (default 1000000), each with a new request and trace id as Lambda sends them; reports RSS at 10k/20k/100k/1M
 	$(CARGO) build --release --locked --bin bootstrap
-	@test -x $(RIE) || tools/fetch-rie.sh
-	nice -n 10 python3 tools/soak.py --n $(or $(N),1000000) --bootstrap target/release/bootstrap --rie $(RIE)
+	$(CARGO) build --release --locked -p local-alb
+	nice -n 10 python3 tools/soak.py --n $(or $(N),1000000) --bootstrap $(or $(BOOTSTRAP),target/release/bootstrap) --local-alb target/release/local-alb
 
 test-hardening: deny ## Supply-chain checks that need no network

@@ -1,15 +1,20 @@
 //! The `bootstrap` executable: a thin shell around [`site_server::handler`].
 //!
-//! - Under Lambda (`AWS_LAMBDA_RUNTIME_API` set) it serves invocations through `lambda_runtime`.
+//! - Under Lambda (`AWS_LAMBDA_RUNTIME_API` set) it serves invocations through the project's own
+//!   Runtime API client ([`runtime_api`]), one at a time, on one keep-alive connection.
 //! - `bootstrap invoke FILE` answers one ALB event from a file (`-` for stdin) and prints the
 //!   response JSON: local use with no AWS and no network.
 //! - `bootstrap info` prints what is embedded.
 
-use std::io::Read;
+mod access_log;
+mod runtime_api;
+
+use std::io::{Read, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
 
-use lambda_runtime::{service_fn, LambdaEvent};
-use serde_json::value::RawValue;
+use access_log::{AccessLog, Entry, Span};
+use runtime_api::{Invocation, RuntimeApi};
 use site_server::alb::Response;
 use site_server::{handler, site};
 
@@ -48,61 +53,96 @@ fn main() {
     std::process::exit(code);
 }
 
-/// Handles one event and writes the access-log line.
-fn answer(event: &str) -> Response {
+/// Handles one event; returns the response with its access-log entry written to `out`.
+fn answer(
+    event: &str,
+    log: &AccessLog,
+    span: Option<&Span<'_>>,
+    out: &mut impl Write,
+    line: &mut Vec<u8>,
+) -> Response {
     let started = Instant::now();
-    let (response, line) = handler::handle_with_request_line(event);
-    tracing::info!(
-        method = %printable(&line.method),
-        path = %printable(&line.path),
-        status = response.status,
-        bytes = response.body_len(),
-        encoding = response.header("Content-Encoding").unwrap_or("identity"),
-        micros = started.elapsed().as_micros() as u64,
-        "request"
-    );
+    let (response, request) = handler::handle_with_request_line(event);
+    let entry = Entry {
+        message: "request",
+        method: &request.method,
+        path: &request.path,
+        status: response.status,
+        bytes: response.body_len(),
+        encoding: response.header("Content-Encoding").unwrap_or("identity"),
+        micros: started.elapsed().as_micros() as u64,
+    };
+    // A log that cannot be written must not cost the client its answer.
+    let _ = log.write(out, line, &entry, span);
     response
 }
 
-/// Escapes control characters, so a crafted method or path cannot forge log lines.
-fn printable(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars().any(char::is_control) {
-        s.escape_debug().to_string().into()
-    } else {
-        s.into()
-    }
-}
-
+/// The invocation loop. Returns only when the Runtime API cannot be used any more: Lambda then
+/// starts a new instance.
 fn run_lambda() -> i32 {
-    lambda_runtime::tracing::init_default_subscriber();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
+    let log = AccessLog::from_env();
+    let mut api = match RuntimeApi::from_env() {
+        Ok(api) => api,
         Err(e) => {
-            eprintln!("cannot start the async runtime: {e}");
+            eprintln!("{e}");
             return 1;
         }
     };
-    // The event is taken raw and parsed by the handler, so a malformed event becomes a 400
-    // response rather than a deserialization error (which ALB would turn into a 502).
-    let result = runtime.block_on(lambda_runtime::run(service_fn(
-        |event: LambdaEvent<Box<RawValue>>| async move {
-            Ok::<Response, lambda_runtime::Error>(answer(event.payload.get()))
-        },
-    )));
-    match result {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("lambda runtime stopped: {e}");
-            1
+    // Buffers kept for the life of the process and refilled per invocation.
+    let mut inv = Invocation::default();
+    let mut json = Vec::new();
+    let mut line = Vec::new();
+    let stdout = std::io::stdout();
+    loop {
+        if let Err(e) = api.next(&mut inv) {
+            eprintln!("cannot get the next invocation: {e}");
+            return 1;
+        }
+        let span = Span {
+            request_id: &inv.request_id,
+            xray_trace_id: &inv.trace_id,
+            name: "Lambda runtime invoke",
+        };
+        // Lambda sends the event as JSON text, so UTF-8; anything else gets the handler's 400.
+        let event = std::str::from_utf8(&inv.event).unwrap_or("");
+        // The handler never fails on input; a panic would be a bug. It is reported as this
+        // invocation's error (ALB answers 502) and the instance stays warm.
+        let answered = catch_unwind(AssertUnwindSafe(|| {
+            let response = answer(event, &log, Some(&span), &mut stdout.lock(), &mut line);
+            json.clear();
+            serde_json::to_writer(&mut json, &response)
+        }));
+        let sent = match answered {
+            Ok(Ok(())) => api.respond(&inv.request_id, &json),
+            Ok(Err(e)) => api.report_error(
+                &inv.request_id,
+                "Runtime.SerializationError",
+                &e.to_string(),
+            ),
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "the handler panicked".into());
+                api.report_error(&inv.request_id, "Runtime.Panic", &message)
+            }
+        };
+        match sent {
+            Ok(Ok(())) => {}
+            Ok(Err(refused)) => eprintln!(
+                "the Runtime API refused the answer to {}: HTTP {}: {}",
+                inv.request_id, refused.status, refused.body
+            ),
+            Err(e) => {
+                eprintln!("cannot send the answer to {}: {e}", inv.request_id);
+                return 1;
+            }
         }
     }
 }
 
 fn invoke(file: &str) -> i32 {
-    lambda_runtime::tracing::init_default_subscriber_with_writer(std::io::stderr);
     let mut event = String::new();
     let read = if file == "-" {
         std::io::stdin().read_to_string(&mut event).map(|_| ())
@@ -113,7 +153,13 @@ fn invoke(file: &str) -> i32 {
         eprintln!("cannot read the event {file}: {e}");
         return 2;
     }
-    let response = answer(&event);
+    let response = answer(
+        &event,
+        &AccessLog::from_env(),
+        None,
+        &mut std::io::stderr(),
+        &mut Vec::new(),
+    );
     match serde_json::to_string_pretty(&response) {
         Ok(json) => {
             println!("{json}");

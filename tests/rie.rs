@@ -1,5 +1,5 @@
-//! The release `bootstrap` under AWS's own Runtime Interface Emulator (RIE): real
-//! `lambda_runtime` polling a real Runtime API, events posted one at a time as the Lambda
+//! The release `bootstrap` under AWS's own Runtime Interface Emulator (RIE): the project's
+//! Runtime API client polling a real Runtime API, events posted one at a time as the Lambda
 //! service would pass ALB's. Run with `cargo test --release --test rie` after `make rie`
 //! (which puts the emulator in `.tools/`; `RIE=/path` overrides it).
 //!
@@ -472,10 +472,9 @@ fn malformed_events_get_400_responses_and_the_same_process_keeps_serving() {
     let r = rie.invoke_raw("[1, 2, 3]", "an event that is a JSON array");
     assert_eq!(status(&r), 400, "{r}");
 
-    // Not JSON at all: ALB never sends this; lambda_runtime rejects it before the handler
-    // (an invocation error). Whatever comes back, the process must survive it.
-    let (code, body) = rie.post("this is not json");
-    assert_eq!(code, 200, "the emulator still answers: {body}");
+    // Not JSON at all: ALB never sends this, and the handler still answers it with a 400.
+    let r = rie.invoke_raw("this is not json", "an event that is not JSON");
+    assert_eq!(status(&r), 400, "{r}");
 
     let r = rie.invoke(&load_event("get-index.json"), "GET / after the bad inputs");
     assert_eq!(status(&r), 200, "still serving after bad input: {r}");
@@ -578,5 +577,34 @@ fn stopping_the_emulator_stops_the_function() {
             "function process {pid} outlived the emulator"
         );
         std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn every_sample_event_comes_back_byte_for_byte_as_the_handler_wrote_it() {
+    // The Runtime API client adds, drops and re-encodes nothing: what reaches the Lambda
+    // service is the handler's response, serialized once.
+    let shared = shared();
+    let rie = shared.get();
+    let dir = format!("{}/events", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    assert!(
+        names.len() >= 10,
+        "the sample events are in {dir}: {names:?}"
+    );
+    for name in names {
+        let event = std::fs::read_to_string(format!("{dir}/{name}")).unwrap();
+        let expected = serde_json::to_string(&site_server::handler::handle(&event)).unwrap();
+        let (code, body) = rie.post(&event);
+        assert_eq!(code, 200, "{name}: {body}");
+        assert!(
+            body == expected,
+            "{name}: the emulator got\n{body}\nthe handler wrote\n{expected}"
+        );
     }
 }

@@ -6,6 +6,7 @@ mod event;
 mod front;
 mod ids;
 mod instances;
+mod invoke_api;
 mod reply;
 mod runtime_api;
 
@@ -42,6 +43,11 @@ Options:
   --timeout SECS          Function timeout; the client then gets a 502 [default: 30]
   --target-group-arn ARN  requestContext.elb.targetGroupArn in the events
   --function-name NAME    AWS_LAMBDA_FUNCTION_NAME for the function [default: local-function]
+  --invoke-api ADDR       Also serve Lambda's Invoke API on ADDR (IP:PORT or PORT):
+                          POST /2015-03-31/functions/NAME/invocations with a raw event
+                          answers the function's raw payload, as AWS's Runtime Interface
+                          Emulator does, but with a new request id and trace id per
+                          invocation (or the caller's X-Amzn-Trace-Id), as Lambda gives
   -h, --help              Show this help
 
 Each request is logged on stderr: method, path?query, status, bytes, milliseconds,
@@ -55,6 +61,7 @@ struct Options {
     timeout: Duration,
     target_group_arn: Option<String>,
     function_name: String,
+    invoke_api: Option<SocketAddr>,
     command: OsString,
     args: Vec<OsString>,
 }
@@ -73,6 +80,7 @@ fn parse_args(mut argv: impl Iterator<Item = OsString>) -> Result<Parsed, String
         timeout: Duration::from_secs(30),
         target_group_arn: None,
         function_name: "local-function".into(),
+        invoke_api: None,
         command: OsString::new(),
         args: Vec::new(),
     };
@@ -125,6 +133,7 @@ fn parse_args(mut argv: impl Iterator<Item = OsString>) -> Result<Parsed, String
             }
             "--target-group-arn" => opts.target_group_arn = Some(value("--target-group-arn")?),
             "--function-name" => opts.function_name = value("--function-name")?,
+            "--invoke-api" => opts.invoke_api = Some(parse_listen(&value("--invoke-api")?)?),
             other if other.starts_with('-') => return Err(format!("unknown option {other}")),
             // Tolerate a missing `--` before the command.
             _ => {
@@ -135,11 +144,12 @@ fn parse_args(mut argv: impl Iterator<Item = OsString>) -> Result<Parsed, String
         }
     }
     opts.command = command.ok_or("missing COMMAND (the function executable) after --")?;
-    if !opts.allow_remote && !opts.listen.ip().is_loopback() {
-        return Err(format!(
-            "refusing to listen on non-loopback {}; pass --allow-remote to expose the site",
-            opts.listen
-        ));
+    for addr in std::iter::once(opts.listen).chain(opts.invoke_api) {
+        if !opts.allow_remote && !addr.ip().is_loopback() {
+            return Err(format!(
+                "refusing to listen on non-loopback {addr}; pass --allow-remote to expose the site"
+            ));
+        }
     }
     Ok(Parsed::Run(opts))
 }
@@ -298,12 +308,27 @@ async fn run(opts: Options, program: PathBuf) -> Result<(), String> {
         )));
     }
 
+    let max_wait = opts.timeout + Duration::from_secs(60);
+    if let Some(addr) = opts.invoke_api {
+        let invoke_listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr} for the invoke API: {e}"))?;
+        let bound = invoke_listener.local_addr().map_err(|e| e.to_string())?;
+        let cfg = Arc::new(invoke_api::InvokeConfig {
+            queue: Arc::clone(&queue),
+            max_wait,
+        });
+        tokio::spawn(invoke_api::serve(invoke_listener, cfg));
+        eprintln!(
+            "local-alb: invoke API on http://{bound}/2015-03-31/functions/function/invocations"
+        );
+    }
     let front_cfg = Arc::new(front::FrontConfig {
         queue,
         multi_value: opts.multi_value,
         target_group_arn,
         listen_port: listen.port(),
-        max_wait: opts.timeout + Duration::from_secs(60),
+        max_wait,
     });
     tokio::spawn(front::serve(listener, front_cfg));
     eprintln!(

@@ -1,0 +1,231 @@
+//! The access log: one line per request, on stdout (CloudWatch Logs under Lambda).
+//!
+//! The shape is the one `lambda_runtime`'s default subscriber wrote before this project had its
+//! own Runtime API client, so queries written against it keep working: with
+//! `AWS_LAMBDA_LOG_FORMAT=json` a JSON object with `level`, `fields` (the request) and `span`
+//! (`requestId`, `xrayTraceId`); otherwise a text line. `AWS_LAMBDA_LOG_LEVEL` (or `RUST_LOG`)
+//! above INFO turns the line off.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+/// Where and how lines are written, fixed at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccessLog {
+    pub format: Format,
+    /// Whether INFO lines are written at all.
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// One request, as logged.
+#[derive(Debug, Serialize)]
+pub struct Entry<'a> {
+    pub message: &'static str,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub status: u16,
+    pub bytes: u64,
+    pub encoding: &'a str,
+    pub micros: u64,
+}
+
+/// The invocation an entry belongs to (absent for `bootstrap invoke`).
+#[derive(Debug, Serialize)]
+pub struct Span<'a> {
+    #[serde(rename = "requestId")]
+    pub request_id: &'a str,
+    #[serde(rename = "xrayTraceId", skip_serializing_if = "str::is_empty")]
+    pub xray_trace_id: &'a str,
+    pub name: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonLine<'a> {
+    level: &'static str,
+    fields: &'a Entry<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    span: Option<&'a Span<'a>>,
+}
+
+impl AccessLog {
+    /// From Lambda's advanced logging controls.
+    pub fn from_env() -> AccessLog {
+        let format = std::env::var("AWS_LAMBDA_LOG_FORMAT").unwrap_or_default();
+        let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+            .or_else(|_| std::env::var("RUST_LOG"))
+            .unwrap_or_default();
+        AccessLog::new(&format, &level)
+    }
+
+    /// `format` as in `AWS_LAMBDA_LOG_FORMAT`, `level` as in `AWS_LAMBDA_LOG_LEVEL`; an
+    /// unknown level means INFO, as Lambda's own runtimes read it.
+    pub fn new(format: &str, level: &str) -> AccessLog {
+        let format = if format.eq_ignore_ascii_case("json") {
+            Format::Json
+        } else {
+            Format::Text
+        };
+        let enabled = !["warn", "error", "fatal", "off"]
+            .iter()
+            .any(|l| level.trim().eq_ignore_ascii_case(l));
+        AccessLog { format, enabled }
+    }
+
+    /// Writes `entry` as one line to `out` (a reused buffer is cleared first; the line is
+    /// written with a single call so lines from other writers cannot interleave with it).
+    pub fn write(
+        &self,
+        out: &mut impl Write,
+        buf: &mut Vec<u8>,
+        entry: &Entry<'_>,
+        span: Option<&Span<'_>>,
+    ) -> std::io::Result<()> {
+        if !self.enabled {
+            return Ok(());
+        }
+        buf.clear();
+        self.format_line(buf, entry, span);
+        buf.push(b'\n');
+        out.write_all(buf)
+    }
+
+    fn format_line(&self, buf: &mut Vec<u8>, entry: &Entry<'_>, span: Option<&Span<'_>>) {
+        match self.format {
+            Format::Json => {
+                let line = JsonLine {
+                    level: "INFO",
+                    fields: entry,
+                    span,
+                };
+                // Serializing plain strings and numbers into a Vec cannot fail.
+                let _ = serde_json::to_writer(&mut *buf, &line);
+            }
+            Format::Text => {
+                let _ = write!(buf, "INFO ");
+                if let Some(s) = span {
+                    let _ = write!(buf, "{}{{requestId={:?}", s.name, printable(s.request_id));
+                    if !s.xray_trace_id.is_empty() {
+                        let _ = write!(buf, " xrayTraceId={:?}", printable(s.xray_trace_id));
+                    }
+                    let _ = write!(buf, "}}: ");
+                }
+                let _ = write!(
+                    buf,
+                    "{} method={} path={} status={} bytes={} encoding={} micros={}",
+                    entry.message,
+                    printable(entry.method),
+                    printable(entry.path),
+                    entry.status,
+                    entry.bytes,
+                    printable(entry.encoding),
+                    entry.micros
+                );
+            }
+        }
+    }
+}
+
+/// Escapes control characters, so a crafted method or path cannot forge log lines.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        s.escape_debug().to_string().into()
+    } else {
+        s.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry<'a>(path: &'a str) -> Entry<'a> {
+        Entry {
+            message: "request",
+            method: "GET",
+            path,
+            status: 200,
+            bytes: 12,
+            encoding: "br",
+            micros: 7,
+        }
+    }
+
+    fn line(log: AccessLog, path: &str, span: Option<&Span<'_>>) -> String {
+        let (mut out, mut buf) = (Vec::new(), Vec::new());
+        log.write(&mut out, &mut buf, &entry(path), span).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    const SPAN: Span<'static> = Span {
+        request_id: "8476a536-e9f4-11e8-9739-2dfe598c3fcd",
+        xray_trace_id: "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1",
+        name: "Lambda runtime invoke",
+    };
+
+    #[test]
+    fn json_format_keeps_the_level_fields_and_span_keys() {
+        let text = line(AccessLog::new("JSON", ""), "/", Some(&SPAN));
+        assert!(
+            text.ends_with('\n') && text.matches('\n').count() == 1,
+            "{text}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["level"], "INFO");
+        assert_eq!(v["fields"]["message"], "request");
+        assert_eq!(v["fields"]["status"], 200);
+        assert_eq!(v["span"]["requestId"], SPAN.request_id);
+        assert_eq!(v["span"]["xrayTraceId"], SPAN.xray_trace_id);
+    }
+
+    #[test]
+    fn text_format_names_the_request_and_trace_ids() {
+        let text = line(AccessLog::new("", ""), "/a", Some(&SPAN));
+        assert!(
+            text.starts_with("INFO Lambda runtime invoke{requestId=\"8476a536"),
+            "{text}"
+        );
+        assert!(text.contains("xrayTraceId=\"Root=1-5bef4de7"), "{text}");
+        assert!(
+            text.ends_with("request method=GET path=/a status=200 bytes=12 encoding=br micros=7\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn control_characters_in_a_path_cannot_start_a_new_line() {
+        for format in ["text", "json"] {
+            let text = line(
+                AccessLog::new(format, ""),
+                "/x\n{\"level\":\"ERROR\"}\r",
+                Some(&SPAN),
+            );
+            assert_eq!(text.matches('\n').count(), 1, "{format}: {text}");
+            assert!(!text.contains('\r'), "{format}: {text}");
+        }
+    }
+
+    #[test]
+    fn a_log_level_above_info_turns_the_line_off() {
+        for level in ["WARN", "error", "FATAL", " off "] {
+            assert_eq!(
+                line(AccessLog::new("json", level), "/", None),
+                "",
+                "{level}"
+            );
+        }
+        for level in ["", "INFO", "debug", "TRACE", "bootstrap=debug"] {
+            assert_ne!(
+                line(AccessLog::new("json", level), "/", None),
+                "",
+                "{level}"
+            );
+        }
+    }
+}

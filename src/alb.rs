@@ -45,15 +45,31 @@ impl Request<'_> {
     }
 }
 
-/// Why an event could not be understood; becomes a 400 response.
-#[derive(Debug)]
-pub struct EventError(pub String);
+/// Why an event could not be understood; becomes a 400 response, in the header mode the event
+/// came in (as far as it could be told), so ALB accepts even that answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventError {
+    pub message: String,
+    /// The event carried `multiValueHeaders`.
+    pub multi: bool,
+}
+
+impl EventError {
+    fn new(message: impl Into<String>, multi: bool) -> EventError {
+        EventError {
+            message: message.into(),
+            multi,
+        }
+    }
+}
 
 impl fmt::Display for EventError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
+
+impl std::error::Error for EventError {}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -87,12 +103,12 @@ struct ModeProbe {
 /// Parses an ALB event. Multi-value mode is the presence of `multiValueHeaders` (ALB sends it
 /// only when the target group has multi-value headers on; if a synthetic event carries both
 /// fields, the multi-value one is authoritative, as it is the one ALB would read back).
-pub fn parse_request(json: &str) -> Result<Request<'_>, (EventError, bool)> {
+pub fn parse_request(json: &str) -> Result<Request<'_>, EventError> {
     // serde's derived struct visitor also reads a JSON array positionally (`["GET", "/"]`);
     // an event is an object, so anything else is refused before it gets that far.
     if !json.trim_start().starts_with('{') {
-        return Err((
-            EventError("malformed ALB event: the event must be a JSON object".into()),
+        return Err(EventError::new(
+            "malformed ALB event: the event must be a JSON object",
             false,
         ));
     }
@@ -102,11 +118,11 @@ pub fn parse_request(json: &str) -> Result<Request<'_>, (EventError, bool)> {
             let multi = serde_json::from_str::<ModeProbe>(json)
                 .map(|p| p.multi_value_headers.is_some())
                 .unwrap_or(false);
-            return Err((EventError(format!("malformed ALB event: {e}")), multi));
+            return Err(EventError::new(format!("malformed ALB event: {e}"), multi));
         }
     };
     let multi = raw.multi_value_headers.is_some();
-    let fail = |m: &str| Err((EventError(m.to_string()), multi));
+    let fail = |m: &str| Err(EventError::new(m, multi));
     let Some(method) = raw.http_method else {
         return fail("malformed ALB event: missing httpMethod");
     };

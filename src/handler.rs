@@ -37,11 +37,11 @@ pub fn handle_with_request_line(event: &str) -> (Response, RequestLine<'_>) {
             };
             (response, line)
         }
-        Err((e, multi)) => (
+        Err(e) => (
             render::render(
-                Outcome::BadRequest(e.0.into()),
+                Outcome::BadRequest(e.message.into()),
                 Context {
-                    multi,
+                    multi: e.multi,
                     head: false,
                     https: false,
                 },

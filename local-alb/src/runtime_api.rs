@@ -145,19 +145,19 @@ async fn next(slot: &Arc<Slot>, cfg: &ApiConfig) -> Response<Body> {
 async fn respond(req: Request<Incoming>, id: &str, slot: &Slot) -> Response<Body> {
     let body = match read_body(req).await {
         Ok(body) => body,
-        Err(too_large) => {
-            if too_large {
-                slot.finish(
-                    id,
-                    Outcome::Failed("the function's response is over Lambda's 6 MB limit".into()),
-                );
-                return error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "RequestEntityTooLarge",
-                    "response payload over 6 MB",
-                );
-            }
-            return error(StatusCode::BAD_REQUEST, "InvalidRequest", "unreadable body");
+        Err(BodyError::TooLarge) => {
+            slot.finish(
+                id,
+                Outcome::Failed("the function's response is over Lambda's 6 MB limit".into()),
+            );
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLarge",
+                "response payload over 6 MB",
+            );
+        }
+        Err(BodyError::Unreadable) => {
+            return error(StatusCode::BAD_REQUEST, "InvalidRequest", "unreadable body")
         }
     };
     if slot.finish(id, Outcome::Response(body)) {
@@ -193,14 +193,23 @@ async fn init_error(req: Request<Incoming>, slot: &Slot) -> Response<Body> {
     accepted()
 }
 
-/// The body, or `Err(true)` when it is over the limit, `Err(false)` when unreadable.
-async fn read_body(req: Request<Incoming>) -> Result<Bytes, bool> {
+/// Why a body posted to the Runtime API was not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyError {
+    /// Over Lambda's 6 MB response limit.
+    TooLarge,
+    /// The connection failed mid-body.
+    Unreadable,
+}
+
+async fn read_body(req: Request<Incoming>) -> Result<Bytes, BodyError> {
     match Limited::new(req.into_body(), MAX_RUNTIME_RESPONSE)
         .collect()
         .await
     {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) => Err(e.is::<http_body_util::LengthLimitError>()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(BodyError::TooLarge),
+        Err(_) => Err(BodyError::Unreadable),
     }
 }
 

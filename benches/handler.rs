@@ -77,10 +77,10 @@ struct ReadyMade {
     is_base64_encoded: bool,
 }
 
-fn ready_made(r: &site_server::alb::Response) -> ReadyMade {
+fn ready_made(r: &site_server::alb::Response<'_>) -> ReadyMade {
     let v: serde_json::Value = serde_json::to_value(r).unwrap();
     ReadyMade {
-        status_code: r.status,
+        status_code: r.status.code(),
         status_description: v["statusDescription"].as_str().unwrap().to_string(),
         headers: v["headers"].as_object().unwrap().clone(),
         body: v["body"].as_str().unwrap().to_string(),
@@ -93,7 +93,7 @@ fn bench(c: &mut Criterion) {
     for (name, ev, want) in cases() {
         let response = handler::handle(&ev);
         assert_eq!(
-            response.status, want,
+            response.status.code(), want,
             "{name}: the embedded site is not the bench site; run `make bench`"
         );
         let ready = ready_made(&response);

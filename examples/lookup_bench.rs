@@ -1,7 +1,7 @@
 //! Per-request cost and memory against whatever site this build embeds (SITE_DIR), for the scale
 //! benchmark (`tools/bench-scale.py`, `make bench-scale`): build it once per site and compare.
 //!
-//! usage: lookup_bench time [PATH...]   ns per `site::route` and per `handler::handle` (+ serialize)
+//! usage: lookup_bench time [PATH...]   ns per `Site::route` and per `handler::handle` (+ serialize)
 //!        lookup_bench rss              VmHWM before and after serving every file once
 //!
 //! Output is one `key value` pair per line, for the script to read.
@@ -67,29 +67,31 @@ fn status_kb(key: &str) -> u64 {
 }
 
 fn time(paths: &[String]) {
-    println!("files {}", site::FILES.len());
-    println!("routes {}", site::ROUTES.len());
+    let site = &site::SITE;
+    let routes = site.routes.sorted();
+    println!("files {}", site.files.len());
+    println!("routes {}", routes.len());
     // Route lookups: the first, middle and last route, and a miss.
     let probes = [
-        site::ROUTES[0].0,
-        site::ROUTES[site::ROUTES.len() / 2].0,
-        site::ROUTES[site::ROUTES.len() - 1].0,
+        routes[0].0,
+        routes[routes.len() / 2].0,
+        routes[routes.len() - 1].0,
     ];
     let ns = time_ns(|| {
         for p in probes {
-            black_box(site::route(black_box(p)));
+            black_box(site.route(black_box(p)));
         }
     }) / probes.len() as f64;
     println!("route_hit_ns {ns:.1}");
     let ns = time_ns(|| {
-        black_box(site::route(black_box("/no/such/page/anywhere")));
+        black_box(site.route(black_box("/no/such/page/anywhere")));
     });
     println!("route_miss_ns {ns:.1}");
     for path in paths {
         let ev = event(path, "gzip, deflate, br");
         let r = handler::handle(&ev);
         let bytes = serde_json::to_vec(&r).unwrap().len();
-        println!("status {path} {} {bytes}", r.status);
+        println!("status {path} {} {bytes}", r.status.code());
         let ns = time_ns(|| {
             black_box(handler::handle(black_box(&ev)));
         });
@@ -102,7 +104,7 @@ fn time(paths: &[String]) {
 }
 
 fn rss() {
-    println!("files {}", site::FILES.len());
+    println!("files {}", site::SITE.files.len());
     println!("rss_start_kb {}", status_kb("VmRSS:"));
     let first = event("/", "gzip, deflate, br");
     black_box(serde_json::to_vec(&handler::handle(&first)).unwrap());
@@ -110,7 +112,7 @@ fn rss() {
     // Every file once, at the URL that serves it, in the encoding a browser gets.
     let mut served = std::collections::HashSet::new();
     let mut bytes = 0u64;
-    for (url, route) in site::ROUTES {
+    for (url, route) in site::SITE.routes.sorted() {
         if let site::Route::File(i) = route {
             if served.insert(*i) {
                 let r = handler::handle(&event(url, "gzip, deflate, br"));

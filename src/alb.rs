@@ -13,6 +13,8 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
+use crate::site::Status;
+
 /// A request event, parsed without copying where the JSON has no escapes.
 #[derive(Debug)]
 pub struct Request<'a> {
@@ -262,38 +264,38 @@ impl<'de: 'a, 'a> Deserialize<'de> for Values<'a> {
 
 /// A response body.
 #[derive(Debug, Clone)]
-pub enum ResponseBody {
+pub enum ResponseBody<'s> {
     /// A string serde_json escapes as it writes it (short messages, byte ranges).
-    Text(Cow<'static, str>),
-    /// A JSON string literal made at build time, written as is; `len` is its byte count once
-    /// decoded, for the log.
+    Text(Cow<'s, str>),
+    /// A JSON string literal made when the site was planned, written as is; `len` is its byte
+    /// count once decoded, for the log.
     Raw {
-        json: &'static serde_json::value::RawValue,
+        json: &'s serde_json::value::RawValue,
         len: u64,
     },
 }
 
-impl ResponseBody {
+impl ResponseBody<'_> {
     /// The empty body.
-    pub const EMPTY: ResponseBody = ResponseBody::Text(Cow::Borrowed(""));
+    pub const EMPTY: ResponseBody<'static> = ResponseBody::Text(Cow::Borrowed(""));
 }
 
-/// A response in ALB's format. Serializes with every field present and no nulls.
+/// A response in ALB's format, borrowing from the site it answers for. Serializes with every
+/// field present and no nulls.
 #[derive(Debug, Clone)]
-pub struct Response {
-    /// HTTP status code.
-    pub status: u16,
+pub struct Response<'s> {
+    pub status: Status,
     /// Headers in order; a name repeats only for Set-Cookie.
-    pub headers: Vec<(&'static str, Cow<'static, str>)>,
+    pub headers: Vec<(&'s str, Cow<'s, str>)>,
     /// The body: plain text, or standard base64 when `base64` is set.
-    pub body: ResponseBody,
+    pub body: ResponseBody<'s>,
     /// `isBase64Encoded`.
     pub base64: bool,
     /// Answer with `multiValueHeaders` (true) or `headers` (false).
     pub multi: bool,
 }
 
-impl Response {
+impl Response<'_> {
     /// The value of a header, case-insensitive (first one when repeated).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -316,11 +318,11 @@ impl Response {
     }
 }
 
-impl Serialize for Response {
+impl Serialize for Response<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(5))?;
-        m.serialize_entry("statusCode", &self.status)?;
-        m.serialize_entry("statusDescription", status_line(self.status))?;
+        m.serialize_entry("statusCode", &self.status.code())?;
+        m.serialize_entry("statusDescription", self.status.line())?;
         if self.multi {
             m.serialize_entry("multiValueHeaders", &MultiHeaders(&self.headers))?;
         } else {
@@ -335,9 +337,9 @@ impl Serialize for Response {
     }
 }
 
-type HeaderList = [(&'static str, Cow<'static, str>)];
+type HeaderList<'s> = [(&'s str, Cow<'s, str>)];
 
-fn seen_before(headers: &HeaderList, i: usize) -> bool {
+fn seen_before(headers: &HeaderList<'_>, i: usize) -> bool {
     headers[..i]
         .iter()
         .any(|(n, _)| n.eq_ignore_ascii_case(headers[i].0))
@@ -345,9 +347,9 @@ fn seen_before(headers: &HeaderList, i: usize) -> bool {
 
 /// Single-value mode: one value per name. A repeated name (only Set-Cookie repeats) sends its
 /// first value: ALB can carry no more, and the build warns about it.
-struct SingleHeaders<'h>(&'h HeaderList);
+struct SingleHeaders<'h, 's>(&'h HeaderList<'s>);
 
-impl Serialize for SingleHeaders<'_> {
+impl Serialize for SingleHeaders<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
         for (i, (n, v)) in self.0.iter().enumerate() {
@@ -360,9 +362,9 @@ impl Serialize for SingleHeaders<'_> {
 }
 
 /// Multi-value mode: each name once, with all its values in order.
-struct MultiHeaders<'h>(&'h HeaderList);
+struct MultiHeaders<'h, 's>(&'h HeaderList<'s>);
 
-impl Serialize for MultiHeaders<'_> {
+impl Serialize for MultiHeaders<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
         for (i, (n, _)) in self.0.iter().enumerate() {
@@ -374,9 +376,9 @@ impl Serialize for MultiHeaders<'_> {
     }
 }
 
-struct ValuesOf<'h>(&'h HeaderList, &'static str);
+struct ValuesOf<'h, 's>(&'h HeaderList<'s>, &'h str);
 
-impl Serialize for ValuesOf<'_> {
+impl Serialize for ValuesOf<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(
             self.0
@@ -384,28 +386,5 @@ impl Serialize for ValuesOf<'_> {
                 .filter(|(n, _)| n.eq_ignore_ascii_case(self.1))
                 .map(|(_, v)| v),
         )
-    }
-}
-
-/// `statusDescription`: the code and its reason phrase, `"200 OK"`.
-pub fn status_line(status: u16) -> &'static str {
-    match status {
-        200 => "200 OK",
-        206 => "206 Partial Content",
-        301 => "301 Moved Permanently",
-        302 => "302 Found",
-        303 => "303 See Other",
-        304 => "304 Not Modified",
-        307 => "307 Temporary Redirect",
-        308 => "308 Permanent Redirect",
-        400 => "400 Bad Request",
-        404 => "404 Not Found",
-        405 => "405 Method Not Allowed",
-        406 => "406 Not Acceptable",
-        412 => "412 Precondition Failed",
-        414 => "414 URI Too Long",
-        416 => "416 Range Not Satisfiable",
-        500 => "500 Internal Server Error",
-        _ => "500 Internal Server Error",
     }
 }

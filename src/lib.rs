@@ -7,11 +7,10 @@
 pub mod alb;
 pub mod handler;
 pub mod negotiate;
-pub mod path;
 pub mod preconditions;
 pub mod range;
 pub mod render;
 pub mod resolve;
-pub mod rules;
 pub mod site;
-pub mod table;
+
+pub use site_core::{limits, path, rules};

@@ -60,14 +60,14 @@ fn answer(
     span: Option<&Span<'_>>,
     out: &mut impl Write,
     line: &mut Vec<u8>,
-) -> Response {
+) -> Response<'static> {
     let started = Instant::now();
-    let (response, request) = handler::handle_with_request_line(event);
+    let (response, request) = handler::handle_with_request_line(&site::SITE, event);
     let entry = Entry {
         message: "request",
         method: &request.method,
         path: &request.path,
-        status: response.status,
+        status: response.status.code(),
         bytes: response.body_len(),
         encoding: response.header("Content-Encoding").unwrap_or("identity"),
         micros: started.elapsed().as_micros() as u64,
@@ -173,17 +173,28 @@ fn invoke(file: &str) -> i32 {
 }
 
 fn info() {
-    let variants: usize = site::FILES.iter().map(|f| f.variants.len()).sum();
-    let stored: u64 = site::FILES
+    let site = &site::SITE;
+    let stored: u64 = site
+        .files
         .iter()
         .flat_map(|f| f.variants.iter())
-        .map(|v| v.json.len() as u64)
+        .map(|v| v.body.json().len() as u64)
         .sum();
-    println!("files: {}", site::FILES.len());
-    println!("routes: {}", site::ROUTES.len());
-    println!("variants: {variants} (identity, gzip, br kept where smaller)");
-    println!("site bytes: {}", site::SITE_BYTES);
+    println!("files: {}", site.files.len());
+    println!("routes: {}", site.routes.len());
+    println!(
+        "variants: {} (identity, gzip, br kept where smaller)",
+        site.variant_count()
+    );
+    println!("site bytes: {}", site.site_bytes);
     println!("embedded bytes: {stored}");
-    println!("health path: {}", site::SETTINGS.health_path);
-    println!("spa fallback: {:?}", site::SETTINGS.spa);
+    println!("health path: {}", site.options.health_path);
+    println!(
+        "spa fallback: {}",
+        if site.options.spa_fallback {
+            "On"
+        } else {
+            "Off"
+        }
+    );
 }

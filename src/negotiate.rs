@@ -1,6 +1,6 @@
 //! Accept-Encoding (RFC 9110 §12.5.3) with q-values: picks the variant to send.
 
-use crate::table::{Encoding, Variant};
+use crate::site::{Encoding, Variant};
 
 /// A q-value in thousandths, so comparisons need no floats.
 type Q = u16;
@@ -70,9 +70,9 @@ fn parse_q(v: &str) -> Q {
 
 /// What negotiation decided.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Choice {
+pub enum Choice<'s> {
     /// Send this variant.
-    Variant(&'static Variant),
+    Variant(&'s Variant),
     /// The client refuses every encoding this file has (406).
     NotAcceptable,
     /// The client accepts only encodings too large for one ALB response (406, with a hint).
@@ -81,8 +81,8 @@ pub enum Choice {
 
 /// Picks the acceptable variant with the highest q-value, then the smallest size; only variants
 /// whose response fits ALB's limit are candidates.
-pub fn choose(variants: &'static [Variant], accept_encoding: Option<&str>) -> Choice {
-    let mut best: Option<(&'static Variant, Q)> = None;
+pub fn choose<'s>(variants: &'s [Variant], accept_encoding: Option<&str>) -> Choice<'s> {
+    let mut best: Option<(&'s Variant, Q)> = None;
     let mut acceptable_but_large = false;
     for v in variants {
         let q = weight(accept_encoding, v.encoding);
@@ -111,32 +111,40 @@ pub fn choose(variants: &'static [Variant], accept_encoding: Option<&str>) -> Ch
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::site::Body;
+    use std::borrow::Cow;
 
     static V: [Variant; 3] = [
         Variant {
             encoding: Encoding::Identity,
-            etag: "\"i\"",
-            json: "\"x\"",
+            etag: Cow::Borrowed("\"i\""),
+            body: Body::Embedded {
+                json: "\"x\"",
+                slot: 0,
+            },
             base64: false,
-            id: 0,
             len: 1000,
             fits: true,
         },
         Variant {
             encoding: Encoding::Gzip,
-            etag: "\"g\"",
-            json: "\"\"",
+            etag: Cow::Borrowed("\"g\""),
+            body: Body::Embedded {
+                json: "\"\"",
+                slot: 0,
+            },
             base64: true,
-            id: 0,
             len: 300,
             fits: true,
         },
         Variant {
             encoding: Encoding::Brotli,
-            etag: "\"b\"",
-            json: "\"\"",
+            etag: Cow::Borrowed("\"b\""),
+            body: Body::Embedded {
+                json: "\"\"",
+                slot: 0,
+            },
             base64: true,
-            id: 0,
             len: 250,
             fits: true,
         },
@@ -204,19 +212,23 @@ mod tests {
         static BIG: [Variant; 2] = [
             Variant {
                 encoding: Encoding::Identity,
-                etag: "\"i\"",
-                json: "\"x\"",
+                etag: Cow::Borrowed("\"i\""),
+                body: Body::Embedded {
+                    json: "\"x\"",
+                    slot: 0,
+                },
                 base64: false,
-                id: 0,
                 len: 2_000_000,
                 fits: false,
             },
             Variant {
                 encoding: Encoding::Gzip,
-                etag: "\"g\"",
-                json: "\"\"",
+                etag: Cow::Borrowed("\"g\""),
+                body: Body::Embedded {
+                    json: "\"\"",
+                    slot: 0,
+                },
                 base64: true,
-                id: 0,
                 len: 300_000,
                 fits: true,
             },

@@ -1,10 +1,10 @@
 //! `Range: bytes=` requests (RFC 9110 §14): one range is served as 206; several are answered
 //! with the whole file (200), as RFC 9110 allows, since multipart bodies buy a static site little.
 
-/// The largest slice one 206 carries: base64 of it plus headers stays well under ALB's 1 MB
-/// response limit. A longer range is shortened; Content-Range says what was sent, and clients
-/// (video players, download managers) ask for the rest.
-pub const MAX_RANGE: u64 = 720_000;
+/// The largest slice one 206 carries ([`site_core::limits::MAX_RANGE`]). A longer range is
+/// shortened; Content-Range says what was sent, and clients (video players, download managers)
+/// ask for the rest.
+pub use site_core::limits::MAX_RANGE;
 
 /// A Range header, read.
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]

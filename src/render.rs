@@ -6,7 +6,7 @@ use base64::Engine;
 
 use crate::alb::{Response, ResponseBody};
 use crate::resolve::Outcome;
-use crate::site::{self, Encoding, File, Variant};
+use crate::site::{body_bytes, Encoding, File, Site, Status, Variant};
 
 /// What rendering needs to know about the request besides the outcome.
 #[derive(Clone, Copy, Debug)]
@@ -19,46 +19,58 @@ pub struct Context {
     pub https: bool,
 }
 
-type Headers = Vec<(&'static str, Cow<'static, str>)>;
+type Headers<'s> = Vec<(&'s str, Cow<'s, str>)>;
 
 const NOT_FOUND_PAGE: &str = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>404 Not Found</title></head>\n<body><h1>404 Not Found</h1><p>There is no page at this address.</p></body></html>\n";
 
 /// Renders the outcome.
-pub fn render(outcome: Outcome, cx: Context) -> Response {
+pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response<'s> {
     match outcome {
         Outcome::File {
             file,
             variant,
             status,
             range,
-        } => file_response(file, variant, status, range, cx),
+        } => file_response(site, file, variant, status, range, cx),
         Outcome::NotModified { file, variant } => {
             let mut h: Headers = Vec::with_capacity(4);
-            h.push(("ETag", Cow::Borrowed(variant.etag)));
+            h.push(("ETag", Cow::Borrowed(&variant.etag)));
             if !file.cache_control.is_empty() {
-                h.push(("Cache-Control", Cow::Borrowed(file.cache_control)));
+                h.push(("Cache-Control", Cow::Borrowed(&file.cache_control)));
             }
             if file.variants.len() > 1 {
                 h.push(("Vary", Cow::Borrowed("Accept-Encoding")));
             }
-            empty(304, h, cx)
+            empty(Status::NotModified, h, cx)
         }
         Outcome::PreconditionFailed { file } => {
-            let mut h = defaults(cx);
-            h.push(("ETag", Cow::Borrowed(file.variants[0].etag)));
-            text(412, h, "Precondition Failed\n", cx)
+            let mut h = defaults(site, cx);
+            h.push(("ETag", Cow::Borrowed(&file.identity().etag)));
+            text(
+                site,
+                Status::PreconditionFailed,
+                h,
+                "Precondition Failed\n",
+                cx,
+            )
         }
         Outcome::RangeNotSatisfiable { file } => {
-            let mut h = defaults(cx);
+            let mut h = defaults(site, cx);
             h.push((
                 "Content-Range",
-                Cow::Owned(format!("bytes */{}", file.variants[0].len)),
+                Cow::Owned(format!("bytes */{}", file.identity().len)),
             ));
             h.push(("Accept-Ranges", Cow::Borrowed("bytes")));
-            text(416, h, "Range Not Satisfiable\n", cx)
+            text(
+                site,
+                Status::RangeNotSatisfiable,
+                h,
+                "Range Not Satisfiable\n",
+                cx,
+            )
         }
         Outcome::NotAcceptable { file, too_large } => {
-            let mut h = defaults(cx);
+            let mut h = defaults(site, cx);
             h.push(("Vary", Cow::Borrowed("Accept-Encoding")));
             h.push(("Accept-Ranges", Cow::Borrowed("bytes")));
             let offered: Vec<&str> = file
@@ -75,20 +87,20 @@ pub fn render(outcome: Outcome, cx: Context) -> Response {
                     offered.join(", ")
                 )
             };
-            text(406, h, why, cx)
+            text(site, Status::NotAcceptable, h, why, cx)
         }
         Outcome::Redirect { status, location } => {
-            let mut h = defaults(cx);
+            let mut h = defaults(site, cx);
             h.push(("Location", Cow::Owned(location)));
             empty(status, h, cx)
         }
         Outcome::Health => {
             let mut h = vec![("Cache-Control", Cow::Borrowed("no-store"))];
-            h.extend(defaults(cx));
-            text(200, h, "OK\n", cx)
+            h.extend(defaults(site, cx));
+            text(site, Status::Ok, h, "OK\n", cx)
         }
         Outcome::NotFound => {
-            let mut h = defaults(cx);
+            let mut h = defaults(site, cx);
             h.insert(
                 0,
                 ("Content-Type", Cow::Borrowed("text/html; charset=utf-8")),
@@ -97,38 +109,69 @@ pub fn render(outcome: Outcome, cx: Context) -> Response {
                 1,
                 (
                     "Cache-Control",
-                    Cow::Borrowed(site::SETTINGS.error_cache_control),
+                    Cow::Borrowed(&site.options.error_cache_control),
                 ),
             );
-            body(404, h, NOT_FOUND_PAGE, cx)
+            body(Status::NotFound, h, NOT_FOUND_PAGE, cx)
         }
-        Outcome::AssetNotFound => text(404, defaults(cx), "404 Not Found\n", cx),
+        Outcome::AssetNotFound => text(
+            site,
+            Status::NotFound,
+            defaults(site, cx),
+            "404 Not Found\n",
+            cx,
+        ),
         Outcome::MethodNotAllowed => {
-            let mut h = defaults(cx);
+            let mut h = defaults(site, cx);
             h.push(("Allow", Cow::Borrowed("GET, HEAD")));
-            text(405, h, "Method Not Allowed\n", cx)
+            text(
+                site,
+                Status::MethodNotAllowed,
+                h,
+                "Method Not Allowed\n",
+                cx,
+            )
         }
-        Outcome::BadRequest(why) => text(400, defaults(cx), format!("Bad Request: {why}\n"), cx),
-        Outcome::UriTooLong => text(414, defaults(cx), "URI Too Long\n", cx),
+        Outcome::BadRequest(why) => text(
+            site,
+            Status::BadRequest,
+            defaults(site, cx),
+            format!("Bad Request: {why}\n"),
+            cx,
+        ),
+        Outcome::UriTooLong => text(
+            site,
+            Status::UriTooLong,
+            defaults(site, cx),
+            "URI Too Long\n",
+            cx,
+        ),
     }
 }
 
 /// The security headers for responses that are not files, plus HSTS over https.
-fn defaults(cx: Context) -> Headers {
-    let mut h: Headers = site::SETTINGS
+fn defaults(site: &Site, cx: Context) -> Headers<'_> {
+    let mut h: Headers = site
+        .options
         .default_headers
         .iter()
-        .map(|&(n, v)| (n, Cow::Borrowed(v)))
+        .map(|(n, v)| (n.as_ref(), Cow::Borrowed(v.as_ref())))
         .collect();
     if cx.https {
-        if let Some(v) = site::SETTINGS.hsts {
-            h.push(("Strict-Transport-Security", Cow::Borrowed(v)));
+        if let Some(v) = &site.options.hsts {
+            h.push(("Strict-Transport-Security", Cow::Borrowed(v.as_ref())));
         }
     }
     h
 }
 
-fn text(status: u16, mut h: Headers, msg: impl Into<Cow<'static, str>>, cx: Context) -> Response {
+fn text<'s>(
+    site: &'s Site,
+    status: Status,
+    mut h: Headers<'s>,
+    msg: impl Into<Cow<'s, str>>,
+    cx: Context,
+) -> Response<'s> {
     h.insert(
         0,
         ("Content-Type", Cow::Borrowed("text/plain; charset=utf-8")),
@@ -138,14 +181,19 @@ fn text(status: u16, mut h: Headers, msg: impl Into<Cow<'static, str>>, cx: Cont
             1,
             (
                 "Cache-Control",
-                Cow::Borrowed(site::SETTINGS.error_cache_control),
+                Cow::Borrowed(&site.options.error_cache_control),
             ),
         );
     }
     body(status, h, msg, cx)
 }
 
-fn body(status: u16, headers: Headers, msg: impl Into<Cow<'static, str>>, cx: Context) -> Response {
+fn body<'s>(
+    status: Status,
+    headers: Headers<'s>,
+    msg: impl Into<Cow<'s, str>>,
+    cx: Context,
+) -> Response<'s> {
     Response {
         status,
         headers,
@@ -159,7 +207,7 @@ fn body(status: u16, headers: Headers, msg: impl Into<Cow<'static, str>>, cx: Co
     }
 }
 
-fn empty(status: u16, headers: Headers, cx: Context) -> Response {
+fn empty(status: Status, headers: Headers<'_>, cx: Context) -> Response<'_> {
     Response {
         status,
         headers,
@@ -169,27 +217,28 @@ fn empty(status: u16, headers: Headers, cx: Context) -> Response {
     }
 }
 
-fn file_response(
-    file: &'static File,
-    variant: &'static Variant,
-    status: u16,
+fn file_response<'s>(
+    site: &'s Site,
+    file: &'s File,
+    variant: &'s Variant,
+    status: Status,
     range: Option<(u64, u64)>,
     cx: Context,
-) -> Response {
+) -> Response<'s> {
     let mut h: Headers = Vec::with_capacity(12 + file.headers.len());
-    h.push(("Content-Type", Cow::Borrowed(file.content_type)));
+    h.push(("Content-Type", Cow::Borrowed(&file.content_type)));
     if !file.cache_control.is_empty() {
-        h.push(("Cache-Control", Cow::Borrowed(file.cache_control)));
+        h.push(("Cache-Control", Cow::Borrowed(&file.cache_control)));
     }
-    h.push(("ETag", Cow::Borrowed(variant.etag)));
-    h.push(("Last-Modified", Cow::Borrowed(file.last_modified)));
+    h.push(("ETag", Cow::Borrowed(&variant.etag)));
+    h.push(("Last-Modified", Cow::Borrowed(&file.last_modified)));
     if file.variants.len() > 1 {
         h.push(("Vary", Cow::Borrowed("Accept-Encoding")));
     }
     if variant.encoding != Encoding::Identity {
         h.push(("Content-Encoding", Cow::Borrowed(variant.encoding.token())));
     }
-    if status != 404 {
+    if status != Status::NotFound {
         h.push(("Accept-Ranges", Cow::Borrowed("bytes")));
     }
     if let Some((start, end)) = range {
@@ -198,16 +247,20 @@ fn file_response(
             Cow::Owned(format!("bytes {start}-{end}/{}", variant.len)),
         ));
     }
-    h.extend(file.headers.iter().map(|&(n, v)| (n, Cow::Borrowed(v))));
+    h.extend(
+        file.headers
+            .iter()
+            .map(|(n, v)| (n.as_ref(), Cow::Borrowed(v.as_ref()))),
+    );
     if cx.https && file.hsts {
-        if let Some(v) = site::SETTINGS.hsts {
-            h.push(("Strict-Transport-Security", Cow::Borrowed(v)));
+        if let Some(v) = &site.options.hsts {
+            h.push(("Strict-Transport-Security", Cow::Borrowed(v.as_ref())));
         }
     }
     if cx.head {
         return empty(status, h, cx);
     }
-    let (body, base64) = match (range, site::raw_body(variant)) {
+    let (body, base64) = match (range, site.raw_body(variant)) {
         (None, Some(json)) => (
             ResponseBody::Raw {
                 json,
@@ -216,7 +269,7 @@ fn file_response(
             variant.base64,
         ),
         (None, None) => (
-            ResponseBody::Text(Cow::Owned(b64(&site::body_bytes(variant)))),
+            ResponseBody::Text(Cow::Owned(b64(&body_bytes(variant)))),
             true,
         ),
         (Some((s, e)), _) => (
@@ -239,14 +292,14 @@ fn b64(bytes: &[u8]) -> String {
 
 /// Bytes `start..=end` of a variant, as base64. A base64 body is decoded only across the
 /// 4-character groups that hold the range, so a range of a large file costs the range, not the file.
-fn slice_base64(variant: &'static Variant, start: u64, end: u64) -> String {
+fn slice_base64(variant: &Variant, start: u64, end: u64) -> String {
     let (start, end) = (start as usize, end as usize);
     if !variant.base64 {
-        let bytes = site::body_bytes(variant);
+        let bytes = body_bytes(variant);
         return b64(bytes.get(start..=end).unwrap_or(&[]));
     }
     // The literal is `"<base64>"`: base64 needs no JSON escapes, so strip the quotes.
-    let s = variant.json.as_bytes();
+    let s = variant.body.json().as_bytes();
     let s = &s[1..s.len().saturating_sub(1)];
     let first_group = start / 3;
     let last_group = end / 3;

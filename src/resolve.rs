@@ -1,5 +1,5 @@
-//! Decides what a request gets. A pure function of the request and the embedded table: no I/O,
-//! no JSON, no clock, so every decision is testable on its own.
+//! Decides what a request gets. A pure function of the site and the request: no I/O, no JSON, no
+//! clock, so every decision is testable on its own, on any site.
 
 use std::borrow::Cow;
 
@@ -9,34 +9,31 @@ use crate::path::{self, PathError};
 use crate::preconditions::{self, Conditions, Validators, Verdict};
 use crate::range::{self, Requested};
 use crate::rules;
-use crate::site::{self, File, Route, Spa, Variant};
+use crate::site::{Action, File, Route, Site, Status, Variant};
 
 /// The decision for one request.
 #[derive(Debug)]
-pub enum Outcome {
-    /// Send a file variant with `status` (200, or 404 for an error page); `range` for a 206.
+pub enum Outcome<'s> {
+    /// Send a file variant with `status` (200, or 404 for an error page; 206 with `range`).
     File {
-        file: &'static File,
-        variant: &'static Variant,
-        status: u16,
+        file: &'s File,
+        variant: &'s Variant,
+        status: Status,
         range: Option<(u64, u64)>,
     },
     /// 304 for this variant.
     NotModified {
-        file: &'static File,
-        variant: &'static Variant,
+        file: &'s File,
+        variant: &'s Variant,
     },
     /// 412.
-    PreconditionFailed { file: &'static File },
+    PreconditionFailed { file: &'s File },
     /// 416 for a range past the end of the file.
-    RangeNotSatisfiable { file: &'static File },
+    RangeNotSatisfiable { file: &'s File },
     /// 406: no acceptable encoding, or only ones too large for an ALB response.
-    NotAcceptable {
-        file: &'static File,
-        too_large: bool,
-    },
+    NotAcceptable { file: &'s File, too_large: bool },
     /// A redirect to a path or URL, the query already appended.
-    Redirect { status: u16, location: String },
+    Redirect { status: Status, location: String },
     /// 200 for an ALB health check.
     Health,
     /// 404 with the built-in page (the site has no 404.html for this path).
@@ -53,7 +50,7 @@ pub enum Outcome {
 }
 
 /// Decides the outcome for a request.
-pub fn resolve(req: &Request<'_>) -> Outcome {
+pub fn resolve<'s>(site: &'s Site, req: &Request<'_>) -> Outcome<'s> {
     let get = req.method == "GET";
     if !get && req.method != "HEAD" {
         return Outcome::MethodNotAllowed;
@@ -63,95 +60,101 @@ pub fn resolve(req: &Request<'_>) -> Outcome {
         Err(PathError::TooLong) => return Outcome::UriTooLong,
         Err(PathError::Invalid(why)) => return Outcome::BadRequest(Cow::Borrowed(why)),
     };
-    let route = site::route(&path);
-    if route.is_none() && *path == *site::SETTINGS.health_path {
+    let route = site.route(&path);
+    if route.is_none() && *path == *site.options.health_path {
         return Outcome::Health;
     }
     // `_redirects` rules, in file order. A path the site answers shadows them (Netlify's
     // convention), unless the rule is forced with `!`.
-    if let Some(outcome) = apply_rules(&path, req, get, route.is_some()) {
+    if let Some(outcome) = apply_rules(site, &path, req, get, route.is_some()) {
         return outcome;
     }
     match route {
-        Some(Route::File(i)) => serve(site::file(i), req, get),
-        Some(Route::Redirect(to)) => redirect(to, &req.query),
-        None => not_found(&path, req, get),
+        Some(Route::File(i)) => serve(site.file(*i), req, get),
+        Some(Route::Redirect(to)) => redirect(site, to, &req.query),
+        None => not_found(site, &path, req, get),
     }
 }
 
 /// The first `_redirects` rule that matches, if any. `shadowed`: the site answers this path,
 /// so only forced rules apply.
-fn apply_rules(path: &str, req: &Request<'_>, get: bool, shadowed: bool) -> Option<Outcome> {
+fn apply_rules<'s>(
+    site: &'s Site,
+    path: &str,
+    req: &Request<'_>,
+    get: bool,
+    shadowed: bool,
+) -> Option<Outcome<'s>> {
     let alternate = (path.len() > 1).then(|| path.strip_suffix('/')).flatten();
-    for rule in site::REDIRECTS {
+    for rule in site.redirects.iter() {
         if shadowed && !rule.force {
             continue;
         }
-        let Some(captures) = rules::match_pattern(rule.from, path)
-            .or_else(|| alternate.and_then(|p| rules::match_pattern(rule.from, p)))
+        let Some(captures) = rules::match_pattern(&rule.from, path)
+            .or_else(|| alternate.and_then(|p| rules::match_pattern(&rule.from, p)))
         else {
             continue;
         };
-        let target = rules::substitute(rule.to, &captures);
-        if matches!(rule.status, 200 | 404) {
+        let target = rules::substitute(&rule.to, &captures);
+        let status = match rule.action {
+            Action::Redirect(status) => status,
             // A rewrite serves the target's file at this URL; its own query is ignored.
             // A target the site lacks (possible only with placeholders; fixed targets are
             // checked at build time) ends the rules: the request is then answered as usual.
-            let target_path = target.split('?').next().unwrap_or("");
-            let file = rewrite_target(target_path)?;
-            return Some(match rule.status {
-                200 => serve(file, req, get),
-                _ => error_page(file, req),
-            });
-        }
+            Action::Rewrite | Action::RewriteNotFound => {
+                let target_path = target.split('?').next().unwrap_or("");
+                let file = rewrite_target(site, target_path)?;
+                return Some(match rule.action {
+                    Action::Rewrite => serve(file, req, get),
+                    _ => error_page(file, req),
+                });
+            }
+        };
         let location = rules::safe_location(&target);
         let location = match (req.query.is_empty(), location.contains('?')) {
             (true, _) => location.into_owned(),
             (false, false) => format!("{location}?{}", req.query),
             (false, true) => format!("{location}&{}", req.query),
         };
-        return Some(Outcome::Redirect {
-            status: rule.status,
-            location,
-        });
+        return Some(Outcome::Redirect { status, location });
     }
     None
 }
 
 /// The file a rewrite target serves, following one redirect route (`/index.html` → `/`).
-fn rewrite_target(encoded: &str) -> Option<&'static File> {
+fn rewrite_target<'s>(site: &'s Site, encoded: &str) -> Option<&'s File> {
     let decoded = path::decode(encoded).ok()?;
-    match site::route(&decoded)? {
-        Route::File(i) => Some(site::file(i)),
-        Route::Redirect(to) => match site::route(&path::decode(to).ok()?)? {
-            Route::File(i) => Some(site::file(i)),
+    match site.route(&decoded)? {
+        Route::File(i) => Some(site.file(*i)),
+        Route::Redirect(to) => match site.route(&path::decode(to).ok()?)? {
+            Route::File(i) => Some(site.file(*i)),
             Route::Redirect(_) => None,
         },
     }
 }
 
-fn redirect(to: &str, query: &str) -> Outcome {
+fn redirect<'s>(site: &Site, to: &str, query: &str) -> Outcome<'s> {
     let location = if query.is_empty() {
         to.to_string()
     } else {
         format!("{to}?{query}")
     };
     Outcome::Redirect {
-        status: site::SETTINGS.redirect_status,
+        status: site.options.redirect_status,
         location,
     }
 }
 
-fn not_found(path: &str, req: &Request<'_>, get: bool) -> Outcome {
-    if site::SETTINGS.spa == Spa::On && path::is_extensionless(path) && accepts_html(req) {
-        if let Some(index) = site::index() {
+fn not_found<'s>(site: &'s Site, path: &str, req: &Request<'_>, get: bool) -> Outcome<'s> {
+    if site.options.spa_fallback && path::is_extensionless(path) && accepts_html(req) {
+        if let Some(index) = site.index() {
             return serve(index, req, get);
         }
     }
     if path::is_asset(path) {
         return Outcome::AssetNotFound;
     }
-    match site::not_found_page(path) {
+    match site.not_found_page(path) {
         Some(page) => error_page(page, req),
         None => Outcome::NotFound,
     }
@@ -159,12 +162,12 @@ fn not_found(path: &str, req: &Request<'_>, get: bool) -> Outcome {
 
 /// A page of the site served with status 404 (no conditionals, no ranges: it stands in for a
 /// resource that does not exist).
-fn error_page(page: &'static File, req: &Request<'_>) -> Outcome {
-    match negotiate::choose(page.variants, req.header("accept-encoding").as_deref()) {
+fn error_page<'s>(page: &'s File, req: &Request<'_>) -> Outcome<'s> {
+    match negotiate::choose(&page.variants, req.header("accept-encoding").as_deref()) {
         Choice::Variant(variant) => Outcome::File {
             file: page,
             variant,
-            status: 404,
+            status: Status::NotFound,
             range: None,
         },
         _ => Outcome::NotFound,
@@ -179,7 +182,7 @@ fn accepts_html(req: &Request<'_>) -> bool {
     }
 }
 
-fn serve(file: &'static File, req: &Request<'_>, get: bool) -> Outcome {
+fn serve<'s>(file: &'s File, req: &Request<'_>, get: bool) -> Outcome<'s> {
     let inm = req.header("if-none-match");
     let ims = req.header("if-modified-since");
     let im = req.header("if-match");
@@ -190,14 +193,14 @@ fn serve(file: &'static File, req: &Request<'_>, get: bool) -> Outcome {
         if_none_match: inm.as_deref(),
         if_modified_since: ims.as_deref(),
     };
-    let identity = &file.variants[0];
+    let identity = file.identity();
 
     // A single byte range is served from the identity bytes; If-Range decides whether the range
     // still applies or the whole, current representation is sent instead.
     if get {
         if let Requested::One(spec) = range::parse(req.header("range").as_deref()) {
             let v = Validators {
-                etag: identity.etag,
+                etag: &identity.etag,
                 modified: file.modified,
             };
             let still_valid = req
@@ -214,7 +217,7 @@ fn serve(file: &'static File, req: &Request<'_>, get: bool) -> Outcome {
                         Some(r) => Outcome::File {
                             file,
                             variant: identity,
-                            status: 206,
+                            status: Status::PartialContent,
                             range: Some(r),
                         },
                         None => Outcome::RangeNotSatisfiable { file },
@@ -224,7 +227,8 @@ fn serve(file: &'static File, req: &Request<'_>, get: bool) -> Outcome {
         }
     }
 
-    let variant = match negotiate::choose(file.variants, req.header("accept-encoding").as_deref()) {
+    let variant = match negotiate::choose(&file.variants, req.header("accept-encoding").as_deref())
+    {
         Choice::Variant(v) => v,
         Choice::NotAcceptable => {
             return Outcome::NotAcceptable {
@@ -242,7 +246,7 @@ fn serve(file: &'static File, req: &Request<'_>, get: bool) -> Outcome {
     match preconditions::evaluate(
         &conditions,
         Validators {
-            etag: variant.etag,
+            etag: &variant.etag,
             modified: file.modified,
         },
     ) {
@@ -251,7 +255,7 @@ fn serve(file: &'static File, req: &Request<'_>, get: bool) -> Outcome {
         Verdict::Proceed => Outcome::File {
             file,
             variant,
-            status: 200,
+            status: Status::Ok,
             range: None,
         },
     }

@@ -1,41 +1,35 @@
 //! The URL space of the site: which URL path serves which file, and which URL paths redirect to
-//! their canonical form (folder slashes, clean URLs). Decided once, here, at build time.
+//! their canonical form (folder slashes, clean URLs). Decided once, here, at build time. Keys
+//! are decoded paths (as a request's path is looked up); redirect targets are percent-encoded.
 
 use std::collections::BTreeMap;
 
-use crate::settings::{Settings, TrailingSlash};
-
-/// What a URL path leads to, before code generation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// Serve the file with this index in the file list.
-    File(usize),
-    /// Redirect to this decoded URL path.
-    Redirect(String),
-}
+use super::config::{Config, TrailingSlash};
+use crate::rules::encode_path;
+use crate::site::Route;
 
 /// The URL paths at which a file is served (its canonical URL first).
-pub fn served_at(site_path: &str, settings: &Settings) -> Vec<String> {
+pub fn served_at(site_path: &str, config: &Config) -> Vec<String> {
     // site_path has a leading slash: "/blog/index.html", "/about.html", "/img/a.png".
     let mut urls = Vec::new();
     if let Some(dir) = site_path.strip_suffix("index.html") {
         if dir.ends_with('/') {
             // "/blog/" or "/"
-            if dir == "/" || settings.trailing_slash != TrailingSlash::Never {
+            if dir == "/" || config.trailing_slash != TrailingSlash::Never {
                 urls.push(dir.to_string());
             } else {
                 urls.push(dir.trim_end_matches('/').to_string());
             }
-            if !settings.clean_urls {
+            if !config.clean_urls {
                 urls.push(site_path.to_string());
             }
             return urls;
         }
     }
-    if settings.clean_urls {
+    if config.clean_urls {
         if let Some(stem) = site_path.strip_suffix(".html") {
             if !stem.ends_with('/') {
-                match settings.trailing_slash {
+                match config.trailing_slash {
                     TrailingSlash::Always => urls.push(format!("{stem}/")),
                     _ => urls.push(stem.to_string()),
                 }
@@ -49,30 +43,30 @@ pub fn served_at(site_path: &str, settings: &Settings) -> Vec<String> {
 
 /// Builds the route table. Serving routes win over redirects; when two files claim one URL, the
 /// earlier claim wins (exact file paths are claimed first) and a warning is returned.
-pub fn build(
-    site_paths: &[String],
-    settings: &Settings,
-) -> (BTreeMap<String, Target>, Vec<String>) {
-    let mut routes: BTreeMap<String, Target> = BTreeMap::new();
+pub fn build(site_paths: &[String], config: &Config) -> (BTreeMap<String, Route>, Vec<String>) {
+    let mut routes: BTreeMap<String, Route> = BTreeMap::new();
     let mut warnings = Vec::new();
     // Pass 1: each file at its own path, where that is its canonical URL or clean URLs are off.
     // Pass 2: the other canonical URLs. Pass 3: redirects from the non-canonical spellings.
-    let canon: Vec<Vec<String>> = site_paths.iter().map(|p| served_at(p, settings)).collect();
+    let canon: Vec<Vec<String>> = site_paths.iter().map(|p| served_at(p, config)).collect();
     for (i, p) in site_paths.iter().enumerate() {
         if canon[i].contains(p) {
-            routes.insert(p.clone(), Target::File(i));
+            routes.insert(p.clone(), Route::File(i as u32));
         }
     }
     for (i, urls) in canon.iter().enumerate() {
         for url in urls {
             match routes.get(url) {
                 None => {
-                    routes.insert(url.clone(), Target::File(i));
+                    routes.insert(url.clone(), Route::File(i as u32));
                 }
-                Some(Target::File(j)) if *j != i => warnings.push(format!(
-                    "{} and {} both map to the URL {url}; {} is served there",
-                    site_paths[*j], site_paths[i], site_paths[*j]
-                )),
+                Some(Route::File(j)) if *j as usize != i => {
+                    let j = *j as usize;
+                    warnings.push(format!(
+                        "{} and {} both map to the URL {url}; {} is served there",
+                        site_paths[j], site_paths[i], site_paths[j]
+                    ))
+                }
                 _ => {}
             }
         }
@@ -81,14 +75,14 @@ pub fn build(
         let Some(main) = canon[i].first() else {
             continue;
         };
-        if !matches!(routes.get(main), Some(Target::File(j)) if *j == i) {
+        if !matches!(routes.get(main), Some(Route::File(j)) if *j as usize == i) {
             continue; // this file lost its URL to another; don't point redirects at the other one
         }
         for alias in aliases(p, main) {
             if alias != *main {
                 routes
                     .entry(alias)
-                    .or_insert_with(|| Target::Redirect(main.clone()));
+                    .or_insert_with(|| Route::Redirect(encode_path(main).into()));
             }
         }
     }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::table::Encoding;
+use crate::site::Encoding;
 
 /// A variant's body in the blob cache: a JSON string literal, quotes included.
 #[derive(Debug, Clone)]

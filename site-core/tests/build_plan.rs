@@ -1,17 +1,8 @@
 //! The build-time planning, tested directly: URL routes for every trailing-slash policy and
 //! clean-URL setting, and validation of the settings file.
 
-#[path = "../build/routes.rs"]
-mod routes;
-#[path = "../src/rules.rs"]
-#[allow(dead_code)]
-mod rules;
-#[path = "../build/settings.rs"]
-#[allow(dead_code)]
-mod settings;
-
-use routes::Target;
-use settings::Settings;
+use site_core::plan::{routes, Config};
+use site_core::site::Route;
 
 const SITE: &[&str] = &[
     "/index.html",
@@ -21,25 +12,25 @@ const SITE: &[&str] = &[
     "/img/a.png",
 ];
 
-fn plan(toml: &str) -> std::collections::BTreeMap<String, Target> {
-    let settings = Settings::parse(toml).unwrap();
+fn plan(toml: &str) -> std::collections::BTreeMap<String, Route> {
+    let config = Config::parse(toml).unwrap();
     let paths: Vec<String> = SITE.iter().map(|s| s.to_string()).collect();
-    routes::build(&paths, &settings).0
+    routes::build(&paths, &config).0
 }
 
-fn serves(map: &std::collections::BTreeMap<String, Target>, url: &str, file: &str) {
+fn serves(map: &std::collections::BTreeMap<String, Route>, url: &str, file: &str) {
     let i = SITE.iter().position(|p| *p == file).unwrap();
     assert_eq!(
         map.get(url),
-        Some(&Target::File(i)),
+        Some(&Route::File(i as u32)),
         "{url} should serve {file}"
     );
 }
 
-fn redirects(map: &std::collections::BTreeMap<String, Target>, url: &str, to: &str) {
+fn redirects(map: &std::collections::BTreeMap<String, Route>, url: &str, to: &str) {
     assert_eq!(
         map.get(url),
-        Some(&Target::Redirect(to.into())),
+        Some(&Route::Redirect(to.to_string().into())),
         "{url} should redirect to {to}"
     );
 }
@@ -88,10 +79,10 @@ fn without_clean_urls_html_files_keep_their_names() {
 
 #[test]
 fn two_files_claiming_one_url_warn_and_the_exact_file_wins() {
-    let settings = Settings::parse("trailing_slash = \"never\"").unwrap();
+    let config = Config::parse("trailing_slash = \"never\"").unwrap();
     let paths = vec!["/about.html".to_string(), "/about/index.html".to_string()];
-    let (m, warnings) = routes::build(&paths, &settings);
-    assert_eq!(m.get("/about"), Some(&Target::File(0)));
+    let (m, warnings) = routes::build(&paths, &config);
+    assert_eq!(m.get("/about"), Some(&Route::File(0)));
     assert_eq!(warnings.len(), 1, "{warnings:?}");
 }
 
@@ -103,7 +94,7 @@ fn redirects_never_point_off_site() {
         "trailing_slash = \"never\"",
     ] {
         for (url, t) in plan(toml) {
-            if let Target::Redirect(to) = t {
+            if let Route::Redirect(to) = t {
                 assert!(
                     to.starts_with('/') && !to.starts_with("//"),
                     "{url} -> {to}"
@@ -115,7 +106,7 @@ fn redirects_never_point_off_site() {
 
 #[test]
 fn unknown_setting_is_an_error() {
-    assert!(Settings::parse("helth_path = \"/x\"")
+    assert!(Config::parse("helth_path = \"/x\"")
         .unwrap_err()
         .contains("helth_path"));
 }
@@ -133,21 +124,21 @@ fn bad_values_are_errors_that_name_the_key() {
         ("[compression]\nmax_ratio = 1.5", "max_ratio"),
         ("[cache]\nhtml = \"\"", "cache.html"),
     ] {
-        let e = Settings::parse(toml).unwrap_err();
+        let e = Config::parse(toml).unwrap_err();
         assert!(e.contains(key), "{toml}: {e}");
     }
 }
 
 #[test]
 fn security_headers_follow_the_settings() {
-    let s = Settings::parse("[security]\nframe_options = \"DENY\"").unwrap();
+    let s = Config::parse("[security]\nframe_options = \"DENY\"").unwrap();
     let h = s.security_headers();
     assert!(h.contains(&("X-Frame-Options".into(), "DENY".into())));
     assert!(h.contains(&(
         "Content-Security-Policy".into(),
         "frame-ancestors 'none'".into()
     )));
-    assert!(Settings::parse("[security]\nheaders = false")
+    assert!(Config::parse("[security]\nheaders = false")
         .unwrap()
         .security_headers()
         .is_empty());

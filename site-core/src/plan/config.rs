@@ -1,6 +1,10 @@
-//! The server's settings file (`site.toml`), parsed and validated at build time.
+//! The settings file (`site.toml`), parsed and validated at build time.
+
+use std::path::Path;
 
 use serde::Deserialize;
+
+use super::error::PlanError;
 
 /// Trailing-slash policy for folder indexes and clean URLs.
 #[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +33,7 @@ pub enum TooLarge {
 /// `spa = "auto" | "on" | "off"`.
 #[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-pub enum SpaSetting {
+pub enum Spa {
     /// On when the site has an `index.html` and no top-level `404.html` (as Cloudflare Pages does).
     Auto,
     /// Always on.
@@ -121,9 +125,9 @@ impl Default for Compression {
 /// The whole settings file.
 #[derive(Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields, default)]
-pub struct Settings {
+pub struct Config {
     pub health_path: String,
-    pub spa: SpaSetting,
+    pub spa: Spa,
     pub trailing_slash: TrailingSlash,
     pub clean_urls: bool,
     pub redirect_status: u16,
@@ -133,11 +137,11 @@ pub struct Settings {
     pub compression: Compression,
 }
 
-impl Default for Settings {
+impl Default for Config {
     fn default() -> Self {
-        Settings {
+        Config {
             health_path: "/health".into(),
-            spa: SpaSetting::Auto,
+            spa: Spa::Auto,
             trailing_slash: TrailingSlash::Auto,
             clean_urls: true,
             redirect_status: 308,
@@ -149,12 +153,21 @@ impl Default for Settings {
     }
 }
 
-impl Settings {
+impl Config {
+    /// Reads and validates the settings file; a missing file means the defaults.
+    pub fn load(path: &Path) -> Result<Config, PlanError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text).map_err(|e| PlanError::at(path, e)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(PlanError::at(path, e)),
+        }
+    }
+
     /// Parses and validates the settings text; the error says which key is wrong and why.
-    pub fn parse(text: &str) -> Result<Settings, String> {
-        let settings: Settings = toml::from_str(text).map_err(|e| e.to_string())?;
-        settings.validate()?;
-        Ok(settings)
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.validate()?;
+        Ok(config)
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -216,6 +229,12 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// The status of the redirects the server makes itself (checked when parsed).
+    pub fn redirect(&self) -> crate::site::Status {
+        crate::site::Status::redirect(self.redirect_status)
+            .unwrap_or(crate::site::Status::PermanentRedirect)
     }
 
     /// The security headers every response carries by default, in order.

@@ -1,6 +1,6 @@
 //! Per-file facts derived from the name and bytes: content type, compressibility, cache policy.
 
-use crate::settings::Settings;
+use super::config::Config;
 
 /// The `Content-Type` for a site path, with `; charset=utf-8` on text types.
 pub fn content_type(path: &str) -> String {
@@ -98,12 +98,12 @@ pub fn is_fingerprinted(path: &str) -> bool {
 
 /// The default `Cache-Control` for a file: HTML revalidates, fingerprinted files are immutable,
 /// the rest gets a short public lifetime.
-pub fn cache_control(path: &str, content_type: &str, settings: &Settings) -> String {
+pub fn cache_control(path: &str, content_type: &str, config: &Config) -> String {
     if content_type.starts_with("text/html") {
-        settings.cache.html.clone()
+        config.cache.html.clone()
     } else if is_fingerprinted(path) {
-        settings.cache.immutable.clone()
+        config.cache.immutable.clone()
     } else {
-        settings.cache.default.clone()
+        config.cache.default.clone()
     }
 }

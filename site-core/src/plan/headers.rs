@@ -1,0 +1,231 @@
+//! The headers one file is served with: the defaults (content type, cache policy, security
+//! headers, HSTS) with the `_headers` rules that match any of its URLs applied in file order,
+//! and the size of the largest header block it can be sent with.
+
+use std::path::Path;
+
+use super::config::Config;
+use super::encode::json_string_len;
+use super::error::PlanError;
+use crate::rules::{match_pattern, HeaderOp, HeaderRule};
+
+/// A file's headers after `_headers`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileHeaders {
+    pub content_type: String,
+    /// Empty when `! Cache-Control` removed it.
+    pub cache_control: String,
+    /// Security defaults and `_headers` additions, in order.
+    pub headers: Vec<(String, String)>,
+    /// HSTS goes out over https (configured, and not detached).
+    pub hsts: bool,
+}
+
+/// Applies the `_headers` rules matching any of `urls` to the defaults. A rule replaces a
+/// default header; two rules join their values (as Cloudflare does); Set-Cookie lines stay
+/// separate. `headers_file` names `_headers` in errors.
+pub fn resolve(
+    defaults: FileHeaders,
+    urls: &[String],
+    rules: &[HeaderRule],
+    headers_file: &Path,
+) -> Result<FileHeaders, PlanError> {
+    let FileHeaders {
+        mut content_type,
+        mut cache_control,
+        mut headers,
+        mut hsts,
+    } = defaults;
+    let mut from_rule = vec![false; headers.len()];
+    for rule in rules {
+        if !urls
+            .iter()
+            .any(|u| match_pattern(&rule.pattern, u).is_some())
+        {
+            continue;
+        }
+        for op in &rule.ops {
+            match op {
+                HeaderOp::Set(name, value) => {
+                    let lower = name.to_ascii_lowercase();
+                    if lower == "content-type" {
+                        content_type = value.clone();
+                    } else if lower == "cache-control" {
+                        cache_control = value.clone();
+                    } else if lower == "strict-transport-security" {
+                        return Err(PlanError::at_line(
+                            headers_file,
+                            rule.line,
+                            "set HSTS with security.hsts in the settings file (it is sent only over https)",
+                        ));
+                    } else if lower == "set-cookie" {
+                        headers.push((name.clone(), value.clone()));
+                        from_rule.push(true);
+                    } else if let Some(k) = headers
+                        .iter()
+                        .position(|(n, _)| n.eq_ignore_ascii_case(name))
+                    {
+                        if from_rule[k] {
+                            headers[k].1 = format!("{}, {value}", headers[k].1);
+                        } else {
+                            headers[k] = (name.clone(), value.clone());
+                            from_rule[k] = true;
+                        }
+                    } else {
+                        headers.push((name.clone(), value.clone()));
+                        from_rule.push(true);
+                    }
+                }
+                HeaderOp::Detach(name) => {
+                    let lower = name.to_ascii_lowercase();
+                    if lower == "strict-transport-security" {
+                        hsts = false;
+                    } else if lower == "cache-control" {
+                        cache_control.clear();
+                    } else {
+                        let mut k = 0;
+                        while k < headers.len() {
+                            if headers[k].0.eq_ignore_ascii_case(name) {
+                                headers.remove(k);
+                                from_rule.remove(k);
+                            } else {
+                                k += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(FileHeaders {
+        content_type,
+        cache_control,
+        headers,
+        hsts,
+    })
+}
+
+/// The JSON size of the largest header block a full response of this file can carry: its own
+/// headers plus those every full response adds (an HTTP-date is always 29 characters).
+pub fn max_block_len(h: &FileHeaders, config: &Config) -> u64 {
+    let pair = |n: &str, v: &str| json_string_len(n) + json_string_len(v) + 4;
+    let mut len: u64 = h.headers.iter().map(|(n, v)| pair(n, v)).sum();
+    for (n, v) in [
+        ("Content-Type", h.content_type.as_str()),
+        ("Cache-Control", h.cache_control.as_str()),
+        ("Last-Modified", "Wed, 21 Oct 2015 07:28:00 GMT"),
+        ("Strict-Transport-Security", config.security.hsts.as_str()),
+    ] {
+        len += pair(n, v);
+    }
+    len
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::parse_headers;
+
+    fn defaults() -> FileHeaders {
+        FileHeaders {
+            content_type: "text/html; charset=utf-8".into(),
+            cache_control: "no-cache".into(),
+            headers: Config::default().security_headers(),
+            hsts: true,
+        }
+    }
+
+    fn apply(rules: &str, urls: &[&str]) -> Result<FileHeaders, PlanError> {
+        let urls: Vec<String> = urls.iter().map(|u| u.to_string()).collect();
+        resolve(
+            defaults(),
+            &urls,
+            &parse_headers(rules).unwrap(),
+            Path::new("_headers"),
+        )
+    }
+
+    fn value<'a>(h: &'a FileHeaders, name: &str) -> Vec<&'a str> {
+        h.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn a_rule_replaces_a_default_and_a_second_rule_joins_it() {
+        let h = apply(
+            "/*\n  X-Frame-Options: DENY\n  X-A: 1\n/about\n  X-A: 2\n",
+            &["/about"],
+        )
+        .unwrap();
+        assert_eq!(value(&h, "X-Frame-Options"), ["DENY"]);
+        assert_eq!(value(&h, "X-A"), ["1, 2"]);
+    }
+
+    #[test]
+    fn set_cookie_lines_stay_separate() {
+        let h = apply("/*\n  Set-Cookie: a=1\n  Set-Cookie: b=2\n", &["/"]).unwrap();
+        assert_eq!(value(&h, "Set-Cookie"), ["a=1", "b=2"]);
+    }
+
+    #[test]
+    fn detach_removes_defaults_cache_control_and_hsts() {
+        let h = apply(
+            "/*\n  ! X-Frame-Options\n  ! Cache-Control\n  ! Strict-Transport-Security\n",
+            &["/"],
+        )
+        .unwrap();
+        assert!(value(&h, "X-Frame-Options").is_empty());
+        assert_eq!(h.cache_control, "");
+        assert!(!h.hsts);
+    }
+
+    #[test]
+    fn a_rule_matching_any_url_of_the_file_applies() {
+        let h = apply("/about.html\n  X-A: 1\n", &["/about", "/about.html"]).unwrap();
+        assert_eq!(value(&h, "X-A"), ["1"]);
+        let h = apply("/other\n  X-A: 1\n", &["/about", "/about.html"]).unwrap();
+        assert!(value(&h, "X-A").is_empty());
+    }
+
+    #[test]
+    fn content_type_and_cache_control_rules_replace_the_computed_ones() {
+        let h = apply(
+            "/*\n  Content-Type: text/plain\n  Cache-Control: max-age=5\n",
+            &["/"],
+        )
+        .unwrap();
+        assert_eq!(
+            (h.content_type.as_str(), h.cache_control.as_str()),
+            ("text/plain", "max-age=5")
+        );
+    }
+
+    #[test]
+    fn hsts_in_headers_is_an_error_naming_the_line() {
+        let e = apply(
+            "/*\n  X-A: 1\n/x\n  Strict-Transport-Security: max-age=1\n",
+            &["/x"],
+        );
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "_headers:3: set HSTS with security.hsts in the settings file (it is sent only over https)"
+        );
+    }
+
+    #[test]
+    fn the_header_block_size_counts_every_header_as_json() {
+        let h = FileHeaders {
+            content_type: "a".into(),
+            cache_control: "b".into(),
+            headers: vec![("X".into(), "\"q\"".into())],
+            hsts: false,
+        };
+        let config = Config::default();
+        // "X":"\"q\"" -> 3 + 7 + 4 (quotes are escaped); the four fixed pairs as JSON.
+        let fixed = (14 + 3 + 4) + (15 + 3 + 4) + (15 + 31 + 4) + (27 + 2 + 4);
+        assert_eq!(max_block_len(&h, &config), 14 + fixed);
+    }
+}

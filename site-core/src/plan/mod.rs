@@ -1,0 +1,366 @@
+//! The planner: a site folder and its settings in, everything a response needs out. `build.rs`
+//! turns the [`Plan`] into a generated `static` ([`codegen`]); tests and local tools turn the
+//! same plan into a [`Site`](crate::site::Site) in memory ([`memory`]). Each step is its own
+//! module with its own tests:
+//!
+//! walk → media (type, cache policy) → headers (`_headers`) → encode (identity, gzip, br;
+//! cached) → limits (ALB's 1 MB) → routes → rewrites checked → [`Plan`].
+
+pub mod codegen;
+pub mod config;
+pub mod encode;
+pub mod error;
+pub mod headers;
+pub mod media;
+pub mod memory;
+pub mod routes;
+pub mod walk;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use rayon::prelude::*;
+
+pub use config::Config;
+pub use error::PlanError;
+
+use crate::path;
+use crate::rules::{self, encode_path, HeaderRule, RedirectRule, RuleError};
+use crate::site::{Action, Route};
+use config::{Spa, TooLarge};
+use encode::Encoded;
+use error::io;
+use headers::FileHeaders;
+use walk::SiteFile;
+
+/// What to plan.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The site folder.
+    pub site_dir: PathBuf,
+    /// The settings file; a missing file means the defaults.
+    pub config: PathBuf,
+    /// Where encoded bodies are cached (by content hash) and kept for the table to include.
+    pub cache_dir: PathBuf,
+    /// `SOURCE_DATE_EPOCH`: every file's Last-Modified, for reproducible builds (else mtimes).
+    pub epoch: Option<u64>,
+}
+
+/// One file as it will be served.
+#[derive(Debug, Clone)]
+pub struct PlannedFile {
+    pub site_path: String,
+    pub headers: FileHeaders,
+    /// Seconds since the epoch.
+    pub modified: u64,
+    /// Identity first.
+    pub variants: Vec<Encoded>,
+    /// Per variant: whether a full response with it fits one ALB response.
+    pub fits: Vec<bool>,
+}
+
+/// The planned site.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub config: Config,
+    /// The files served, in table order (`Route::File(i)` is `files[i]`).
+    pub files: Vec<PlannedFile>,
+    /// Decoded URL path → route.
+    pub routes: BTreeMap<String, Route>,
+    pub redirects: Vec<RedirectRule>,
+    /// The single-page-app fallback, decided from the setting and the files.
+    pub spa_fallback: bool,
+    /// What a build should say but not fail on.
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    /// Folders with a `404.html`, sorted, with the file's index.
+    pub fn not_found_pages(&self) -> Vec<(String, u32)> {
+        let mut pages: Vec<(String, u32)> = self
+            .files
+            .iter()
+            .enumerate()
+            .filter_map(|(k, f)| {
+                f.site_path
+                    .strip_suffix("404.html")
+                    .filter(|d| d.ends_with('/'))
+                    .map(|d| (d.to_string(), k as u32))
+            })
+            .collect();
+        pages.sort();
+        pages
+    }
+
+    /// The top-level `index.html`.
+    pub fn index(&self) -> Option<u32> {
+        self.files
+            .iter()
+            .position(|f| f.site_path == "/index.html")
+            .map(|k| k as u32)
+    }
+
+    /// The files' own bytes in all.
+    pub fn site_bytes(&self) -> u64 {
+        self.files.iter().map(|f| f.variants[0].len).sum()
+    }
+}
+
+/// Plans the site in `input.site_dir`.
+pub fn plan(input: &Input) -> Result<Plan, PlanError> {
+    let config = Config::load(&input.config)?;
+    if !input.site_dir.is_dir() {
+        return Err(PlanError::new(format!(
+            "SITE_DIR {} is not a folder (set SITE_DIR to your site's build output)",
+            input.site_dir.display()
+        )));
+    }
+    let root = input.site_dir.canonicalize().map_err(io(&input.site_dir))?;
+    let (files, mut warnings) = walk::walk(&root)?;
+    if files.is_empty() {
+        return Err(PlanError::new(format!(
+            "{} has no files to serve",
+            input.site_dir.display()
+        )));
+    }
+    let headers_path = root.join("_headers");
+    let header_rules = read_rules(&headers_path, rules::parse_headers)?;
+    let redirects_path = root.join("_redirects");
+    let redirects = read_rules(&redirects_path, rules::parse_redirects)?;
+
+    fs::create_dir_all(&input.cache_dir).map_err(io(&input.cache_dir))?;
+    let options = encode::Options {
+        gzip: config.compression.gzip,
+        brotli: config.compression.brotli,
+        max_ratio: config.compression.max_ratio,
+    };
+    let planned = files
+        .par_iter()
+        .map(|f| {
+            plan_file(
+                f,
+                &config,
+                &header_rules,
+                &headers_path,
+                input.epoch,
+                &options,
+                &input.cache_dir,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    warnings.extend(cookie_warnings(&planned));
+
+    let (kept, external) = apply_size_limit(planned, &config, &mut warnings)?;
+    let kept_paths: Vec<String> = kept.iter().map(|f| f.site_path.clone()).collect();
+    let (mut routes, route_warnings) = routes::build(&kept_paths, &config);
+    warnings.extend(route_warnings);
+    for (site_path, location) in external {
+        for url in routes::served_at(&site_path, &config)
+            .into_iter()
+            .chain([site_path.clone()])
+        {
+            routes
+                .entry(url)
+                .or_insert_with(|| Route::Redirect(location.clone().into()));
+        }
+    }
+    check_rewrite_targets(&redirects, &routes, &redirects_path)?;
+
+    let has = |p: &str| kept_paths.iter().any(|k| k == p);
+    let spa_fallback = match config.spa {
+        Spa::On if !has("/index.html") => {
+            return Err(PlanError::new(
+                "spa = \"on\" needs an index.html at the top of the site",
+            ))
+        }
+        Spa::On => true,
+        Spa::Off => false,
+        Spa::Auto => has("/index.html") && !has("/404.html"),
+    };
+    Ok(Plan {
+        config,
+        files: kept,
+        routes,
+        redirects,
+        spa_fallback,
+        warnings,
+    })
+}
+
+/// Parses an optional rules file (`_headers`, `_redirects`); errors read `path:line: reason`.
+fn read_rules<T>(
+    path: &Path,
+    parse: fn(&str) -> Result<Vec<T>, RuleError>,
+) -> Result<Vec<T>, PlanError> {
+    match fs::read_to_string(path) {
+        Ok(text) => parse(&text).map_err(|e| PlanError::at_line(path, e.line, e.message)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(PlanError::at(path, e)),
+    }
+}
+
+fn plan_file(
+    f: &SiteFile,
+    config: &Config,
+    rules: &[HeaderRule],
+    headers_path: &Path,
+    epoch: Option<u64>,
+    options: &encode::Options,
+    cache: &Path,
+) -> Result<PlannedFile, PlanError> {
+    let bytes = fs::read(&f.abs).map_err(io(&f.abs))?;
+    let modified = match epoch {
+        Some(s) => s,
+        None => fs::metadata(&f.abs)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs()),
+    };
+    let content_type = media::content_type(&f.site_path);
+    let defaults = FileHeaders {
+        cache_control: media::cache_control(&f.site_path, &content_type, config),
+        content_type,
+        headers: config.security_headers(),
+        hsts: !config.security.hsts.is_empty(),
+    };
+    let mut urls = routes::served_at(&f.site_path, config);
+    urls.push(f.site_path.clone());
+    let headers = headers::resolve(defaults, &urls, rules, headers_path)?;
+
+    let essence = headers
+        .content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let variants = encode::encode_file(
+        &bytes,
+        media::is_text(&essence),
+        media::is_compressible(&headers.content_type),
+        options,
+        cache,
+    )
+    .map_err(io(&f.abs))?;
+    let block = headers::max_block_len(&headers, config);
+    let fits = variants
+        .iter()
+        .map(|v| crate::site::fits_response(block, v.json_len))
+        .collect();
+    Ok(PlannedFile {
+        site_path: f.site_path.clone(),
+        headers,
+        modified,
+        variants,
+        fits,
+    })
+}
+
+fn cookie_warnings(files: &[PlannedFile]) -> Vec<String> {
+    files
+        .iter()
+        .filter_map(|f| {
+            let cookies = f
+                .headers
+                .headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+                .count();
+            (cookies > 1).then(|| format!(
+                "{} gets {cookies} Set-Cookie headers from _headers; without multi-value headers on the target group ALB can send only one (the first)",
+                f.site_path
+            ))
+        })
+        .collect()
+}
+
+/// A file left out of the table whose URLs redirect elsewhere: its site path and new location.
+type Moved = (String, String);
+
+/// Applies `limits.too_large` to files no encoding can serve within one ALB response: fail the
+/// plan, leave them out, or leave them out and redirect their URLs elsewhere. Returns the files
+/// kept and the ones moved.
+fn apply_size_limit(
+    files: Vec<PlannedFile>,
+    config: &Config,
+    warnings: &mut Vec<String>,
+) -> Result<(Vec<PlannedFile>, Vec<Moved>), PlanError> {
+    let (kept, too_large): (Vec<_>, Vec<_>) = files
+        .into_iter()
+        .partition(|f| f.fits.iter().any(|&fits| fits));
+    if too_large.is_empty() {
+        return Ok((kept, Vec::new()));
+    }
+    let list = too_large
+        .iter()
+        .map(|f| {
+            let sizes = f
+                .variants
+                .iter()
+                .map(|v| format!("{} {} bytes", v.encoding.token(), v.len))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("  {} ({sizes})", f.site_path)
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let external = match config.limits.too_large {
+        TooLarge::Fail => {
+            return Err(PlanError::new(format!(
+                "these files cannot be served within ALB's 1 MB response limit in any encoding:\n{list}\n\
+                 Make them smaller, or set limits.too_large = \"skip\" or \"redirect\" in the settings file."
+            )))
+        }
+        TooLarge::Skip => {
+            warnings.push(format!("left out, too large for one ALB response:\n{list}"));
+            Vec::new()
+        }
+        TooLarge::Redirect => {
+            let prefix = config.limits.external_prefix.trim_end_matches('/');
+            warnings.push(format!(
+                "redirected to {}, too large for one ALB response:\n{list}",
+                config.limits.external_prefix
+            ));
+            too_large
+                .into_iter()
+                .map(|f| {
+                    let location = format!("{prefix}{}", encode_path(&f.site_path));
+                    (f.site_path, location)
+                })
+                .collect()
+        }
+    };
+    Ok((kept, external))
+}
+
+/// A rewrite with a fixed target must name something the site serves.
+fn check_rewrite_targets(
+    redirects: &[RedirectRule],
+    routes: &BTreeMap<String, Route>,
+    redirects_path: &Path,
+) -> Result<(), PlanError> {
+    for r in redirects {
+        if matches!(r.action, Action::Rewrite | Action::RewriteNotFound) && !r.to.contains(':') {
+            // Routes are keyed by decoded paths; decode the target as a request would be.
+            let raw = r.to.split('?').next().unwrap_or("");
+            let target = path::decode(raw)
+                .map(|p| p.into_owned())
+                .unwrap_or_default();
+            if !routes.contains_key(&target) {
+                return Err(PlanError::at_line(
+                    redirects_path,
+                    r.line,
+                    format!(
+                        "the {} rewrite target {} is not a page of the site",
+                        r.action.status().code(),
+                        r.to
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! `_headers` and `_redirects`: the file grammar (build time) and the pattern matcher (run time).
+
+pub mod grammar;
+pub mod pattern;
+
+pub use grammar::{parse_headers, parse_redirects, HeaderOp, HeaderRule, RedirectRule, RuleError};
+pub use pattern::{
+    check_pattern, encode_path, is_field_value, is_token, match_pattern, safe_location, substitute,
+};

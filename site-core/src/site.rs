@@ -1,0 +1,317 @@
+//! The site as a value: every file with its variants and headers, the URL routes, the
+//! `_redirects` rules and the run-time options. The server answers from a `&Site`.
+//!
+//! A site is made two ways with the same types: at build time, generated as a `static` whose
+//! fields all borrow `'static` data (nothing is done at start-up), and in memory, owned, from a
+//! folder through the same planner (tests, the dev tools). Strings and lists are therefore
+//! `Cow<'static, _>`: borrowed in the generated table, owned in memory.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde_json::value::RawValue;
+
+use crate::limits;
+pub use crate::status::Status;
+
+/// Text of a site: `'static` in the generated table, owned in memory.
+pub type Text = Cow<'static, str>;
+
+/// A content coding the server can send; ordered by preference when q-values and sizes tie.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Encoding {
+    /// No content coding.
+    Identity,
+    /// `gzip`, made at build time at the best level.
+    Gzip,
+    /// `br`, made at build time at quality 11.
+    Brotli,
+}
+
+impl Encoding {
+    /// The token used in `Content-Encoding` and `Accept-Encoding`.
+    pub const fn token(self) -> &'static str {
+        match self {
+            Encoding::Identity => "identity",
+            Encoding::Gzip => "gzip",
+            Encoding::Brotli => "br",
+        }
+    }
+}
+
+/// A variant's body: a complete JSON string literal, quotes and escapes included (UTF-8 text as
+/// itself, anything else as standard base64), so a response copies it as is.
+#[derive(Clone, Debug)]
+pub enum Body {
+    /// Embedded at build time; checked as JSON on first use, in the site's slot `slot`.
+    Embedded { json: &'static str, slot: u32 },
+    /// Planned in memory, checked when it was made.
+    Owned(Box<RawValue>),
+}
+
+/// Two bodies are equal when their literals are.
+impl PartialEq for Body {
+    fn eq(&self, other: &Body) -> bool {
+        self.json() == other.json()
+    }
+}
+
+impl Eq for Body {}
+
+impl Body {
+    /// The literal's text.
+    pub fn json(&self) -> &str {
+        match self {
+            Body::Embedded { json, .. } => json,
+            Body::Owned(raw) => raw.get(),
+        }
+    }
+}
+
+/// One encoding of a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variant {
+    /// The content coding of these bytes.
+    pub encoding: Encoding,
+    /// Strong entity tag, quoted; distinct per encoding because it hashes the encoded bytes.
+    pub etag: Text,
+    pub body: Body,
+    /// Whether the body holds base64 (`isBase64Encoded: true`).
+    pub base64: bool,
+    /// Length of the encoded bytes as the client receives them (after ALB decodes base64).
+    pub len: u64,
+    /// Whether a full response with this variant stays under ALB's response limit.
+    pub fits: bool,
+}
+
+/// A file of the site with everything a response needs, computed at build time.
+#[derive(Clone, Debug)]
+pub struct File {
+    /// The file's path in the site, with a leading slash (for logs and tests).
+    pub path: Text,
+    /// `Content-Type`, with `; charset=utf-8` on text types.
+    pub content_type: Text,
+    /// `Cache-Control` after the default policy and `_headers` (empty: none is sent).
+    pub cache_control: Text,
+    /// `Last-Modified` as an HTTP-date.
+    pub last_modified: Text,
+    /// The same instant in seconds since the epoch, for If-Modified-Since.
+    pub modified: u64,
+    /// Extra headers (security defaults merged with `_headers` rules), in order.
+    pub headers: Cow<'static, [(Text, Text)]>,
+    /// Whether the HSTS header goes out on https requests (configured, and not detached by `_headers`).
+    pub hsts: bool,
+    /// Identity first, then the compressed variants worth keeping.
+    pub variants: Cow<'static, [Variant]>,
+}
+
+impl File {
+    /// The file's own bytes, uncompressed: the variant ranges and validators refer to.
+    pub fn identity(&self) -> &Variant {
+        &self.variants[0]
+    }
+}
+
+/// What a URL path leads to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// Serve `files[n]`.
+    File(u32),
+    /// Redirect to this percent-encoded path, or to an absolute URL for a file sent elsewhere
+    /// (`limits.too_large = "redirect"`); the query is appended at run time.
+    Redirect(Text),
+}
+
+/// The URL paths of the site, found in O(1) either way.
+#[derive(Debug)]
+pub enum Routes {
+    /// A perfect hash made at build time into a table of routes in byte order.
+    Embedded {
+        index: &'static phf::Map<&'static str, u32>,
+        table: &'static [(&'static str, Route)],
+    },
+    /// A hash map, for a site planned in memory.
+    Owned(HashMap<String, Route>),
+}
+
+impl Routes {
+    /// What the decoded URL path leads to, if anything.
+    pub fn get(&self, path: &str) -> Option<&Route> {
+        match self {
+            Routes::Embedded { index, table } => index
+                .get(path)
+                .and_then(|&slot| table.get(slot as usize))
+                .map(|(_, route)| route),
+            Routes::Owned(map) => map.get(path),
+        }
+    }
+
+    /// Every URL path and its route, in byte order (for listings and tools; not per request).
+    pub fn sorted(&self) -> Vec<(&str, &Route)> {
+        let mut all: Vec<(&str, &Route)> = match self {
+            Routes::Embedded { table, .. } => table.iter().map(|(u, r)| (*u, r)).collect(),
+            Routes::Owned(map) => map.iter().map(|(u, r)| (u.as_str(), r)).collect(),
+        };
+        all.sort_by(|a, b| a.0.cmp(b.0));
+        all
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Routes::Embedded { table, .. } => table.len(),
+            Routes::Owned(map) => map.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// What a `_redirects` rule does with a request it matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Redirect with this status (301, 302, 303, 307 or 308).
+    Redirect(Status),
+    /// Serve the target's file at this URL with 200.
+    Rewrite,
+    /// Serve the target's file at this URL with 404.
+    RewriteNotFound,
+}
+
+impl Action {
+    /// The status the rule is written with in `_redirects`.
+    pub fn status(self) -> Status {
+        match self {
+            Action::Redirect(status) => status,
+            Action::Rewrite => Status::Ok,
+            Action::RewriteNotFound => Status::NotFound,
+        }
+    }
+}
+
+/// A `_redirects` rule, validated at build time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Redirect {
+    /// URL pattern (`/blog/:slug`, `/old/*`).
+    pub from: Text,
+    /// Target path or URL, with placeholders.
+    pub to: Text,
+    pub action: Action,
+    /// Applies even when a file answers the path.
+    pub force: bool,
+}
+
+/// Run-time options from the settings file, validated and decided at build time.
+#[derive(Debug)]
+pub struct Options {
+    /// Path answered with 200 for ALB health checks when no file is there.
+    pub health_path: Text,
+    /// Extension-less GET/HEAD paths that accept HTML get `/index.html` with 200.
+    pub spa_fallback: bool,
+    /// Status of the redirects the server makes itself (trailing slash, clean URLs).
+    pub redirect_status: Status,
+    /// `Strict-Transport-Security` value, sent only on requests that came in over https.
+    pub hsts: Option<Text>,
+    /// Headers sent on responses that are not files (redirects, built-in pages).
+    pub default_headers: Cow<'static, [(Text, Text)]>,
+    /// `Cache-Control` of 404s and the other answers the server makes itself.
+    pub error_cache_control: Text,
+}
+
+/// The whole site.
+#[derive(Debug)]
+pub struct Site {
+    pub files: Cow<'static, [File]>,
+    pub routes: Routes,
+    /// `_redirects`, in file order.
+    pub redirects: Cow<'static, [Redirect]>,
+    /// Folders with a `404.html` (`/`, `/docs/`), sorted, and the index of that file.
+    pub not_found_pages: Cow<'static, [(Text, u32)]>,
+    /// The top-level `index.html`, for the single-page-app fallback.
+    pub index: Option<u32>,
+    pub options: Options,
+    /// The files' own bytes in all (identity variants).
+    pub site_bytes: u64,
+    /// One slot per embedded variant for its body as a checked `&RawValue`, filled on first
+    /// use (checking a literal once lets every later response copy it without escaping).
+    pub raw_slots: &'static [OnceLock<Option<&'static RawValue>>],
+}
+
+impl Site {
+    /// What the decoded URL path leads to, if anything.
+    pub fn route(&self, path: &str) -> Option<&Route> {
+        self.routes.get(path)
+    }
+
+    /// The file at `files[index]`.
+    pub fn file(&self, index: u32) -> &File {
+        &self.files[index as usize]
+    }
+
+    /// The nearest `404.html` at or above the folder of `path` (Cloudflare Pages' rule).
+    pub fn not_found_page(&self, path: &str) -> Option<&File> {
+        let mut dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+        loop {
+            if let Ok(i) = self
+                .not_found_pages
+                .binary_search_by(|(d, _)| d.as_ref().cmp(dir))
+            {
+                return Some(self.file(self.not_found_pages[i].1));
+            }
+            if dir.len() <= 1 {
+                return None;
+            }
+            // "/a/b/" -> "/a/"
+            let trimmed = &dir[..dir.len() - 1];
+            dir = &trimmed[..trimmed.rfind('/').map_or(0, |i| i + 1)];
+            if dir.is_empty() {
+                return None;
+            }
+        }
+    }
+
+    /// The top-level `index.html`.
+    pub fn index(&self) -> Option<&File> {
+        self.index.map(|i| self.file(i))
+    }
+
+    /// The variant's body as raw JSON (a string literal), or None if it were ever not valid JSON
+    /// (the planner writes it with serde_json, so it is; the caller then falls back to decoding).
+    pub fn raw_body<'s>(&'s self, v: &'s Variant) -> Option<&'s RawValue> {
+        match &v.body {
+            Body::Owned(raw) => Some(raw),
+            Body::Embedded { json, slot } => *self
+                .raw_slots
+                .get(*slot as usize)?
+                .get_or_init(|| serde_json::from_str::<&'static RawValue>(json).ok()),
+        }
+    }
+
+    /// The number of variants of every file.
+    pub fn variant_count(&self) -> usize {
+        self.files.iter().map(|f| f.variants.len()).sum()
+    }
+}
+
+/// The variant's bytes (decoded from the stored JSON), for byte ranges.
+pub fn body_bytes(v: &Variant) -> Vec<u8> {
+    use base64::Engine;
+    let Ok(s) = serde_json::from_str::<String>(v.body.json()) else {
+        return Vec::new();
+    };
+    if v.base64 {
+        base64::engine::general_purpose::STANDARD
+            .decode(s)
+            .unwrap_or_default()
+    } else {
+        s.into_bytes()
+    }
+}
+
+/// Whether a full response with a body of `json_len` bytes (as a JSON literal) and a header
+/// block of `headers_len` bytes (as JSON) fits one ALB response, with room to spare.
+pub fn fits_response(headers_len: u64, json_len: u64) -> bool {
+    headers_len + json_len + limits::RESPONSE_MARGIN <= limits::ALB_RESPONSE_LIMIT
+}

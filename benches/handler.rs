@@ -93,7 +93,8 @@ fn bench(c: &mut Criterion) {
     for (name, ev, want) in cases() {
         let response = handler::handle(&ev);
         assert_eq!(
-            response.status.code(), want,
+            response.status.code(),
+            want,
             "{name}: the embedded site is not the bench site; run `make bench`"
         );
         let ready = ready_made(&response);

@@ -1,9 +1,10 @@
-# Fixture sites: behaviour that needs another site or other settings than the sample site.
+# Fixture sites that need a real build: build failures, SOURCE_DATE_EPOCH, reproducible builds
+# (behaviour that only depends on a site's files or settings is in tests/sites.rs, in memory).
 # Each fixture under tests/sites/ is built (debug, shared target/sites) and asked through
 # `bootstrap invoke -`; expected build failures are tests too.
 
 TEST_TARGETS += test-sites
 
 .PHONY: test-sites
-test-sites: venv ## Build each fixture site in tests/sites/ and test it through `bootstrap invoke -`
+test-sites: venv ## Build failures, SOURCE_DATE_EPOCH and reproducible builds of the fixture sites in tests/sites/
 	$(PY) -m pytest -q tests/sites

@@ -18,7 +18,7 @@ _large = []
 
 
 def large_site():
-    """Generated once per session (the three large-* builds share it)."""
+    """Generated once per session."""
     if not _large:
         _large.append(make_large_site())
     return _large[0]
@@ -35,15 +35,7 @@ def make_large_site():
 BUILDS = {
     "spa": lambda: (harness.SITES / "spa" / "site", harness.SITES / "spa" / "site.toml",
                     {"SOURCE_DATE_EPOCH": "1700000000"}),
-    "spa-off": lambda: (harness.SITES / "spa" / "site", harness.SITES / "spa" / "off.toml", {}),
-    "notfound": lambda: (harness.SITES / "notfound" / "site", None, {}),
-    "slashes-never": lambda: (harness.SITES / "slashes" / "site",
-                              harness.SITES / "slashes" / "never.toml", {}),
-    "slashes-always": lambda: (harness.SITES / "slashes" / "site",
-                               harness.SITES / "slashes" / "always.toml", {}),
     "large-fail": lambda: (large_site(), harness.SITES / "large" / "fail.toml", {}),
-    "large-skip": lambda: (large_site(), harness.SITES / "large" / "skip.toml", {}),
-    "large-redirect": lambda: (large_site(), harness.SITES / "large" / "redirect.toml", {}),
 }
 
 

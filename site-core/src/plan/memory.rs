@@ -3,17 +3,32 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use serde_json::value::RawValue;
 
 use super::error::{io, PlanError};
-use super::{plan, Input, Plan};
+use super::{plan, plan_with, Config, Input, Plan};
 use crate::site::{Body, File, Options, Redirect, Routes, Site, Variant};
 
 /// Plans the folder and returns the site in memory.
 pub fn load(input: &Input) -> Result<Site, PlanError> {
     into_site(&plan(input)?)
+}
+
+/// Plans `site_dir` with the settings `config_toml` (a settings file's text), caching encoded
+/// bodies in `cache_dir`.
+pub fn load_with(site_dir: &Path, config_toml: &str, cache_dir: &Path) -> Result<Site, PlanError> {
+    let config =
+        Config::parse(config_toml).map_err(|e| PlanError::new(format!("settings: {e}")))?;
+    let input = Input {
+        site_dir: site_dir.to_path_buf(),
+        config: PathBuf::new(),
+        cache_dir: cache_dir.to_path_buf(),
+        epoch: None,
+    };
+    into_site(&plan_with(&input, config)?)
 }
 
 /// The planned site as an owned value.
@@ -93,4 +108,78 @@ fn owned_pairs(
     pairs: impl Iterator<Item = (String, String)>,
 ) -> Cow<'static, [(crate::site::Text, crate::site::Text)]> {
     Cow::Owned(pairs.map(|(n, v)| (n.into(), v.into())).collect())
+}
+
+/// Plans a site made of `files` (site path without the leading slash, bytes; `_headers` and
+/// `_redirects` included) with the settings `config_toml`, in a scratch folder that is removed
+/// again: a site for tests and tools, through exactly the planning code of a build.
+pub fn from_files(files: &[(&str, &[u8])], config_toml: &str) -> Result<Site, PlanError> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let scratch = std::env::temp_dir().join(format!(
+        "site-core-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let site_dir = scratch.join("site");
+    let result = (|| {
+        for (path, bytes) in files {
+            let file = site_dir.join(path);
+            if let Some(parent) = file.parent() {
+                std::fs::create_dir_all(parent).map_err(io(parent))?;
+            }
+            std::fs::write(&file, bytes).map_err(io(&file))?;
+        }
+        load_with(&site_dir, config_toml, &scratch.join("cache"))
+    })();
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::site::{Action, Route, Status};
+
+    #[test]
+    fn a_site_from_files_has_its_routes_rules_and_bodies_in_memory() {
+        let site = from_files(
+            &[
+                ("index.html", b"<h1>home</h1>"),
+                ("docs/404.html", b"gone"),
+                ("_redirects", b"/old /  302\n/app/* /index.html 200\n"),
+            ],
+            "spa = \"off\"\nredirect_status = 301",
+        )
+        .unwrap();
+        assert_eq!(site.files.len(), 2);
+        assert_eq!(site.route("/"), Some(&Route::File(1)));
+        assert_eq!(
+            site.route("/index.html"),
+            Some(&Route::Redirect("/".into()))
+        );
+        assert_eq!(site.redirects[0].action, Action::Redirect(Status::Found));
+        assert_eq!(site.redirects[1].action, Action::Rewrite);
+        assert_eq!(site.options.redirect_status, Status::MovedPermanently);
+        assert!(!site.options.spa_fallback);
+        assert_eq!(
+            site.not_found_page("/docs/a/b").map(|f| &*f.path),
+            Some("/docs/404.html")
+        );
+        let index = site.index().unwrap();
+        assert_eq!(
+            site.raw_body(index.identity()).unwrap().get(),
+            "\"<h1>home</h1>\""
+        );
+    }
+
+    #[test]
+    fn a_bad_rules_file_is_an_error_naming_its_line() {
+        let e = from_files(
+            &[("index.html", b"x"), ("_redirects", b"\n/a /b 418\n")],
+            "",
+        )
+        .unwrap_err();
+        assert!(e.to_string().ends_with("_redirects:2: status 418 is not supported (use 301, 302, 303, 307, 308, 200 or 404)"), "{e}");
+    }
 }

@@ -108,9 +108,13 @@ impl Plan {
     }
 }
 
-/// Plans the site in `input.site_dir`.
+/// Plans the site in `input.site_dir` with the settings file `input.config`.
 pub fn plan(input: &Input) -> Result<Plan, PlanError> {
-    let config = Config::load(&input.config)?;
+    plan_with(input, Config::load(&input.config)?)
+}
+
+/// Plans the site in `input.site_dir` with settings already read (`input.config` is not read).
+pub fn plan_with(input: &Input, config: Config) -> Result<Plan, PlanError> {
     if !input.site_dir.is_dir() {
         return Err(PlanError::new(format!(
             "SITE_DIR {} is not a folder (set SITE_DIR to your site's build output)",

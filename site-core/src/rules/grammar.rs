@@ -171,9 +171,11 @@ pub fn parse_redirects(text: &str) -> Result<Vec<RedirectRule>, RuleError> {
                     (200, _) => Action::Rewrite,
                     (404, _) => Action::RewriteNotFound,
                     (_, Some(redirect)) => Action::Redirect(redirect),
-                    (_, None) => return Err(err(format!(
+                    (_, None) => {
+                        return Err(err(format!(
                         "status {code} is not supported (use 301, 302, 303, 307, 308, 200 or 404)"
-                    ))),
+                    )))
+                    }
                 };
                 (action, force)
             }

@@ -1,0 +1,450 @@
+//! Behaviour that depends on a site's files or settings: the fixture sites in `tests/sites/`
+//! (and a generated large one), planned in memory by the same planner `build.rs` runs and
+//! answered by the same handler, with no binary built per fixture. What needs a real build
+//! (build failures, reproducible builds) stays in `tests/sites/test_sites.py`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use common::{assert_valid_alb_response, body_bytes, decoded_body, header, status};
+use serde_json::{json, Map, Value};
+use site_core::limits::{ALB_RESPONSE_LIMIT, MAX_RANGE};
+use site_core::plan::memory;
+use site_core::site::Site;
+
+const HTML: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+/// Compressible: identity does not fit one response, gzip and br do.
+const BIG_JS: usize = 1_500_000;
+/// Incompressible: its base64 is 1.6 MB, nothing fits.
+const BIG_BIN: usize = 1_200_000;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sites")
+}
+
+/// A scratch folder of this test process, for encode caches and generated sites.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sites-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Fixture `name`'s site with the settings file `settings` (none: the defaults).
+fn fixture(name: &str, settings: Option<&str>) -> Site {
+    let toml = settings
+        .map(|f| std::fs::read_to_string(fixtures().join(name).join(f)).unwrap())
+        .unwrap_or_default();
+    let cache = scratch(&format!("cache-{name}-{}", settings.unwrap_or("default")));
+    memory::load_with(&fixtures().join(name).join("site"), &toml, &cache)
+        .unwrap_or_else(|e| panic!("fixture {name} ({settings:?}) does not plan: {e}"))
+}
+
+fn fixture_file(name: &str, rel: &str) -> Vec<u8> {
+    std::fs::read(fixtures().join(name).join("site").join(rel)).unwrap()
+}
+
+fn request(method: &str, path: &str, headers: &[(&str, &str)], query: &[(&str, &str)]) -> Value {
+    let h: Map<String, Value> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    let q: Map<String, Value> = query
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    json!({
+        "requestContext": {"elb": {"targetGroupArn": common::TG}},
+        "httpMethod": method, "path": path, "queryStringParameters": q,
+        "headers": h, "body": "", "isBase64Encoded": false
+    })
+}
+
+/// The site's answer, checked to be a response ALB accepts.
+fn ask(site: &Site, method: &str, path: &str, headers: &[(&str, &str)]) -> Value {
+    ask_query(site, method, path, headers, &[])
+}
+
+fn ask_query(
+    site: &Site,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    query: &[(&str, &str)],
+) -> Value {
+    let event = request(method, path, headers, query).to_string();
+    let response = site_server::handler::handle_site(site, &event);
+    let value = serde_json::to_value(&response).unwrap();
+    assert_valid_alb_response(&value);
+    value
+}
+
+fn wire_size(r: &Value) -> u64 {
+    serde_json::to_string(r).unwrap().len() as u64
+}
+
+// 1. SPA fallback -----------------------------------------------------------------------------
+
+fn spa() -> &'static Site {
+    static SITE: OnceLock<Site> = OnceLock::new();
+    SITE.get_or_init(|| fixture("spa", Some("site.toml")))
+}
+
+#[test]
+fn spa_serves_index_html_for_an_unknown_page_that_accepts_html() {
+    let index = ask(spa(), "GET", "/", &[("accept", HTML)]);
+    for method in ["GET", "HEAD"] {
+        let r = ask(spa(), method, "/app/settings", &[("accept", HTML)]);
+        assert_eq!(status(&r), 200, "{method}");
+        assert_eq!(header(&r, "content-type"), Some("text/html; charset=utf-8"));
+        assert_eq!(header(&r, "cache-control"), Some("no-cache"));
+        assert_eq!(header(&r, "etag"), header(&index, "etag"));
+        if method == "GET" {
+            assert_eq!(body_bytes(&r), fixture_file("spa", "index.html"));
+        } else {
+            assert_eq!(r["body"], "");
+        }
+    }
+}
+
+#[test]
+fn spa_missing_asset_is_404_not_the_index_page() {
+    let r = ask(spa(), "GET", "/app.3f9a2c1b.js", &[("accept", "*/*")]);
+    assert_eq!(status(&r), 404);
+    assert!(!String::from_utf8_lossy(&body_bytes(&r)).contains("SPA shell"));
+    assert_eq!(header(&r, "etag"), None);
+}
+
+#[test]
+fn spa_does_not_fall_back_for_a_client_that_wants_json() {
+    let r = ask(
+        spa(),
+        "GET",
+        "/api/users",
+        &[("accept", "application/json")],
+    );
+    assert_eq!(status(&r), 404);
+    assert!(!String::from_utf8_lossy(&body_bytes(&r)).contains("SPA shell"));
+}
+
+#[test]
+fn spa_off_answers_unknown_pages_with_404() {
+    let site = fixture("spa", Some("off.toml"));
+    let r = ask(&site, "GET", "/app/settings", &[("accept", HTML)]);
+    assert_eq!(status(&r), 404);
+    assert!(!String::from_utf8_lossy(&body_bytes(&r)).contains("SPA shell"));
+    assert_eq!(status(&ask(&site, "GET", "/", &[("accept", HTML)])), 200);
+}
+
+// 2. Nearest 404.html -------------------------------------------------------------------------
+
+#[test]
+fn missing_page_gets_the_nearest_404_html() {
+    let site = fixture("notfound", None);
+    let r = ask(&site, "GET", "/docs/x/missing", &[("accept", HTML)]);
+    assert_eq!(status(&r), 404);
+    assert_eq!(body_bytes(&r), fixture_file("notfound", "docs/404.html"));
+    let r = ask(&site, "GET", "/blog/x/missing", &[("accept", HTML)]);
+    assert_eq!(status(&r), 404);
+    assert_eq!(body_bytes(&r), fixture_file("notfound", "404.html"));
+    let r = ask(&site, "GET", "/missing", &[("accept", HTML)]);
+    assert_eq!(body_bytes(&r), fixture_file("notfound", "404.html"));
+}
+
+// 3. The 1 MB line ----------------------------------------------------------------------------
+
+/// `size` bytes of JavaScript-like text that compresses to about a quarter.
+fn compressible_js(size: usize) -> Vec<u8> {
+    const WORDS: [&str; 16] = [
+        "render",
+        "state",
+        "props",
+        "element",
+        "update",
+        "value",
+        "index",
+        "handler",
+        "component",
+        "effect",
+        "memo",
+        "context",
+        "dispatch",
+        "reducer",
+        "node",
+        "child",
+    ];
+    let mut rng = Rng(1);
+    let mut out = String::with_capacity(size + 200);
+    let mut n = 0;
+    while out.len() < size {
+        let (a, b, c) = (rng.pick(&WORDS), rng.pick(&WORDS), rng.pick(&WORDS));
+        out.push_str(&format!(
+            "function {a}{n}({b}, {c}) {{ const {a}_{n} = {b}.{c} + {}; if ({a}_{n} > {}) {{ return {c}({a}_{n}, \"{b}-{n}\"); }} return {b}; }}\n",
+            rng.next() % 100_000,
+            rng.next() % 1000
+        ));
+        n += 1;
+    }
+    out.truncate(size);
+    out.into_bytes()
+}
+
+/// xorshift64: reproducible bytes without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn pick<'a>(&mut self, words: &[&'a str]) -> &'a str {
+        words[(self.next() % words.len() as u64) as usize]
+    }
+}
+
+fn random_bytes(size: usize) -> Vec<u8> {
+    let mut rng = Rng(2);
+    (0..size).map(|_| rng.next() as u8).collect()
+}
+
+/// The large fixture with a compressible `big.js` and an incompressible `blob.bin`.
+fn large_site_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = scratch("large-site");
+        std::fs::write(dir.join("index.html"), fixture_file("large", "index.html")).unwrap();
+        std::fs::write(dir.join("big.js"), compressible_js(BIG_JS)).unwrap();
+        std::fs::write(dir.join("blob.bin"), random_bytes(BIG_BIN)).unwrap();
+        dir
+    })
+}
+
+fn large(settings: &str) -> (Site, Vec<String>) {
+    let toml = std::fs::read_to_string(fixtures().join("large").join(settings)).unwrap();
+    let config = site_core::plan::Config::parse(&toml).unwrap();
+    let input = site_core::plan::Input {
+        site_dir: large_site_dir().to_path_buf(),
+        config: PathBuf::new(),
+        cache_dir: scratch("cache-large"),
+        epoch: None,
+    };
+    let plan = site_core::plan::plan_with(&input, config).unwrap();
+    let warnings = plan.warnings.clone();
+    (memory::into_site(&plan).unwrap(), warnings)
+}
+
+/// The large site with `too_large = "skip"`: big.js kept, blob.bin left out.
+fn large_skip() -> &'static (Site, Vec<String>) {
+    static SITE: OnceLock<(Site, Vec<String>)> = OnceLock::new();
+    SITE.get_or_init(|| large("skip.toml"))
+}
+
+#[test]
+fn big_compressible_file_is_kept_and_served_gzip_within_the_limit() {
+    let (site, _) = large_skip();
+    let r = ask(site, "GET", "/big.js", &[("accept-encoding", "gzip")]);
+    assert_eq!(status(&r), 200);
+    assert_eq!(header(&r, "content-encoding"), Some("gzip"));
+    assert_eq!(r["isBase64Encoded"], true);
+    assert!(wire_size(&r) < ALB_RESPONSE_LIMIT);
+    assert_eq!(decoded_body(&r), compressible_js(BIG_JS));
+}
+
+#[test]
+fn big_compressible_file_is_served_brotli_to_a_browser() {
+    let (site, _) = large_skip();
+    let r = ask(
+        site,
+        "GET",
+        "/big.js",
+        &[("accept-encoding", "gzip, deflate, br, zstd")],
+    );
+    assert_eq!(status(&r), 200);
+    assert_eq!(header(&r, "content-encoding"), Some("br"));
+    assert!(wire_size(&r) < ALB_RESPONSE_LIMIT);
+}
+
+#[test]
+fn big_file_without_a_usable_encoding_is_406_explaining_why() {
+    let (site, _) = large_skip();
+    for headers in [&[][..], &[("accept-encoding", "identity")][..]] {
+        let r = ask(site, "GET", "/big.js", headers);
+        assert_eq!(status(&r), 406, "{headers:?}");
+        let text = r["body"].as_str().unwrap();
+        assert!(
+            text.contains("too large") && text.contains("Range"),
+            "{text}"
+        );
+        assert!(text.contains("gzip") && text.contains("br"), "{text}");
+        assert_eq!(header(&r, "accept-ranges"), Some("bytes"));
+    }
+}
+
+#[test]
+fn big_file_open_range_is_206_capped_with_a_correct_content_range() {
+    let (site, _) = large_skip();
+    let data = compressible_js(BIG_JS);
+    let r = ask(site, "GET", "/big.js", &[("range", "bytes=0-")]);
+    assert_eq!(status(&r), 206);
+    let want = format!("bytes 0-{}/{}", MAX_RANGE - 1, data.len());
+    assert_eq!(header(&r, "content-range"), Some(want.as_str()));
+    assert_eq!(body_bytes(&r), &data[..MAX_RANGE as usize]);
+    assert_eq!(header(&r, "content-encoding"), None);
+}
+
+#[test]
+fn big_file_consecutive_ranges_reassemble_byte_exact() {
+    // What a video player or download manager does: ask from where the last part ended.
+    let (site, _) = large_skip();
+    let data = compressible_js(BIG_JS);
+    let (mut got, mut start, mut requests) = (Vec::new(), 0usize, 0);
+    while start < data.len() {
+        let range = format!("bytes={start}-");
+        let r = ask(
+            site,
+            "GET",
+            "/big.js",
+            &[("range", range.as_str()), ("accept-encoding", "gzip")],
+        );
+        assert_eq!(status(&r), 206);
+        let cr = header(&r, "content-range").unwrap();
+        let (span, total) = cr.strip_prefix("bytes ").unwrap().split_once('/').unwrap();
+        let (first, last) = span.split_once('-').unwrap();
+        let (first, last): (usize, usize) = (first.parse().unwrap(), last.parse().unwrap());
+        assert_eq!(
+            (first, total.parse::<usize>().unwrap()),
+            (start, data.len())
+        );
+        let part = body_bytes(&r);
+        assert_eq!(part.len(), last - first + 1);
+        assert!(part.len() as u64 <= MAX_RANGE);
+        got.extend_from_slice(&part);
+        start = last + 1;
+        requests += 1;
+    }
+    assert_eq!(got, data);
+    assert_eq!(requests, data.len().div_ceil(MAX_RANGE as usize));
+    let past = format!("bytes={}-", data.len());
+    let r = ask(site, "GET", "/big.js", &[("range", past.as_str())]);
+    assert_eq!(status(&r), 416);
+    let want = format!("bytes */{}", data.len());
+    assert_eq!(header(&r, "content-range"), Some(want.as_str()));
+}
+
+#[test]
+fn big_file_suffix_range_gets_the_last_bytes() {
+    let (site, _) = large_skip();
+    let data = compressible_js(BIG_JS);
+    let r = ask(site, "GET", "/big.js", &[("range", "bytes=-1000")]);
+    assert_eq!(status(&r), 206);
+    assert_eq!(body_bytes(&r), &data[data.len() - 1000..]);
+}
+
+#[test]
+fn incompressible_big_file_is_left_out_with_a_warning_when_skip() {
+    let (site, warnings) = large_skip();
+    let warning = warnings.join("\n");
+    assert!(warning.contains("left out, too large"), "{warning}");
+    assert!(
+        warning.contains(&format!("/blob.bin (identity {BIG_BIN} bytes)")),
+        "{warning}"
+    );
+    assert_eq!(status(&ask(site, "GET", "/blob.bin", &[])), 404);
+    assert_eq!(status(&ask(site, "GET", "/", &[])), 200);
+}
+
+#[test]
+fn incompressible_big_file_redirects_to_the_external_prefix() {
+    let (site, warnings) = large("redirect.toml");
+    assert!(
+        warnings
+            .join("\n")
+            .contains("redirected to https://assets.example.com"),
+        "{warnings:?}"
+    );
+    // Answered with the settings' redirect_status (302 in redirect.toml).
+    let r = ask(&site, "GET", "/blob.bin", &[]);
+    assert_eq!(status(&r), 302);
+    assert_eq!(
+        header(&r, "location"),
+        Some("https://assets.example.com/blob.bin")
+    );
+    let r = ask_query(&site, "HEAD", "/blob.bin", &[], &[("v", "2")]);
+    assert_eq!(status(&r), 302);
+    assert_eq!(
+        header(&r, "location"),
+        Some("https://assets.example.com/blob.bin?v=2")
+    );
+    // The compressible big file still fits and is served here.
+    let r = ask(&site, "GET", "/big.js", &[("accept-encoding", "gzip")]);
+    assert_eq!(status(&r), 200);
+}
+
+// 4. Trailing slash ---------------------------------------------------------------------------
+
+#[test]
+fn trailing_slash_never_redirects_folders_to_the_slashless_url() {
+    let site = fixture("slashes", Some("never.toml"));
+    let r = ask(&site, "GET", "/blog/", &[("accept", HTML)]);
+    assert_eq!((status(&r), header(&r, "location")), (308, Some("/blog")));
+    let r = ask(&site, "GET", "/blog", &[("accept", HTML)]);
+    assert_eq!(status(&r), 200);
+    assert_eq!(body_bytes(&r), fixture_file("slashes", "blog/index.html"));
+    let r = ask(&site, "GET", "/about/", &[("accept", HTML)]);
+    assert_eq!((status(&r), header(&r, "location")), (308, Some("/about")));
+}
+
+#[test]
+fn trailing_slash_always_redirects_pages_to_the_slashed_url() {
+    let site = fixture("slashes", Some("always.toml"));
+    let r = ask(&site, "GET", "/about", &[("accept", HTML)]);
+    assert_eq!((status(&r), header(&r, "location")), (308, Some("/about/")));
+    let r = ask(&site, "GET", "/about/", &[("accept", HTML)]);
+    assert_eq!(status(&r), 200);
+    assert_eq!(body_bytes(&r), fixture_file("slashes", "about.html"));
+    let r = ask_query(&site, "GET", "/blog", &[("accept", HTML)], &[("page", "2")]);
+    assert_eq!(
+        (status(&r), header(&r, "location")),
+        (308, Some("/blog/?page=2"))
+    );
+}
+
+// 5. Rewrites and HSTS ------------------------------------------------------------------------
+
+#[test]
+fn rewrite_to_a_percent_encoded_page_serves_it() {
+    // A `_redirects` target is a URL path, so a page named café.html is written /caf%C3%A9;
+    // the planner decodes it before checking that the site has it.
+    let page = "<!doctype html><title>Café</title><h1>Café</h1>\n";
+    let site = memory::from_files(
+        &[
+            ("index.html", b"<h1>home</h1>"),
+            ("café.html", page.as_bytes()),
+            ("_redirects", b"/menu  /caf%C3%A9  200\n"),
+        ],
+        "",
+    )
+    .unwrap();
+    let r = ask(&site, "GET", "/menu", &[("accept", HTML)]);
+    assert_eq!(status(&r), 200);
+    assert_eq!(body_bytes(&r), page.as_bytes());
+}
+
+#[test]
+fn hsts_only_over_https() {
+    for path in ["/", "/assets/site.css", "/missing.txt"] {
+        let https = ask(spa(), "GET", path, &[("x-forwarded-proto", "https")]);
+        let http = ask(spa(), "GET", path, &[("x-forwarded-proto", "http")]);
+        assert_eq!(
+            header(&https, "strict-transport-security"),
+            Some("max-age=63072000"),
+            "{path}"
+        );
+        assert_eq!(header(&http, "strict-transport-security"), None, "{path}");
+        assert_eq!(status(&https), status(&http), "{path}");
+    }
+}

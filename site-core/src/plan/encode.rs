@@ -240,3 +240,121 @@ pub fn json_string_len(s: &str) -> u64 {
     }
     n
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("encode-test-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    const ALL: Options = Options {
+        gzip: true,
+        brotli: true,
+        max_ratio: 0.95,
+    };
+
+    #[test]
+    fn compressible_text_gets_identity_gzip_and_brotli_each_with_its_own_etag() {
+        let dir = scratch("variants");
+        let text = "hello, world. ".repeat(200);
+        let v = encode_file(text.as_bytes(), true, true, &ALL, &dir).unwrap();
+        let encodings: Vec<Encoding> = v.iter().map(|e| e.encoding).collect();
+        assert_eq!(
+            encodings,
+            [Encoding::Identity, Encoding::Gzip, Encoding::Brotli]
+        );
+        assert_eq!(v[0].len, text.len() as u64);
+        assert!(!v[0].source.base64 && v[1].source.base64);
+        assert!(v[1].etag != v[0].etag && v[2].etag != v[1].etag);
+        assert_eq!(
+            fs::read_to_string(&v[0].source.path).unwrap(),
+            serde_json::to_string(&text).unwrap()
+        );
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_variant_not_small_enough_is_dropped_and_binary_identity_is_base64() {
+        let dir = scratch("drop");
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let noise: Vec<u8> = (0..4000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        let v = encode_file(&noise, false, true, &ALL, &dir).unwrap();
+        assert_eq!(v.len(), 1, "random bytes do not compress to 95 %");
+        assert!(v[0].source.base64);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn the_cache_answers_a_second_encode_without_compressing_again() {
+        let dir = scratch("cache");
+        let text = "cache me ".repeat(500);
+        let first = encode_file(text.as_bytes(), true, true, &ALL, &dir).unwrap();
+        let metas: Vec<PathBuf> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "meta"))
+            .collect();
+        assert_eq!(metas.len(), 2, "one record per compressed encoding");
+        let second = encode_file(text.as_bytes(), true, true, &ALL, &dir).unwrap();
+        let key = |v: &[Encoded]| -> Vec<(Encoding, String, u64, u64)> {
+            v.iter()
+                .map(|e| (e.encoding, e.etag.clone(), e.len, e.json_len))
+                .collect()
+        };
+        assert_eq!(key(&first), key(&second));
+        // The records are what a second run reads: told "drop", it does not compress again.
+        for meta in &metas {
+            fs::write(meta, "drop").unwrap();
+        }
+        assert_eq!(
+            encode_file(text.as_bytes(), true, true, &ALL, &dir)
+                .unwrap()
+                .len(),
+            1
+        );
+        for meta in &metas {
+            fs::remove_file(meta).unwrap();
+        }
+        // A stricter ratio keeps no compressed variant.
+        let strict = Options {
+            max_ratio: 0.0001,
+            ..ALL
+        };
+        assert_eq!(
+            encode_file(text.as_bytes(), true, true, &strict, &dir)
+                .unwrap()
+                .len(),
+            1
+        );
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn json_string_len_matches_serde_json() {
+        for s in [
+            "",
+            "plain",
+            "quote\" back\\slash",
+            "ctl\u{1}\n\t\r",
+            "é ünï",
+        ] {
+            assert_eq!(
+                json_string_len(s),
+                serde_json::to_string(s).unwrap().len() as u64,
+                "{s:?}"
+            );
+        }
+    }
+}

@@ -107,3 +107,57 @@ pub fn cache_control(path: &str, content_type: &str, config: &Config) -> String 
         config.cache.default.clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundler_hashes_are_fingerprints() {
+        for name in [
+            "/assets/app.3f9a2c1b.js",
+            "/assets/index-BfK3a9Xz.js",
+            "/static/js/main.3f9a2c1b.chunk.js",
+            "/app-5NZ2CQOX.js",
+            "/css/chunk-5f2e9a11.css",
+        ] {
+            assert!(is_fingerprinted(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn plain_names_and_versions_are_not_fingerprints() {
+        for name in [
+            "/logo.png",
+            "/app.js",
+            "/jquery-3.7.1.min.js",
+            "/index.html",
+            "/.well-known/security.txt",
+            "/deadbeef",
+            "/styles.abcdefgh.css",
+        ] {
+            assert!(!is_fingerprinted(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn html_revalidates_fingerprints_are_immutable_the_rest_is_short_lived() {
+        let config = Config::default();
+        let policy = |p: &str| cache_control(p, &content_type(p), &config);
+        assert_eq!(policy("/index.html"), "no-cache");
+        assert_eq!(
+            policy("/a.3f9a2c1b.js"),
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(policy("/logo.png"), "public, max-age=3600");
+    }
+
+    #[test]
+    fn text_types_carry_utf8_and_scripts_are_text_javascript() {
+        assert_eq!(content_type("/a.js"), "text/javascript; charset=utf-8");
+        assert_eq!(content_type("/a.svg"), "image/svg+xml; charset=utf-8");
+        assert_eq!(content_type("/a.woff2"), "font/woff2");
+        assert_eq!(content_type("/LICENSE"), "application/octet-stream");
+        assert!(is_compressible("application/wasm") && !is_compressible("image/png"));
+    }
+}

@@ -24,26 +24,55 @@ pub struct Request<'a> {
     pub path: Cow<'a, str>,
     /// The query string rebuilt from the query fields, still percent-encoded (`a=1&b=2`).
     pub query: String,
-    /// Header names and values in event order; in multi-value mode one entry per value.
-    pub headers: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// The headers the answer depends on, read once.
+    pub headers: RequestHeaders<'a>,
     /// Whether the event came in multi-value mode; the response must answer in the same mode.
     pub multi: bool,
 }
 
-impl Request<'_> {
-    /// The value of a header (case-insensitive); several values are joined with ", " as HTTP
-    /// allows for list headers. In single-value mode ALB already kept only the last one.
-    pub fn header(&self, name: &str) -> Option<Cow<'_, str>> {
-        let mut found: Option<Cow<'_, str>> = None;
-        for (n, v) in &self.headers {
-            if n.eq_ignore_ascii_case(name) {
-                found = Some(match found {
-                    None => Cow::Borrowed(v.as_ref()),
-                    Some(prev) => Cow::Owned(format!("{prev}, {v}")),
-                });
-            }
-        }
-        found
+/// The request headers that decide an answer, each read once from the event (names compared
+/// case-insensitively). A header sent several times (multi-value mode) has its values joined
+/// with ", ", as HTTP allows for list headers; in single-value mode ALB already kept the last.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RequestHeaders<'a> {
+    pub accept: Option<Cow<'a, str>>,
+    pub accept_encoding: Option<Cow<'a, str>>,
+    pub if_match: Option<Cow<'a, str>>,
+    pub if_none_match: Option<Cow<'a, str>>,
+    pub if_modified_since: Option<Cow<'a, str>>,
+    pub if_unmodified_since: Option<Cow<'a, str>>,
+    pub range: Option<Cow<'a, str>>,
+    pub if_range: Option<Cow<'a, str>>,
+    /// `x-forwarded-proto`: `https` when the client came over TLS to ALB.
+    pub forwarded_proto: Option<Cow<'a, str>>,
+}
+
+impl<'a> RequestHeaders<'a> {
+    /// Takes one header from the event; names the answer does not depend on are ignored.
+    pub fn add(&mut self, name: &str, value: Cow<'a, str>) {
+        let slot = match name.len() {
+            6 if name.eq_ignore_ascii_case("accept") => &mut self.accept,
+            5 if name.eq_ignore_ascii_case("range") => &mut self.range,
+            8 if name.eq_ignore_ascii_case("if-match") => &mut self.if_match,
+            8 if name.eq_ignore_ascii_case("if-range") => &mut self.if_range,
+            13 if name.eq_ignore_ascii_case("if-none-match") => &mut self.if_none_match,
+            15 if name.eq_ignore_ascii_case("accept-encoding") => &mut self.accept_encoding,
+            17 if name.eq_ignore_ascii_case("if-modified-since") => &mut self.if_modified_since,
+            17 if name.eq_ignore_ascii_case("x-forwarded-proto") => &mut self.forwarded_proto,
+            19 if name.eq_ignore_ascii_case("if-unmodified-since") => &mut self.if_unmodified_since,
+            _ => return,
+        };
+        *slot = Some(match slot.take() {
+            None => value,
+            Some(prev) => Cow::Owned(format!("{prev}, {value}")),
+        });
+    }
+
+    /// Whether the client came over https (so HSTS may be sent).
+    pub fn https(&self) -> bool {
+        self.forwarded_proto
+            .as_deref()
+            .is_some_and(|p| p.eq_ignore_ascii_case("https"))
     }
 }
 
@@ -154,7 +183,8 @@ pub fn parse_request(json: &str) -> Result<Request<'_>, EventError> {
             push_query_part(&mut query, v);
         }
     };
-    let headers = if let Some(Pairs(mv)) = raw.multi_value_headers {
+    let mut headers = RequestHeaders::default();
+    if let Some(Pairs(mv)) = raw.multi_value_headers {
         if let Some(Pairs(q)) = raw.multi_value_query_string_parameters {
             for (k, Values(vs)) in &q {
                 for v in vs {
@@ -162,21 +192,21 @@ pub fn parse_request(json: &str) -> Result<Request<'_>, EventError> {
                 }
             }
         }
-        let mut out = Vec::with_capacity(mv.len());
         for (k, Values(vs)) in mv {
             for v in vs {
-                out.push((k.clone(), v));
+                headers.add(&k, v);
             }
         }
-        out
     } else {
         if let Some(Pairs(q)) = raw.query_string_parameters {
             for (k, v) in &q {
                 push(k, v);
             }
         }
-        raw.headers.map(|Pairs(h)| h).unwrap_or_default()
-    };
+        for (k, v) in raw.headers.map(|Pairs(h)| h).unwrap_or_default() {
+            headers.add(&k, v);
+        }
+    }
     Ok(Request {
         method,
         path,
@@ -386,5 +416,33 @@ impl Serialize for ValuesOf<'_, '_> {
                 .filter(|(n, _)| n.eq_ignore_ascii_case(self.1))
                 .map(|(_, v)| v),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_headers_an_answer_depends_on_are_read_once_in_any_case() {
+        let r = parse_request(
+            r#"{"httpMethod":"GET","path":"/","headers":{"Accept-Encoding":"br","RANGE":"bytes=0-1","x-unrelated":"y","X-Forwarded-Proto":"HTTPS"}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.headers.accept_encoding.as_deref(), Some("br"));
+        assert_eq!(r.headers.range.as_deref(), Some("bytes=0-1"));
+        assert!(r.headers.https());
+        assert_eq!(r.headers.accept, None);
+    }
+
+    #[test]
+    fn repeated_multi_value_headers_are_joined_as_a_list() {
+        let r = parse_request(
+            r#"{"httpMethod":"GET","path":"/","multiValueHeaders":{"accept-encoding":["gzip","br"],"if-none-match":["\"a\""]}}"#,
+        )
+        .unwrap();
+        assert!(r.multi);
+        assert_eq!(r.headers.accept_encoding.as_deref(), Some("gzip, br"));
+        assert_eq!(r.headers.if_none_match.as_deref(), Some("\"a\""));
     }
 }

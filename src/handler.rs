@@ -36,9 +36,7 @@ pub fn handle_with_request_line<'s, 'e>(
             let cx = Context {
                 multi: req.multi,
                 head: req.method == "HEAD",
-                https: req
-                    .header("x-forwarded-proto")
-                    .is_some_and(|p| p.eq_ignore_ascii_case("https")),
+                https: req.headers.https(),
             };
             let response = render::render(site, resolve::resolve(site, &req), cx);
             let line = RequestLine {

@@ -163,7 +163,7 @@ fn not_found<'s>(site: &'s Site, path: &str, req: &Request<'_>, get: bool) -> Ou
 /// A page of the site served with status 404 (no conditionals, no ranges: it stands in for a
 /// resource that does not exist).
 fn error_page<'s>(page: &'s File, req: &Request<'_>) -> Outcome<'s> {
-    match negotiate::choose(&page.variants, req.header("accept-encoding").as_deref()) {
+    match negotiate::choose(&page.variants, req.headers.accept_encoding.as_deref()) {
         Choice::Variant(variant) => Outcome::File {
             file: page,
             variant,
@@ -176,36 +176,34 @@ fn error_page<'s>(page: &'s File, req: &Request<'_>) -> Outcome<'s> {
 
 /// A client that sends no Accept, or one naming text/html or */*, navigates to pages.
 fn accepts_html(req: &Request<'_>) -> bool {
-    match req.header("accept") {
+    match req.headers.accept.as_deref() {
         None => true,
         Some(a) => a.contains("text/html") || a.contains("*/*"),
     }
 }
 
 fn serve<'s>(file: &'s File, req: &Request<'_>, get: bool) -> Outcome<'s> {
-    let inm = req.header("if-none-match");
-    let ims = req.header("if-modified-since");
-    let im = req.header("if-match");
-    let ius = req.header("if-unmodified-since");
+    let h = &req.headers;
     let conditions = Conditions {
-        if_match: im.as_deref(),
-        if_unmodified_since: ius.as_deref(),
-        if_none_match: inm.as_deref(),
-        if_modified_since: ims.as_deref(),
+        if_match: h.if_match.as_deref(),
+        if_unmodified_since: h.if_unmodified_since.as_deref(),
+        if_none_match: h.if_none_match.as_deref(),
+        if_modified_since: h.if_modified_since.as_deref(),
     };
     let identity = file.identity();
 
     // A single byte range is served from the identity bytes; If-Range decides whether the range
     // still applies or the whole, current representation is sent instead.
     if get {
-        if let Requested::One(spec) = range::parse(req.header("range").as_deref()) {
+        if let Requested::One(spec) = range::parse(h.range.as_deref()) {
             let v = Validators {
                 etag: &identity.etag,
                 modified: file.modified,
             };
-            let still_valid = req
-                .header("if-range")
-                .is_none_or(|h| preconditions::if_range_matches(&h, v));
+            let still_valid = h
+                .if_range
+                .as_deref()
+                .is_none_or(|value| preconditions::if_range_matches(value, v));
             if still_valid {
                 return match preconditions::evaluate(&conditions, v) {
                     Verdict::NotModified => Outcome::NotModified {
@@ -227,8 +225,7 @@ fn serve<'s>(file: &'s File, req: &Request<'_>, get: bool) -> Outcome<'s> {
         }
     }
 
-    let variant = match negotiate::choose(&file.variants, req.header("accept-encoding").as_deref())
-    {
+    let variant = match negotiate::choose(&file.variants, h.accept_encoding.as_deref()) {
         Choice::Variant(v) => v,
         Choice::NotAcceptable => {
             return Outcome::NotAcceptable {

@@ -9,5 +9,6 @@ pub mod front;
 pub mod ids;
 pub mod instances;
 pub mod invoke_api;
+pub mod kit;
 pub mod reply;
 pub mod runtime_api;

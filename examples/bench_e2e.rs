@@ -14,19 +14,13 @@
 //! (defaults: `target/release/...`, `.tools/aws-lambda-rie-x86_64`, N=8000, 40 runs).
 //! Prints a markdown report on stdout; progress goes to stderr.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
-
-const INVOKE_PATH: &str = "/2015-03-31/functions/function/invocations";
-const TG: &str =
-    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/alb-static-site/6d0ecf831eec9f09";
+use local_alb::kit::alb_event::{AlbEvent, BROWSER_HEADERS};
+use local_alb::kit::invoke::{self, Client};
+use local_alb::kit::rie::{self, Emulator, Output};
+use serde_json::Value;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -47,7 +41,7 @@ fn options() -> Result<Options> {
         hello: root.join("target/release/examples/hello"),
         rie: std::env::var_os("RIE")
             .map(PathBuf::from)
-            .unwrap_or_else(|| root.join(".tools/aws-lambda-rie-x86_64")),
+            .unwrap_or_else(|| root.join(rie::FETCHED_PATH)),
         n: 8000,
         cold_runs: 40,
     };
@@ -86,273 +80,12 @@ fn options() -> Result<Options> {
     Ok(o)
 }
 
-fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-/// One RIE running one function; stopped (the whole process group) on drop.
-struct Emulator {
-    child: Child,
-    port: u16,
-    api_port: u16,
-    function: PathBuf,
-    /// The RIE's output, when captured (cold-start runs read `Init Duration` from it).
-    logs: Option<Arc<Mutex<String>>>,
-}
-
-impl Emulator {
-    fn spawn(rie: &Path, function: &Path, env: &[(&str, &str)], capture: bool) -> Result<Self> {
-        let port = free_port()?;
-        let api_port = free_port()?;
-        let mut cmd = Command::new(rie);
-        cmd.arg("--runtime-interface-emulator-address")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--runtime-api-address")
-            .arg(format!("127.0.0.1:{api_port}"))
-            .arg(function)
-            .current_dir(std::env::temp_dir())
-            .env_remove("AWS_LAMBDA_RUNTIME_API")
-            .env_remove("AWS_LAMBDA_LOG_FORMAT")
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(if capture {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stderr(if capture {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .process_group(0);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn()?;
-        let logs = capture.then(|| Arc::new(Mutex::new(String::new())));
-        if let Some(logs) = &logs {
-            let streams: [Box<dyn Read + Send>; 2] = [
-                Box::new(child.stdout.take().ok_or("no stdout")?),
-                Box::new(child.stderr.take().ok_or("no stderr")?),
-            ];
-            for stream in streams {
-                let sink = Arc::clone(logs);
-                std::thread::spawn(move || {
-                    for line in BufReader::new(stream).lines().map_while(|l| l.ok()) {
-                        let mut s = sink.lock().unwrap_or_else(|e| e.into_inner());
-                        s.push_str(&line);
-                        s.push('\n');
-                    }
-                });
-            }
-        }
-        Ok(Emulator {
-            child,
-            port,
-            api_port,
-            function: function.canonicalize()?,
-            logs,
-        })
-    }
-
-    /// Connects once the emulator listens on both ports (polled every 100 µs, 10 s at most).
-    /// The RIE listens for invocations before its Runtime API is up, and an invocation in that
-    /// gap starts a function that cannot connect (it exits, and the invocation gets HTTP 502).
-    fn connect(&self) -> Result<Conn> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", self.api_port)).is_err() {
-            if Instant::now() > deadline {
-                return Err("the emulator's Runtime API never listened".into());
-            }
-            std::thread::sleep(Duration::from_micros(100));
-        }
-        loop {
-            match Conn::open(self.port) {
-                Ok(c) => return Ok(c),
-                Err(e) if Instant::now() > deadline => {
-                    return Err(format!("the emulator never listened: {e}").into())
-                }
-                Err(_) => std::thread::sleep(Duration::from_micros(100)),
-            }
-        }
-    }
-
-    /// The function process: the RIE's child running `function`.
-    fn function_pid(&self) -> Option<u32> {
-        let tasks = std::fs::read_dir(format!("/proc/{}/task", self.child.id())).ok()?;
-        tasks
-            .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("children")).ok())
-            .flat_map(|s| {
-                s.split_whitespace()
-                    .filter_map(|p| p.parse::<u32>().ok())
-                    .collect::<Vec<_>>()
-            })
-            .find(|pid| {
-                std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|e| e == self.function)
-            })
-    }
-
-    /// Peak resident set size of the function process, in KiB.
-    fn function_peak_rss_kib(&self) -> Option<u64> {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.function_pid()?)).ok()?;
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-    }
-
-    /// The RIE's `INIT REPORT(durationMs: X)`: from starting the function to its first poll of
-    /// the Runtime API, as the RIE measures it.
-    fn init_duration_ms(&self) -> Option<f64> {
-        let logs = self.logs.as_ref()?;
-        let deadline = Instant::now() + Duration::from_secs(2);
-        loop {
-            let text = logs.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            if let Some(rest) = text.split("INIT REPORT(durationMs: ").nth(1) {
-                return rest.split(')').next()?.trim().parse().ok();
-            }
-            if Instant::now() > deadline {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let kill = |sig: &str| {
-            let _ = Command::new("kill")
-                .args([sig, "--", &group])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
-        };
-        kill("-TERM");
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline && !matches!(self.child.try_wait(), Ok(Some(_))) {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        kill("-KILL");
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A keep-alive HTTP/1.1 connection to the emulator's invoke endpoint.
-struct Conn {
-    reader: BufReader<TcpStream>,
-}
-
-impl Conn {
-    fn open(port: u16) -> std::io::Result<Conn> {
-        let stream = TcpStream::connect(("127.0.0.1", port))?;
-        stream.set_nodelay(true)?;
-        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-        Ok(Conn {
-            reader: BufReader::with_capacity(64 * 1024, stream),
-        })
-    }
-
-    /// Sends a prepared request and reads the whole reply body into `body`; returns the status.
-    fn invoke(&mut self, request: &[u8], body: &mut Vec<u8>) -> Result<u16> {
-        self.reader.get_mut().write_all(request)?;
-        let mut line = String::new();
-        self.reader.read_line(&mut line)?;
-        let code: u16 = line
-            .split(' ')
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .ok_or_else(|| format!("bad status line {line:?}"))?;
-        let mut length = None;
-        let mut chunked = false;
-        loop {
-            line.clear();
-            if self.reader.read_line(&mut line)? == 0 {
-                return Err("connection closed in the headers".into());
-            }
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            let (name, value) = l.split_once(':').unwrap_or((l, ""));
-            if name.eq_ignore_ascii_case("content-length") {
-                length = Some(value.trim().parse::<usize>()?);
-            } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                chunked = value.to_ascii_lowercase().contains("chunked");
-            }
-        }
-        body.clear();
-        if chunked {
-            loop {
-                line.clear();
-                self.reader.read_line(&mut line)?;
-                let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16)?;
-                if size == 0 {
-                    line.clear();
-                    self.reader.read_line(&mut line)?;
-                    break;
-                }
-                let start = body.len();
-                body.resize(start + size, 0);
-                self.reader.read_exact(&mut body[start..])?;
-                let mut crlf = [0u8; 2];
-                self.reader.read_exact(&mut crlf)?;
-            }
-        } else {
-            let length = length.ok_or("a reply with neither length nor chunks")?;
-            body.resize(length, 0);
-            self.reader.read_exact(body)?;
-        }
-        Ok(code)
-    }
-}
-
-fn request_bytes(port: u16, payload: &str) -> Vec<u8> {
-    format!(
-        "POST {INVOKE_PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\n\r\n{payload}",
-        payload.len()
-    )
-    .into_bytes()
-}
-
-fn alb_event(method: &str, path: &str, headers: &[(&str, &str)]) -> Value {
-    let mut h = serde_json::Map::new();
-    for (k, v) in [
-        (
-            "host",
-            "alb-static-site-123456789.us-east-1.elb.amazonaws.com",
-        ),
-        (
-            "user-agent",
-            "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
-        ),
-        (
-            "x-amzn-trace-id",
-            "Root=1-5bdb40ca-556d8b0c50dc66f0511bf520",
-        ),
-        ("x-forwarded-for", "72.21.198.66"),
-        ("x-forwarded-port", "443"),
-        ("x-forwarded-proto", "https"),
-    ]
-    .iter()
-    .chain(headers)
-    {
-        h.insert(k.to_string(), Value::String(v.to_string()));
-    }
-    json!({
-        "requestContext": {"elb": {"targetGroupArn": TG}},
-        "httpMethod": method,
-        "path": path,
-        "queryStringParameters": {},
-        "headers": h,
-        "body": "",
-        "isBase64Encoded": false
-    })
+/// A GET from a browser, through ALB, with `headers` besides the usual ones.
+fn alb_event(path: &str, headers: &[(&str, &str)]) -> Value {
+    AlbEvent::new("GET", path)
+        .headers(BROWSER_HEADERS)
+        .headers(headers)
+        .to_json()
 }
 
 /// A file class: a name, the event (its `path` is unique: the floor keys on it) and the status
@@ -373,7 +106,6 @@ fn classes(etag_of_about_br: &str) -> Vec<Class> {
         c(
             "small HTML `/` (identity)",
             alb_event(
-                "GET",
                 "/",
                 &[("accept", "text/html"), ("accept-encoding", "identity")],
             ),
@@ -381,35 +113,22 @@ fn classes(etag_of_about_br: &str) -> Vec<Class> {
         ),
         c(
             "CSS (br, base64)",
-            alb_event(
-                "GET",
-                "/css/site.css",
-                &[("accept-encoding", "gzip, deflate, br")],
-            ),
+            alb_event("/css/site.css", &[("accept-encoding", "gzip, deflate, br")]),
             200,
         ),
         c(
             "JS (gzip, base64)",
-            alb_event(
-                "GET",
-                "/assets/app.3f9a2c1b.js",
-                &[("accept-encoding", "gzip")],
-            ),
+            alb_event("/assets/app.3f9a2c1b.js", &[("accept-encoding", "gzip")]),
             200,
         ),
         c(
             "PNG (base64)",
-            alb_event(
-                "GET",
-                "/img/logo.png",
-                &[("accept", "image/avif,image/webp,*/*")],
-            ),
+            alb_event("/img/logo.png", &[("accept", "image/avif,image/webp,*/*")]),
             200,
         ),
         c(
             "304 (If-None-Match)",
             alb_event(
-                "GET",
                 "/about",
                 &[
                     ("accept-encoding", "br"),
@@ -420,15 +139,15 @@ fn classes(etag_of_about_br: &str) -> Vec<Class> {
         ),
         c(
             "404 (site 404.html)",
-            alb_event("GET", "/no-such-page", &[("accept-encoding", "identity")]),
+            alb_event("/no-such-page", &[("accept-encoding", "identity")]),
             404,
         ),
     ]
 }
 
 /// One invocation; checks the HTTP status and that the reply is not a function error.
-fn invoke_once(conn: &mut Conn, request: &[u8], body: &mut Vec<u8>) -> Result<()> {
-    let code = conn.invoke(request, body)?;
+fn invoke_once(conn: &mut Client, request: &[u8], body: &mut Vec<u8>) -> Result<()> {
+    let code = conn.send(request, body)?;
     if code != 200 || body.starts_with(br#"{"errorType""#) {
         return Err(format!(
             "invocation failed: HTTP {code}: {}",
@@ -482,21 +201,17 @@ struct Cold {
 /// Spawns a fresh RIE + function and times the first invocation.
 fn cold_start(rie: &Path, function: &Path, payload: &str) -> Result<Cold> {
     let started = Instant::now();
-    let emulator = Emulator::spawn(rie, function, &[], true)?;
+    let emulator = Emulator::start(rie, function, &[], Output::Capture)?;
     let mut conn = emulator.connect()?;
-    let request = request_bytes(emulator.port, payload);
+    let request = invoke::request(emulator.port(), payload);
     let mut body = Vec::new();
     let listening = Instant::now();
     if let Err(e) = invoke_once(&mut conn, &request, &mut body) {
         std::thread::sleep(Duration::from_millis(100));
-        let logs = emulator
-            .logs
-            .as_ref()
-            .map(|l| l.lock().unwrap_or_else(|e| e.into_inner()).clone());
         return Err(format!(
             "cold start of {}: {e}; emulator output:\n{}",
             function.display(),
-            logs.unwrap_or_default()
+            emulator.log_text()
         )
         .into());
     }
@@ -550,10 +265,14 @@ fn run() -> Result<()> {
     let mut body = Vec::new();
 
     // 1. bootstrap's own responses, captured for the floor.
-    let boot = Emulator::spawn(&o.rie, &o.bootstrap, &[], false)?;
+    let boot = Emulator::start(&o.rie, &o.bootstrap, &[], Output::Discard)?;
     let mut boot_conn = boot.connect()?;
-    let about = alb_event("GET", "/about", &[("accept-encoding", "br")]).to_string();
-    invoke_once(&mut boot_conn, &request_bytes(boot.port, &about), &mut body)?;
+    let about = alb_event("/about", &[("accept-encoding", "br")]).to_string();
+    invoke_once(
+        &mut boot_conn,
+        &invoke::request(boot.port(), &about),
+        &mut body,
+    )?;
     let about: Value = serde_json::from_slice(&body)?;
     let etag = about["headers"]["ETag"]
         .as_str()
@@ -565,7 +284,7 @@ fn run() -> Result<()> {
     for class in &classes {
         invoke_once(
             &mut boot_conn,
-            &request_bytes(boot.port, &class.event),
+            &invoke::request(boot.port(), &class.event),
             &mut body,
         )?;
         let response: Value = serde_json::from_slice(&body)?;
@@ -588,26 +307,26 @@ fn run() -> Result<()> {
     std::fs::write(&ready_file, &ready)?;
 
     // 2. The floor, checked to return the very same bytes.
-    let floor = Emulator::spawn(
+    let floor = Emulator::start(
         &o.rie,
         &o.floor,
         &[(
             "FLOOR_RESPONSES",
             ready_file.to_str().ok_or("temp path not UTF-8")?,
         )],
-        false,
+        Output::Discard,
     )?;
     let mut floor_conn = floor.connect()?;
     let mut other = Vec::new();
     for class in &classes {
         invoke_once(
             &mut boot_conn,
-            &request_bytes(boot.port, &class.event),
+            &invoke::request(boot.port(), &class.event),
             &mut body,
         )?;
         invoke_once(
             &mut floor_conn,
-            &request_bytes(floor.port, &class.event),
+            &invoke::request(floor.port(), &class.event),
             &mut other,
         )?;
         if body != other {
@@ -628,8 +347,8 @@ fn run() -> Result<()> {
             class.name, rounds, block
         );
         let reqs = [
-            request_bytes(boot.port, &class.event),
-            request_bytes(floor.port, &class.event),
+            invoke::request(boot.port(), &class.event),
+            invoke::request(floor.port(), &class.event),
         ];
         let mut conns = [&mut boot_conn, &mut floor_conn];
         for (conn, req) in conns.iter_mut().zip(&reqs) {
@@ -663,7 +382,7 @@ fn run() -> Result<()> {
     drop(floor);
 
     // 4. Cold start, bootstrap vs hello, alternating.
-    let cold_event = alb_event("GET", "/", &[("accept-encoding", "identity")]).to_string();
+    let cold_event = alb_event("/", &[("accept-encoding", "identity")]).to_string();
     let mut cold = [Vec::new(), Vec::new()];
     let mut func = [Vec::new(), Vec::new()];
     let mut init = [Vec::new(), Vec::new()];
@@ -680,9 +399,9 @@ fn run() -> Result<()> {
         }
     }
     let hello_rss = {
-        let e = Emulator::spawn(&o.rie, &o.hello, &[], false)?;
+        let e = Emulator::start(&o.rie, &o.hello, &[], Output::Discard)?;
         let mut c = e.connect()?;
-        invoke_once(&mut c, &request_bytes(e.port, &cold_event), &mut body)?;
+        invoke_once(&mut c, &invoke::request(e.port(), &cold_event), &mut body)?;
         e.function_peak_rss_kib()
     };
 

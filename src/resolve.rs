@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 
 use crate::alb::Request;
+use crate::limits;
 use crate::negotiate::{self, Choice};
 use crate::path::{self, PathError};
 use crate::preconditions::{self, Conditions, Validators, Verdict};
@@ -116,7 +117,7 @@ fn apply_rules<'s>(
             (false, false) => format!("{location}?{}", req.query),
             (false, true) => format!("{location}&{}", req.query),
         };
-        return Some(Outcome::Redirect { status, location });
+        return Some(redirect_to(status, location));
     }
     None
 }
@@ -139,10 +140,16 @@ fn redirect<'s>(site: &Site, to: &str, query: &str) -> Outcome<'s> {
     } else {
         format!("{to}?{query}")
     };
-    Outcome::Redirect {
-        status: site.options.redirect_status,
-        location,
+    redirect_to(site.options.redirect_status, location)
+}
+
+/// A redirect, unless its `Location` (the request's query included) is longer than any URL a
+/// client can send through ALB: then 414, never a header block ALB would refuse.
+fn redirect_to<'s>(status: Status, location: String) -> Outcome<'s> {
+    if location.len() > limits::MAX_LOCATION {
+        return Outcome::UriTooLong;
     }
+    Outcome::Redirect { status, location }
 }
 
 fn not_found<'s>(site: &'s Site, path: &str, req: &Request<'_>, get: bool) -> Outcome<'s> {
@@ -386,6 +393,28 @@ mod tests {
             404
         );
         assert_eq!(decide(&s, "GET", "/app/x.js", &[("accept", "*/*")]).0, 404);
+    }
+
+    #[test]
+    fn a_redirect_longer_than_any_url_alb_passes_is_414() {
+        let s = site(
+            &[
+                ("index.html", b"x"),
+                ("_redirects", b"/go /index.html 302\n"),
+            ],
+            "",
+        );
+        let query = format!("q={}", "a".repeat(limits::MAX_LOCATION));
+        let text = event("GET", "/go", &[]);
+        let mut req = parse_request(&text).unwrap();
+        req.query = query.clone();
+        assert!(matches!(resolve(&s, &req), Outcome::UriTooLong));
+        let text = event("GET", "/index.html", &[]);
+        let mut req = parse_request(&text).unwrap();
+        req.query = query;
+        assert!(matches!(resolve(&s, &req), Outcome::UriTooLong));
+        req.query = "q=short".into();
+        assert!(matches!(resolve(&s, &req), Outcome::Redirect { .. }));
     }
 
     #[test]

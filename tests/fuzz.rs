@@ -2,8 +2,9 @@
 //! events, and well-formed ALB events with hostile methods, paths, headers, queries and bodies,
 //! in both header modes. For every input, `handler::handle`:
 //! - does not panic;
-//! - returns a response ALB accepts (see [`check_response`]: stricter than the common
-//!   validator), in the request's header mode;
+//! - returns a response ALB accepts, in the project's shape (`common::check_response`: local-alb's
+//!   `reply::parse` and more), in the request's header mode, with header values free of control
+//!   characters and surrounding whitespace (see [`check_response`]);
 //! - never sends a file that is not public (dotfiles, `_headers`, `_redirects`, the crate's own
 //!   sources) and, when it sends a file, sends bytes of a public site file.
 //!
@@ -13,13 +14,13 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Instant;
 
 use base64::Engine;
+use common::AlbEvent;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use serde_json::{json, Map, Value};
@@ -164,31 +165,6 @@ fn check_no_leak(r: &Value) -> Result<(), String> {
 
 // ---- the response check --------------------------------------------------------------------
 
-/// RFC 9110 token characters.
-fn is_token(name: &str) -> bool {
-    !name.is_empty()
-        && name.bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'!' | b'#'
-                        | b'$'
-                        | b'%'
-                        | b'&'
-                        | b'\''
-                        | b'*'
-                        | b'+'
-                        | b'-'
-                        | b'.'
-                        | b'^'
-                        | b'_'
-                        | b'`'
-                        | b'|'
-                        | b'~'
-                )
-        })
-}
-
 /// A field value may hold no control character but HTAB (so no CR, LF or NUL), and no leading or
 /// trailing whitespace.
 fn check_header_value(name: &str, v: &str) -> Result<(), String> {
@@ -203,63 +179,14 @@ fn check_header_value(name: &str, v: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check_no_null(v: &Value, at: &str) -> Result<(), String> {
-    match v {
-        Value::Null => Err(format!("null at {at}")),
-        Value::Array(a) => a
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, x)| check_no_null(x, &format!("{at}[{i}]"))),
-        Value::Object(o) => o
-            .iter()
-            .try_for_each(|(k, x)| check_no_null(x, &format!("{at}.{k}"))),
-        _ => Ok(()),
-    }
-}
-
-/// Everything ALB needs to not answer 502, and a bit more: exactly the five fields, no null
-/// anywhere, the header field of `multi` (when known), token header names, header values free
-/// of control characters, a body that decodes, a JSON under 1,000,000 bytes; a HEAD gets an
-/// empty body.
+/// Everything ALB needs to not answer 502 and the project's response shape
+/// ([`common::check_response`]), and a bit more: the header field of `multi` (when known), header
+/// values free of control characters and surrounding whitespace; a HEAD gets an empty body; no
+/// file leaks.
 fn check_response(text: &str, multi: Option<bool>, head: bool) -> Result<Value, String> {
-    if text.len() >= 1_000_000 {
-        return Err(format!(
-            "response JSON is {} bytes, over ALB's limit",
-            text.len()
-        ));
-    }
-    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    check_no_null(&v, "$")?;
-    let o = v.as_object().ok_or("not an object")?;
-    let code = o
-        .get("statusCode")
-        .and_then(Value::as_u64)
-        .ok_or("statusCode")?;
-    if !(100..600).contains(&code) {
-        return Err(format!("statusCode {code}"));
-    }
-    let desc = o
-        .get("statusDescription")
-        .and_then(Value::as_str)
-        .ok_or("statusDescription")?;
-    if !desc.starts_with(&format!("{code} ")) || desc.len() <= 4 {
-        return Err(format!("statusDescription {desc:?} for {code}"));
-    }
-    if !o.get("body").is_some_and(Value::is_string) {
-        return Err("body is not a string".into());
-    }
-    if !o.get("isBase64Encoded").is_some_and(Value::is_boolean) {
-        return Err("isBase64Encoded is not a boolean".into());
-    }
-    let (single, mv) = (o.get("headers"), o.get("multiValueHeaders"));
-    let is_multi = match (single, mv) {
-        (Some(_), None) => false,
-        (None, Some(_)) => true,
-        _ => return Err("not exactly one of headers / multiValueHeaders".into()),
-    };
-    if o.len() != 5 {
-        return Err(format!("{} fields, not 5", o.len()));
-    }
+    let v = common::check_response(text)?;
+    let code = v["statusCode"].as_u64().unwrap_or_default();
+    let is_multi = v.get("multiValueHeaders").is_some();
     if let Some(m) = multi {
         if m != is_multi {
             return Err(format!(
@@ -273,21 +200,18 @@ fn check_response(text: &str, multi: Option<bool>, head: bool) -> Result<Value, 
             ));
         }
     }
-    let map = single.or(mv).unwrap().as_object().ok_or("headers object")?;
-    for (name, val) in map {
-        if !is_token(name) {
-            return Err(format!("header name {name:?} is not a token"));
-        }
-        if is_multi {
-            let vals = val.as_array().ok_or("multi-value header is an array")?;
-            if vals.is_empty() {
-                return Err(format!("header {name} has no value"));
-            }
-            for x in vals {
-                check_header_value(name, x.as_str().ok_or("header value string")?)?;
-            }
-        } else {
-            check_header_value(name, val.as_str().ok_or("header value string")?)?;
+    let field = if is_multi {
+        "multiValueHeaders"
+    } else {
+        "headers"
+    };
+    for (name, val) in v[field].as_object().into_iter().flatten() {
+        let values = match val {
+            Value::Array(values) => values.iter().collect(),
+            one => vec![one],
+        };
+        for x in values {
+            check_header_value(name, x.as_str().unwrap_or_default())?;
         }
     }
     // (A HEAD whose event is refused as malformed gets its 400 explained in the body: the event
@@ -487,61 +411,6 @@ fn header_value() -> impl Strategy<Value = String> {
     ]
 }
 
-/// One well-formed ALB event (valid JSON, every field the right type) and its mode.
-#[derive(Debug, Clone)]
-struct AlbEvent {
-    multi: bool,
-    method: String,
-    path: String,
-    headers: Vec<(String, String)>,
-    query: Vec<(String, String)>,
-    body: Option<String>,
-    base64: Option<bool>,
-}
-
-impl AlbEvent {
-    fn to_json(&self) -> Value {
-        let mut e = json!({
-            "requestContext": {"elb": {"targetGroupArn": common::TG}},
-            "httpMethod": self.method,
-            "path": self.path,
-        });
-        if self.multi {
-            let mut h: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-            for (k, v) in &self.headers {
-                h.entry(k).or_default().push(v);
-            }
-            let mut q: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-            for (k, v) in &self.query {
-                q.entry(k).or_default().push(v);
-            }
-            e["multiValueHeaders"] = json!(h);
-            e["multiValueQueryStringParameters"] = json!(q);
-        } else {
-            // ALB keeps the last value of a repeated name; a JSON object does the same here.
-            let h: Map<String, Value> = self
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
-                .collect();
-            let q: Map<String, Value> = self
-                .query
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
-                .collect();
-            e["headers"] = Value::Object(h);
-            e["queryStringParameters"] = Value::Object(q);
-        }
-        if let Some(b) = &self.body {
-            e["body"] = Value::from(b.as_str());
-        }
-        if let Some(b) = self.base64 {
-            e["isBase64Encoded"] = Value::from(b);
-        }
-        e
-    }
-}
-
 fn body() -> impl Strategy<Value = (Option<String>, Option<bool>)> {
     prop_oneof![
         4 => Just((Some(String::new()), Some(false))),
@@ -566,14 +435,14 @@ fn alb_event() -> impl Strategy<Value = AlbEvent> {
         body(),
     )
         .prop_map(
-            |(multi, method, path, headers, query, (body, base64))| AlbEvent {
-                multi,
+            |(multi_value, method, path, headers, query, (body, is_base64_encoded))| AlbEvent {
+                multi_value,
                 method,
                 path,
                 headers,
                 query,
                 body,
-                base64,
+                is_base64_encoded,
             },
         )
 }
@@ -705,7 +574,7 @@ fn well_formed_alb_events_with_hostile_contents_are_answered_safely_in_their_mod
     fuzz("well-formed ALB events", 15000, alb_event(), |e| {
         let json = e.to_json();
         let head = e.method == "HEAD";
-        let r = run_event(&json.to_string(), Some(e.multi), head)?;
+        let r = run_event(&json.to_string(), Some(e.multi_value), head)?;
         let status = r["statusCode"].as_u64().unwrap();
         // A method other than GET / HEAD is never served, whatever else the event says.
         if e.method != "GET" && !head {
@@ -773,29 +642,100 @@ fn the_leak_check_recognizes_protected_files() {
 fn the_response_check_rejects_what_alb_would_turn_into_a_502() {
     let good = r#"{"statusCode":200,"statusDescription":"200 OK","headers":{"A":"b"},"body":"","isBase64Encoded":false}"#;
     assert!(check_response(good, Some(false), false).is_ok());
-    for (bad, multi) in [
-        (good.replace(r#""body":"""#, r#""body":null"#), Some(false)),
+    let big = format!(
+        r#"{{"statusCode":200,"statusDescription":"200 OK","headers":{{}},"body":"{}","isBase64Encoded":false}}"#,
+        "a".repeat(1_000_000 - 94)
+    );
+    assert_eq!(big.len(), 1_000_000);
+    let alb_502 = "ALB would answer 502";
+    // Each bad response, the mode of its request, and why it must be refused: ALB's own 502
+    // (local-alb's reply::parse), the project's shape, or this file's stricter checks.
+    for (bad, multi, why) in [
+        (
+            good.replace(r#""body":"""#, r#""body":null"#),
+            Some(false),
+            alb_502,
+        ),
         (
             good.replace(r#""A":"b""#, r#""A":"b\r\nX: y""#),
             Some(false),
+            alb_502,
         ),
-        (good.replace(r#""A":"b""#, r#""A\r\n":"b""#), Some(false)),
-        (good.replace(r#""A":"b""#, r#""A":"b\u0000""#), Some(false)),
-        (good.to_string(), Some(true)),
-        (good.replace("headers", "multiValueHeaders"), Some(false)),
+        (
+            good.replace(r#""A":"b""#, r#""A\r\n":"b""#),
+            Some(false),
+            alb_502,
+        ),
+        (
+            good.replace(r#""A":"b""#, r#""A b":"c""#),
+            Some(false),
+            alb_502,
+        ),
+        (
+            good.replace(r#""A":"b""#, r#""A":"b\u0000""#),
+            Some(false),
+            alb_502,
+        ),
+        (
+            good.replace(r#""A":"b""#, r#""A":["b"]"#),
+            Some(false),
+            alb_502,
+        ),
+        (
+            good.replace(r#""statusCode":200"#, r#""statusCode":100"#)
+                .replace("200 OK", "100 Continue"),
+            None,
+            alb_502,
+        ),
+        (
+            good.replace(r#""body":"""#, r#""body":"%%%""#)
+                .replace("false", "true"),
+            None,
+            alb_502,
+        ),
+        (big, None, alb_502),
+        (
+            good.to_string(),
+            Some(true),
+            "answered in single-value mode",
+        ),
+        (
+            good.replace(r#""A":"b""#, r#""A":["b"]"#)
+                .replace("headers", "multiValueHeaders"),
+            Some(false),
+            "answered in multi-value mode",
+        ),
+        (good.replace("headers", "multiValueHeaders"), None, alb_502),
+        (
+            good.replace(r#""A":"b""#, r#""A":[]"#)
+                .replace("headers", "multiValueHeaders"),
+            None,
+            "has no value",
+        ),
         (
             good.replace(
                 r#""isBase64Encoded":false"#,
                 r#""isBase64Encoded":true,"body2":"""#,
             ),
             None,
+            "fields, not the five",
         ),
         (
-            good.replace(r#""body":"""#, r#""body":"%%%""#)
-                .replace("false", "true"),
+            good.replace(r#","statusDescription":"200 OK""#, ""),
             None,
+            "statusDescription",
+        ),
+        (good.replace("200 OK", "200 "), None, "statusDescription"),
+        (
+            good.replace(r#""A":"b""#, r#""A":" b""#),
+            None,
+            "whitespace",
         ),
     ] {
-        assert!(check_response(&bad, multi, false).is_err(), "{bad}");
+        let err = check_response(&bad, multi, false).expect_err(&bad);
+        assert!(
+            err.contains(why),
+            "{bad}\nwas refused for {err:?}, not {why:?}"
+        );
     }
 }

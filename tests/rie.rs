@@ -10,21 +10,17 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use common::{
-    assert_valid_alb_response, body_bytes, decoded_body, event, event_multi, header, header_values,
-    site_file, status,
+    body_bytes, check_response, decoded_body, event, event_multi, header, header_values, site_file,
+    status,
 };
+use local_alb::kit::rie::{self, Emulator, Output};
 use serde_json::Value;
-
-const INVOKE_PATH: &str = "/2015-03-31/functions/function/invocations";
 
 /// The emulator binary: `$RIE` (which must exist), or `.tools/aws-lambda-rie-x86_64` in the
 /// crate when it has been fetched. `None` (the tests skip, saying so) only when `RIE` is unset
@@ -34,8 +30,7 @@ fn rie_path() -> Option<PathBuf> {
     let path = match std::env::var_os("RIE") {
         Some(path) => PathBuf::from(path),
         None => {
-            let default =
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".tools/aws-lambda-rie-x86_64");
+            let default = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rie::FETCHED_PATH);
             if !default.is_file() {
                 // Written past the test harness's capture, once, so a passing run shows it.
                 static SAID: std::sync::Once = std::sync::Once::new();
@@ -61,90 +56,41 @@ fn rie_path() -> Option<PathBuf> {
     Some(path.canonicalize().expect("the emulator's path resolves"))
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port()
-}
+/// The emulator running the release `bootstrap`, with the checks every invocation here makes.
+struct Rie(Emulator);
 
-/// One RIE process running `bootstrap`; stopped, with the function, on drop.
-struct Emulator {
-    child: Child,
-    port: u16,
-    logs: Arc<Mutex<Vec<String>>>,
-}
+impl Rie {
+    /// Starts it with `env` added to the function's environment; `None` when there is no
+    /// emulator to run (see [`rie_path`]).
+    fn start(env: &[(&str, &str)]) -> Option<Rie> {
+        let path = rie_path()?;
+        let bootstrap = Path::new(env!("CARGO_BIN_EXE_bootstrap"));
+        let emulator = Emulator::start(&path, bootstrap, env, Output::Capture)
+            .unwrap_or_else(|e| panic!("the emulator did not start: {e}"));
+        Some(Rie(emulator))
+    }
 
-impl Emulator {
-    /// Starts the emulator with a clean Lambda-ish environment plus `env`, and waits until it
-    /// accepts connections; `None` when there is no emulator to run (see [`rie_path`]).
-    fn start(env: &[(&str, &str)]) -> Option<Emulator> {
-        let rie = rie_path()?;
-        let port = free_port();
-        let api_port = free_port();
-        let mut cmd = Command::new(&rie);
-        cmd.arg("--runtime-interface-emulator-address")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--runtime-api-address")
-            .arg(format!("127.0.0.1:{api_port}"))
-            .arg(env!("CARGO_BIN_EXE_bootstrap"))
-            .current_dir(std::env::temp_dir())
-            .env_remove("AWS_LAMBDA_RUNTIME_API")
-            .env_remove("AWS_LAMBDA_LOG_FORMAT")
-            .env_remove("AWS_LAMBDA_LOG_LEVEL")
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            // Its own process group, so stopping it reaches the function process too.
-            .process_group(0);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", rie.display()));
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let out = child.stdout.take().expect("piped stdout");
-        let err = child.stderr.take().expect("piped stderr");
-        for stream in [Box::new(out) as Box<dyn Read + Send>, Box::new(err)] {
-            let logs = Arc::clone(&logs);
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines() {
-                    let Ok(line) = line else { break };
-                    lock(&logs).push(line);
-                }
-            });
-        }
-        let emulator = Emulator { child, port, logs };
-        // Both ports: the RIE listens for invocations before its Runtime API is up, and an
-        // invocation in that gap starts a function that cannot connect (it exits; HTTP 502).
-        let deadline = Instant::now() + Duration::from_secs(10);
-        for p in [api_port, port] {
-            while TcpStream::connect(("127.0.0.1", p)).is_err() {
-                assert!(
-                    Instant::now() < deadline,
-                    "the emulator did not accept connections on 127.0.0.1:{p} within 10 s; its output:\n{}",
-                    emulator.log_text()
-                );
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        }
-        Some(emulator)
+    fn log_lines(&self) -> Vec<String> {
+        self.0.log_lines()
     }
 
     fn log_text(&self) -> String {
-        lock(&self.logs).join("\n")
+        self.0.log_text()
+    }
+
+    fn function_pid(&self) -> Option<u32> {
+        self.0.function_pid()
     }
 
     /// Posts one payload to the invoke endpoint; returns the HTTP status and body.
     fn post(&self, payload: &str) -> (u16, String) {
-        post(self.port, payload).unwrap_or_else(|e| {
+        let (code, body) = self.0.invoke(payload).unwrap_or_else(|e| {
             panic!(
                 "invoking through the emulator failed: {e}; its output:\n{}",
                 self.log_text()
             )
-        })
+        });
+        (code, String::from_utf8(body).expect("a UTF-8 reply"))
     }
 
     /// Invokes with an ALB event and returns the function's response, checked to be one ALB
@@ -165,111 +111,8 @@ impl Emulator {
             response.get("errorType").is_none(),
             "{step}: the function returned an invocation error instead of a response: {body}"
         );
-        assert_valid_alb_response(&response);
-        response
+        check_response(&body).unwrap_or_else(|e| panic!("{step}: {e}\nresponse: {body}"))
     }
-
-    /// The process id of the function: the emulator's child running `bootstrap`.
-    fn function_pid(&self) -> Option<u32> {
-        let tasks = std::fs::read_dir(format!("/proc/{}/task", self.child.id())).ok()?;
-        tasks
-            .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("children")).ok())
-            .flat_map(|s| {
-                s.split_whitespace()
-                    .filter_map(|p| p.parse::<u32>().ok())
-                    .collect::<Vec<_>>()
-            })
-            .find(|pid| {
-                std::fs::read_link(format!("/proc/{pid}/exe"))
-                    .map(|exe| exe == std::path::Path::new(env!("CARGO_BIN_EXE_bootstrap")))
-                    .unwrap_or(false)
-            })
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        // SIGTERM to the group: the RIE shuts the function down; SIGKILL whatever is left.
-        let group = format!("-{}", self.child.id());
-        let _ = kill(&["-TERM", "--", &group]);
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = kill(&["-KILL", "--", &group]);
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `kill ARGS`, quietly (the group may already be gone).
-fn kill(args: &[&str]) -> std::io::Result<std::process::ExitStatus> {
-    Command::new("kill")
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-}
-
-/// A minimal HTTP/1.1 POST over loopback (`Connection: close`; chunked or sized replies).
-fn post(port: u16, payload: &str) -> std::io::Result<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    write!(
-        stream,
-        "POST {INVOKE_PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{payload}",
-        payload.len()
-    )?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let bad = |why: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, why.to_string());
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| bad("no end of headers"))?;
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut rest = &raw[split + 4..];
-    let code: u16 = head
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| bad("no status code"))?;
-    let chunked = head.lines().any(|l| {
-        let l = l.to_ascii_lowercase();
-        l.starts_with("transfer-encoding:") && l.contains("chunked")
-    });
-    let body = if chunked {
-        let mut body = Vec::new();
-        loop {
-            let eol = rest
-                .windows(2)
-                .position(|w| w == b"\r\n")
-                .ok_or_else(|| bad("truncated chunk"))?;
-            let size_text = String::from_utf8_lossy(&rest[..eol]);
-            let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-                .map_err(|_| bad("bad chunk size"))?;
-            rest = &rest[eol + 2..];
-            if size == 0 {
-                break;
-            }
-            if rest.len() < size + 2 {
-                return Err(bad("truncated chunk"));
-            }
-            body.extend_from_slice(&rest[..size]);
-            rest = &rest[size + 2..];
-        }
-        body
-    } else {
-        rest.to_vec()
-    };
-    Ok((
-        code,
-        String::from_utf8(body).map_err(|_| bad("body not UTF-8"))?,
-    ))
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -279,23 +122,23 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// The emulator every test shares. A test holds the returned handle (and its lock) for its
 /// whole run, so invocations never overlap; the emulator stops when no test holds it.
 struct Shared {
-    emulator: Arc<Mutex<Emulator>>,
+    emulator: Arc<Mutex<Rie>>,
 }
 
 impl Shared {
-    fn get(&self) -> MutexGuard<'_, Emulator> {
+    fn get(&self) -> MutexGuard<'_, Rie> {
         lock(&self.emulator)
     }
 }
 
 /// The shared emulator; `None` when there is none to run (see [`rie_path`]).
 fn shared() -> Option<Shared> {
-    static SHARED: Mutex<Weak<Mutex<Emulator>>> = Mutex::new(Weak::new());
+    static SHARED: Mutex<Weak<Mutex<Rie>>> = Mutex::new(Weak::new());
     let mut weak = lock(&SHARED);
     let emulator = match weak.upgrade() {
         Some(running) => running,
         None => {
-            let fresh = Arc::new(Mutex::new(Emulator::start(&[])?));
+            let fresh = Arc::new(Mutex::new(Rie::start(&[])?));
             *weak = Arc::downgrade(&fresh);
             fresh
         }
@@ -512,7 +355,7 @@ fn malformed_events_get_400_responses_and_the_same_process_keeps_serving() {
 #[test]
 fn json_log_format_makes_the_request_log_line_json() {
     // Its own emulator: the log format is fixed when the function starts.
-    let Some(rie) = Emulator::start(&[("AWS_LAMBDA_LOG_FORMAT", "json")]) else {
+    let Some(rie) = Rie::start(&[("AWS_LAMBDA_LOG_FORMAT", "json")]) else {
         return;
     };
     let r = rie.invoke(
@@ -522,7 +365,8 @@ fn json_log_format_makes_the_request_log_line_json() {
     assert_eq!(status(&r), 404, "{r}");
     let deadline = Instant::now() + Duration::from_secs(5);
     let line = loop {
-        let found = lock(&rie.logs)
+        let found = rie
+            .log_lines()
             .iter()
             .find(|l| l.contains("\"request\"") || l.contains(" request "))
             .cloned();
@@ -551,7 +395,7 @@ fn json_log_format_makes_the_request_log_line_json() {
 fn without_json_log_format_the_request_log_line_is_text() {
     let Some(shared) = shared() else { return };
     let rie = shared.get();
-    let before = lock(&rie.logs).len();
+    let before = rie.log_lines().len();
     let r = rie.invoke(
         &event("GET", "/robots.txt", &[]),
         "GET /robots.txt (text logs)",
@@ -559,7 +403,7 @@ fn without_json_log_format_the_request_log_line_is_text() {
     assert_eq!(status(&r), 200, "{r}");
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let found = lock(&rie.logs)[before..]
+        let found = rie.log_lines()[before..]
             .iter()
             .find(|l| l.contains("/robots.txt"))
             .cloned();
@@ -582,7 +426,7 @@ fn without_json_log_format_the_request_log_line_is_text() {
 
 #[test]
 fn stopping_the_emulator_stops_the_function() {
-    let Some(rie) = Emulator::start(&[]) else {
+    let Some(rie) = Rie::start(&[]) else {
         return;
     };
     let r = rie.invoke(&load_event("health.json"), "health check");

@@ -8,8 +8,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use common::{assert_valid_alb_response, body_bytes, decoded_body, header, status};
-use serde_json::{json, Map, Value};
+use common::{body_bytes, check_response, decoded_body, header, status, AlbEvent};
+use serde_json::Value;
 use site_core::limits::{ALB_RESPONSE_LIMIT, MAX_RANGE};
 use site_core::plan::memory;
 use site_core::site::Site;
@@ -45,23 +45,7 @@ fn fixture_file(name: &str, rel: &str) -> Vec<u8> {
     std::fs::read(fixtures().join(name).join("site").join(rel)).unwrap()
 }
 
-fn request(method: &str, path: &str, headers: &[(&str, &str)], query: &[(&str, &str)]) -> Value {
-    let h: Map<String, Value> = headers
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect();
-    let q: Map<String, Value> = query
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect();
-    json!({
-        "requestContext": {"elb": {"targetGroupArn": common::TG}},
-        "httpMethod": method, "path": path, "queryStringParameters": q,
-        "headers": h, "body": "", "isBase64Encoded": false
-    })
-}
-
-/// The site's answer, checked to be a response ALB accepts.
+/// The site's answer, as sent, checked to be a response ALB accepts.
 fn ask(site: &Site, method: &str, path: &str, headers: &[(&str, &str)]) -> Value {
     ask_query(site, method, path, headers, &[])
 }
@@ -73,11 +57,14 @@ fn ask_query(
     headers: &[(&str, &str)],
     query: &[(&str, &str)],
 ) -> Value {
-    let event = request(method, path, headers, query).to_string();
-    let response = site_server::handler::handle_site(site, &event);
-    let value = serde_json::to_value(&response).unwrap();
-    assert_valid_alb_response(&value);
-    value
+    let mut event = AlbEvent::new(method, path).headers(headers);
+    event.query = query
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let response = site_server::handler::handle_site(site, &event.to_string());
+    let text = serde_json::to_string(&response).unwrap();
+    check_response(&text).unwrap_or_else(|e| panic!("{method} {path}: {e}\n{text}"))
 }
 
 fn wire_size(r: &Value) -> u64 {

@@ -1,15 +1,6 @@
 //! local-alb: serve a Lambda function locally the way an Application Load Balancer
 //! would, by hosting the Lambda Runtime API for the real executable.
 
-mod dispatch;
-mod event;
-mod front;
-mod ids;
-mod instances;
-mod invoke_api;
-mod reply;
-mod runtime_api;
-
 use std::ffi::OsString;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -20,8 +11,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use dispatch::{Queue, Slot};
-use instances::FunctionSpec;
+use local_alb::dispatch::{Queue, Slot};
+use local_alb::instances::FunctionSpec;
+use local_alb::{front, ids, instances, invoke_api, runtime_api};
 
 const USAGE: &str = "\
 local-alb: run a Lambda function locally behind a stand-in Application Load Balancer

@@ -9,8 +9,9 @@ use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, SERVE
 use hyper::{Response, StatusCode};
 use serde_json::Value;
 
-/// ALB's limit on the whole response JSON; 1 MB is read as 10^6 to stay on the safe side.
-pub const MAX_PAYLOAD: usize = 1_000_000;
+/// ALB's limit on the whole response JSON: a payload must stay under it. 1 MB is read as 10^6
+/// (not 2^20) to stay on the safe side, as the project's build does.
+pub const PAYLOAD_LIMIT: usize = 1_000_000;
 /// ALB's limit on the response header block.
 pub const MAX_HEADER_BLOCK: usize = 32 * 1024;
 
@@ -38,7 +39,7 @@ pub struct Reply {
 
 /// Validates a payload. `Err` is the reason ALB would answer 502 instead.
 pub fn parse(payload: &[u8], multi_value: bool) -> Result<Reply, String> {
-    if payload.len() > MAX_PAYLOAD {
+    if payload.len() >= PAYLOAD_LIMIT {
         return Err(format!(
             "response is {} bytes, over ALB's 1 MB limit (LambdaResponseTooLarge)",
             payload.len()
@@ -327,8 +328,44 @@ mod tests {
 
     #[test]
     fn oversized_payload_is_rejected() {
-        let body = "a".repeat(MAX_PAYLOAD);
+        let body = "a".repeat(PAYLOAD_LIMIT);
         let json = format!(r#"{{"statusCode":200,"body":"{body}"}}"#);
         assert!(single(&json).unwrap_err().contains("1 MB"));
+    }
+
+    #[test]
+    fn a_payload_must_stay_under_the_limit_not_reach_it() {
+        let wrapper = r#"{"statusCode":200,"body":""}"#.len();
+        let at = |len: usize| format!(r#"{{"statusCode":200,"body":"{}"}}"#, "a".repeat(len));
+        let just_under = at(PAYLOAD_LIMIT - 1 - wrapper);
+        assert_eq!(just_under.len(), PAYLOAD_LIMIT - 1);
+        assert!(single(&just_under).is_ok());
+        let exactly = at(PAYLOAD_LIMIT - wrapper);
+        assert_eq!(exactly.len(), PAYLOAD_LIMIT);
+        assert!(single(&exactly).unwrap_err().contains("1 MB"));
+    }
+
+    #[test]
+    fn header_names_are_tokens_and_values_hold_no_control_characters() {
+        for json in [
+            r#"{"statusCode":200,"headers":{"":"x"}}"#,
+            r#"{"statusCode":200,"headers":{"A\r\n":"b"}}"#,
+            r#"{"statusCode":200,"headers":{"a b":"c"}}"#,
+            r#"{"statusCode":200,"headers":{"a:":"c"}}"#,
+            r#"{"statusCode":200,"headers":{"a":"b\r\nX: y"}}"#,
+            r#"{"statusCode":200,"headers":{"a":"b\u0000"}}"#,
+            r#"{"statusCode":200,"headers":{"a":"\u007f"}}"#,
+            r#"{"statusCode":200,"multiValueHeaders":{"a":["ok","b\nc"]}}"#,
+            r#"{"statusCode":200,"multiValueHeaders":{"a":[null]}}"#,
+            r#"{"statusCode":200,"multiValueHeaders":{"a":"not a list"}}"#,
+        ] {
+            let multi = json.contains("multiValueHeaders");
+            assert!(
+                parse(json.as_bytes(), multi).is_err(),
+                "{json} was accepted"
+            );
+        }
+        let ok = r#"{"statusCode":200,"headers":{"X-Token!#$%&'*+-.^_`|~":"a\tb"}}"#;
+        assert!(single(ok).is_ok());
     }
 }

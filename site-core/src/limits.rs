@@ -8,6 +8,11 @@ pub const ALB_RESPONSE_LIMIT: u64 = 1_000_000;
 /// Vary...) and a safety margin.
 pub const RESPONSE_MARGIN: u64 = 2_048;
 
+/// The longest `Location` a redirect may carry. ALB refuses (502) a response whose header block
+/// passes 32 KB, and it refuses request lines over 16 KB, so no client can have sent a URL that
+/// needs more: a redirect that would is answered 414 instead.
+pub const MAX_LOCATION: usize = 16 * 1024;
+
 /// Room kept free in a 206 for its status line, headers and the JSON around the body.
 pub const RANGE_HEADROOM: u64 = 40_000;
 

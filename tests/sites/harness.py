@@ -29,7 +29,8 @@ BIN = TARGET / "bin"
 # A settings path that never exists: the build uses the default settings.
 NO_SETTINGS = GEN / "no-settings.toml"
 
-ALB_LIMIT = 1_000_000
+# local-alb's `reply::parse` behind a command line: the one "would ALB accept this" check.
+CHECK_RESPONSE = REPO / "target" / "release" / "examples" / "check_response"
 MAX_RANGE = 720_000
 TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/site/6d0ecf831eec9f09"
 
@@ -139,8 +140,9 @@ def invoke_raw(binary, ev):
 
 
 def invoke(binary, method, path, headers=None, query=None):
-    r = json.loads(invoke_raw(binary, event(method, path, headers, query)))
-    assert_valid_alb_response(r)
+    raw = invoke_raw(binary, event(method, path, headers, query))
+    r = json.loads(raw)
+    assert_valid_alb_response(r, raw)
     return r
 
 
@@ -149,22 +151,35 @@ def wire_size(r):
     return len(json.dumps(r, separators=(",", ":"), ensure_ascii=False).encode())
 
 
-def assert_valid_alb_response(r):
-    """What ALB accepts (the same checks as tests/common/mod.rs)."""
+_checker_built = False
+
+
+def alb_accepts(raw, multi_value):
+    """Runs local-alb's reply::parse on the response bytes; returns ALB's reason to refuse, or None.
+    Builds the checker once per session (cargo does nothing when it is fresh)."""
+    global _checker_built
+    if not _checker_built:
+        subprocess.run(["nice", "-n", "10", "cargo", "build", "--release", "--locked",
+                        "-p", "local-alb", "--example", "check_response"],
+                       cwd=REPO, check=True, capture_output=True)
+        _checker_built = True
+    args = [str(CHECK_RESPONSE)] + (["--multi-value"] if multi_value else [])
+    p = subprocess.run(args, input=raw, capture_output=True, timeout=60)
+    assert p.returncode in (0, 1), f"check_response exited {p.returncode}: {p.stderr!r}"
+    return p.stderr.decode(errors="replace").strip() if p.returncode else None
+
+
+def assert_valid_alb_response(r, raw):
+    """ALB accepts the response bytes (local-alb's reply::parse), and it has the project's shape
+    (the same as tests/common/mod.rs: exactly the five fields, "CODE Reason")."""
     assert isinstance(r, dict)
     assert set(r) in ({"statusCode", "statusDescription", "headers", "body", "isBase64Encoded"},
                       {"statusCode", "statusDescription", "multiValueHeaders", "body",
                        "isBase64Encoded"}), r.keys()
+    refused = alb_accepts(raw, "multiValueHeaders" in r)
+    assert refused is None, refused
     code = r["statusCode"]
-    assert isinstance(code, int) and 100 <= code < 600
-    assert r["statusDescription"].startswith(f"{code} ")
-    assert isinstance(r["body"], str)
-    assert isinstance(r["isBase64Encoded"], bool)
-    for v in r.get("headers", {}).values():
-        assert isinstance(v, str)
-    if r["isBase64Encoded"]:
-        base64.b64decode(r["body"], validate=True)
-    assert wire_size(r) < ALB_LIMIT, f"response JSON is {wire_size(r)} bytes"
+    assert r["statusDescription"].startswith(f"{code} ") and len(r["statusDescription"]) > 4
 
 
 def header(r, name):

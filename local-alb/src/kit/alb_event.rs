@@ -1,0 +1,184 @@
+//! ALB's Lambda events, as a target group sends them in either header mode. (local-alb's
+//! `event` module turns a real HTTP request into one; this builds one from parts.)
+
+use serde_json::{json, Map, Value};
+
+/// The target group every kit event comes from.
+pub const TARGET_GROUP_ARN: &str =
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/site/6d0ecf831eec9f09";
+
+/// What reaches the function from a browser besides the headers that vary per request: ALB's
+/// own x-forwarded-* and trace id, a host and a user agent.
+pub const BROWSER_HEADERS: &[(&str, &str)] = &[
+    (
+        "host",
+        "alb-static-site-123456789.us-east-1.elb.amazonaws.com",
+    ),
+    (
+        "user-agent",
+        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+    ),
+    (
+        "x-amzn-trace-id",
+        "Root=1-5bdb40ca-556d8b0c50dc66f0511bf520",
+    ),
+    ("x-forwarded-for", "72.21.198.66"),
+    ("x-forwarded-port", "443"),
+    ("x-forwarded-proto", "https"),
+];
+
+/// One ALB event. Fields are public so property tests can generate them directly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlbEvent {
+    /// The target group's `lambda.multi_value_headers.enabled`: `multiValueHeaders` and
+    /// `multiValueQueryStringParameters` instead of `headers` and `queryStringParameters`.
+    pub multi_value: bool,
+    pub method: String,
+    pub path: String,
+    /// In order; in single-value mode the last value of a repeated name wins, as with ALB.
+    pub headers: Vec<(String, String)>,
+    pub query: Vec<(String, String)>,
+    /// `None` leaves the field out: ALB always sends it, but a handler must cope without.
+    pub body: Option<String>,
+    pub is_base64_encoded: Option<bool>,
+}
+
+impl AlbEvent {
+    /// A request with no headers, no query and an empty text body, in single-value mode.
+    pub fn new(method: &str, path: &str) -> AlbEvent {
+        AlbEvent {
+            multi_value: false,
+            method: method.to_string(),
+            path: path.to_string(),
+            headers: Vec::new(),
+            query: Vec::new(),
+            body: Some(String::new()),
+            is_base64_encoded: Some(false),
+        }
+    }
+
+    pub fn multi_value(mut self, on: bool) -> AlbEvent {
+        self.multi_value = on;
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> AlbEvent {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn headers(self, headers: &[(&str, &str)]) -> AlbEvent {
+        headers
+            .iter()
+            .fold(self, |event, (name, value)| event.header(name, value))
+    }
+
+    pub fn to_json(&self) -> Value {
+        let mut event = json!({
+            "requestContext": {"elb": {"targetGroupArn": TARGET_GROUP_ARN}},
+            "httpMethod": self.method,
+            "path": self.path,
+        });
+        if self.multi_value {
+            event["multiValueHeaders"] = grouped(&self.headers);
+            event["multiValueQueryStringParameters"] = grouped(&self.query);
+        } else {
+            event["headers"] = last_wins(&self.headers);
+            event["queryStringParameters"] = last_wins(&self.query);
+        }
+        if let Some(body) = &self.body {
+            event["body"] = Value::from(body.as_str());
+        }
+        if let Some(flag) = self.is_base64_encoded {
+            event["isBase64Encoded"] = Value::from(flag);
+        }
+        event
+    }
+}
+
+impl std::fmt::Display for AlbEvent {
+    /// The event's JSON text, as the Lambda service passes it to the function.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.to_json())
+    }
+}
+
+fn last_wins(pairs: &[(String, String)]) -> Value {
+    let map: Map<String, Value> = pairs
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+        .collect();
+    Value::Object(map)
+}
+
+fn grouped(pairs: &[(String, String)]) -> Value {
+    let mut map = Map::new();
+    for (k, v) in pairs {
+        if let Value::Array(values) = map
+            .entry(k.clone())
+            .or_insert_with(|| Value::Array(Vec::new()))
+        {
+            values.push(Value::from(v.as_str()));
+        }
+    }
+    Value::Object(map)
+}
+
+/// A single-value-mode event, as ALB sends with multi-value headers off.
+pub fn event(method: &str, path: &str, headers: &[(&str, &str)]) -> Value {
+    AlbEvent::new(method, path).headers(headers).to_json()
+}
+
+/// A multi-value-mode event, as ALB sends with multi-value headers on.
+pub fn event_multi(method: &str, path: &str, headers: &[(&str, &str)]) -> Value {
+    AlbEvent::new(method, path)
+        .multi_value(true)
+        .headers(headers)
+        .to_json()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_value_mode_keeps_the_last_value_of_a_repeated_header() {
+        let e = event("GET", "/a", &[("x", "1"), ("x", "2"), ("y", "3")]);
+        assert_eq!(
+            e,
+            json!({
+                "requestContext": {"elb": {"targetGroupArn": TARGET_GROUP_ARN}},
+                "httpMethod": "GET",
+                "path": "/a",
+                "queryStringParameters": {},
+                "headers": {"x": "2", "y": "3"},
+                "body": "",
+                "isBase64Encoded": false
+            })
+        );
+    }
+
+    #[test]
+    fn multi_value_mode_keeps_every_value_in_order_and_only_the_multi_value_fields() {
+        let e = AlbEvent::new("HEAD", "/b")
+            .multi_value(true)
+            .headers(&[("x", "1"), ("x", "2")])
+            .to_json();
+        assert_eq!(e["multiValueHeaders"], json!({"x": ["1", "2"]}));
+        assert_eq!(e["multiValueQueryStringParameters"], json!({}));
+        assert!(e.get("headers").is_none() && e.get("queryStringParameters").is_none());
+    }
+
+    #[test]
+    fn a_missing_body_leaves_both_body_fields_out() {
+        let mut e = AlbEvent::new("GET", "/");
+        e.body = None;
+        e.is_base64_encoded = None;
+        let v = e.to_json();
+        assert!(
+            v.get("body").is_none() && v.get("isBase64Encoded").is_none(),
+            "{v}"
+        );
+        assert_eq!(e.to_string(), v.to_string());
+    }
+}

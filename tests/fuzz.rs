@@ -88,6 +88,7 @@ fn guard() -> &'static Guard {
             .map(|f| root().join(f))
             .collect();
         walk(&root().join("src"), &mut outside);
+        walk(&root().join("site-core/src"), &mut outside);
         outside.push(PathBuf::from("/etc/passwd"));
         for f in outside {
             if let Ok(bytes) = std::fs::read(&f) {

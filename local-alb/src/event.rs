@@ -1,5 +1,5 @@
 //! Turns one HTTP request into the JSON event ALB would send to its Lambda target
-//! (alb-contract.md §1). Pure: no I/O, so every rule is unit-testable.
+//! (the event AWS documents for Lambda targets). Pure: no I/O, so every rule is unit-testable.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;

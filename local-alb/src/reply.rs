@@ -1,5 +1,6 @@
 //! Turns the function's response payload into the HTTP response ALB would send,
-//! refusing (with ALB's 502) everything ALB refuses (alb-contract.md §3).
+//! refusing (with ALB's 502) everything ALB refuses (AWS's "Lambda functions as targets" page,
+//! and what a real ALB was seen to do).
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -9,9 +10,9 @@ use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, SERVE
 use hyper::{Response, StatusCode};
 use serde_json::Value;
 
-/// ALB's limit on the whole response JSON: a payload must stay under it. 1 MB is read as 10^6
-/// (not 2^20) to stay on the safe side, as the project's build does.
-pub const PAYLOAD_LIMIT: usize = 1_000_000;
+/// ALB's limit on the whole response JSON: a payload must stay under it (the project's one
+/// definition, `site_core::limits`).
+pub const PAYLOAD_LIMIT: usize = site_core::limits::ALB_RESPONSE_LIMIT as usize;
 /// ALB's limit on the response header block.
 pub const MAX_HEADER_BLOCK: usize = 32 * 1024;
 

@@ -2,7 +2,7 @@
 //!
 //! A separate port per instance is how a request on the API is tied to the process
 //! that made it, without needing a path in `AWS_LAMBDA_RUNTIME_API` (which Node's
-//! runtime client rejects; tooling.md §3).
+//! runtime client rejects).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -123,7 +123,7 @@ async fn next(slot: &Arc<Slot>, cfg: &ApiConfig) -> Response<Body> {
     }
     let mut response = Response::new(Body::new(payload));
     let h = response.headers_mut();
-    // Without Content-Type, awslambdaric segfaults (tooling.md §3).
+    // Without Content-Type, awslambdaric (the Python runtime client) segfaults.
     h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     let pairs = [
         ("lambda-runtime-aws-request-id", id),

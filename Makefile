@@ -78,8 +78,9 @@ lint: ## rustfmt and clippy, warnings as errors
 	$(CARGO) clippy --release --locked --workspace --all-targets -- -D warnings
 
 # RIE is set, so the emulator tests fail (rather than skip) if the emulator cannot run.
-test-rust: ## The crate's unit, behaviour, fixture and golden tests
-	RIE=$(abspath $(RIE_BIN)) $(CARGO) test --release --locked
+# local-alb's tests run in test-local, with the real bootstrap.
+test-rust: ## The server's and site-core's unit, behaviour, fixture and golden tests
+	RIE=$(abspath $(RIE_BIN)) $(CARGO) test --release --locked -p alb-static-site -p site-core --features site-core/plan
 
 BENCH_SITE := target/bench-site
 .PHONY: bench bench-handler

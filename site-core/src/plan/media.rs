@@ -76,23 +76,39 @@ pub fn extension(path: &str) -> &str {
     }
 }
 
-/// Whether the file name carries a content hash (`app.3f9a2c1b.js`, `chunk-5f2e9a11.css`), so
-/// its content never changes under that name and it can be cached for a year.
+/// Whether the file name carries a content hash, so its content never changes under that name
+/// and it can be cached for a year (`immutable`).
 ///
-/// Conservative on purpose: a false positive would pin a changing file in caches for a year.
+/// A false positive pins a changing file in browsers and CDNs for a year, so only the shapes
+/// bundlers write count, each a `.`- or `-`-separated part of the name:
+/// - hex of 8 or more digits with at least one letter and one digit: webpack and Parcel
+///   (`main.3f9a2c1b.js`, `123.8e0d62a0.chunk.js`), Hugo (`style.min.<sha256>.css`);
+/// - exactly 8 characters of base64url or base32 (their default length) with at least one digit
+///   and one capital letter: Vite and Rollup (`index-BfK3a9Xz.js`), esbuild (`app-5NZ2CQOX.js`);
+/// - anything under Next.js's `/_next/static/`, which it names by content or build id.
+///
+/// Dates (`data-20240101.json`), camera names (`IMG_20231225_143000.jpg`), versions and words
+/// with digits (`report-2024final.pdf`, `logo-v2design.png`, `font-Regular400.woff2`) are not.
 pub fn is_fingerprinted(path: &str) -> bool {
+    if path.starts_with("/_next/static/") {
+        return true;
+    }
     let name = path.rsplit('/').next().unwrap_or(path);
     let stem = match name.rfind('.') {
         Some(i) if i > 0 => &name[..i],
         _ => return false,
     };
-    stem.split(['.', '-', '_']).skip(1).any(|part| {
-        let hex = part.len() >= 8 && part.bytes().all(|b| b.is_ascii_hexdigit());
-        let alnum = (8..=32).contains(&part.len())
-            && part.bytes().all(|b| b.is_ascii_alphanumeric())
-            && part.bytes().any(|b| b.is_ascii_digit())
-            && part.bytes().any(|b| b.is_ascii_alphabetic());
-        (hex && part.bytes().any(|b| b.is_ascii_digit())) || alnum
+    stem.split(['.', '-']).skip(1).any(|part| {
+        let has = |f: fn(&u8) -> bool| part.as_bytes().iter().any(f);
+        let hex = part.len() >= 8
+            && part.bytes().all(|b| b.is_ascii_hexdigit())
+            && has(u8::is_ascii_digit)
+            && has(u8::is_ascii_alphabetic);
+        let base64 = part.len() == 8
+            && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && has(u8::is_ascii_digit)
+            && has(u8::is_ascii_uppercase);
+        hex || base64
     })
 }
 
@@ -115,26 +131,42 @@ mod tests {
     #[test]
     fn bundler_hashes_are_fingerprints() {
         for name in [
-            "/assets/app.3f9a2c1b.js",
-            "/assets/index-BfK3a9Xz.js",
-            "/static/js/main.3f9a2c1b.chunk.js",
-            "/app-5NZ2CQOX.js",
-            "/css/chunk-5f2e9a11.css",
+            "/assets/app.3f9a2c1b.js",                 // webpack [contenthash:8]
+            "/static/js/main.3f9a2c1b.chunk.js",       // create-react-app
+            "/static/js/123.8e0d62a0.chunk.js",        // webpack chunk
+            "/assets/index-BfK3a9Xz.js",               // Vite
+            "/assets/vendor-C_9dK2pQ.js",              // Vite, '_' in the hash
+            "/app-5NZ2CQOX.js",                        // esbuild
+            "/index.a1b2c3d4.css",                     // Parcel
+            "/css/chunk-5f2e9a11.css",                 // hex with a dash
+            "/_next/static/chunks/pages/index-abc.js", // Next.js
+            "/_next/static/css/9c4d2e0e1f3a5b7c.css",  // Next.js
+            "/css/style.min.5d6a1f0a8e2c3b4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5.css", // Hugo
         ] {
             assert!(is_fingerprinted(name), "{name}");
         }
     }
 
     #[test]
-    fn plain_names_and_versions_are_not_fingerprints() {
+    fn dates_versions_camera_names_and_words_are_not_fingerprints() {
         for name in [
+            "/data-20240101.json",
+            "/photo_2023june.jpg",
+            "/report-2024final.pdf",
+            "/IMG_20231225_143000.jpg",
+            "/team_photo2019.jpg",
+            "/logo-v2design.png",
             "/logo.png",
             "/app.js",
             "/jquery-3.7.1.min.js",
+            "/bootstrap-5.3.3.min.css",
             "/index.html",
             "/.well-known/security.txt",
             "/deadbeef",
             "/styles.abcdefgh.css",
+            "/release-20241130.tar.gz",
+            "/backup-2024-01-01.zip",
+            "/font-Regular400.woff2",
         ] {
             assert!(!is_fingerprinted(name), "{name}");
         }

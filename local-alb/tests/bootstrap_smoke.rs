@@ -1,5 +1,5 @@
 //! Smoke test against the project's real function, when one has been built.
-//! Set BOOTSTRAP=/work/main/target/release/bootstrap to run it.
+//! Set BOOTSTRAP=path/to/bootstrap to run it (`make test-local` does).
 
 mod common;
 
@@ -7,11 +7,11 @@ use common::Server;
 
 #[test]
 fn real_bootstrap_serves_the_site_through_local_alb() {
-    let Some(bootstrap) = std::env::var_os("BOOTSTRAP") else {
-        eprintln!("skipping real_bootstrap_serves_the_site_through_local_alb: set BOOTSTRAP=path/to/bootstrap to run it");
+    let Some(bootstrap) =
+        common::bootstrap_or_skip("real_bootstrap_serves_the_site_through_local_alb")
+    else {
         return;
     };
-    let bootstrap = bootstrap.to_string_lossy().into_owned();
     for flags in [
         &["--instances", "1"][..],
         &["--instances", "1", "--multi-value"][..],

@@ -20,11 +20,11 @@ const MAX_GROWTH_KIB: u64 = 1024;
 
 #[test]
 fn peak_rss_stays_flat_over_50000_invocations_with_distinct_trace_ids() {
-    let Some(bootstrap) = std::env::var_os("BOOTSTRAP") else {
-        eprintln!("skipping peak_rss_stays_flat_over_50000_invocations_with_distinct_trace_ids: set BOOTSTRAP=path/to/bootstrap to run it");
+    let Some(bootstrap) = common::bootstrap_or_skip(
+        "peak_rss_stays_flat_over_50000_invocations_with_distinct_trace_ids",
+    ) else {
         return;
     };
-    let bootstrap = bootstrap.to_string_lossy().into_owned();
     let port = free_port();
     let invoke_api = format!("127.0.0.1:{port}");
     // One instance, as one warm Lambda instance sees its traffic; its request log stays off.

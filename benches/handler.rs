@@ -3,28 +3,28 @@
 //! (tools/gen-site.py: a small page, a 200 KB JS bundle, a 500 KB PNG).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use local_alb::kit::alb_event::AlbEvent;
 use serde_json::json;
 use site_server::handler;
 
-fn event(path: &str, headers: serde_json::Value) -> String {
-    let mut h = json!({
-        "accept": "*/*",
-        "host": "bench-123.us-east-1.elb.amazonaws.com",
-        "user-agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0",
-        "x-amzn-trace-id": "Root=1-5bdb40ca-556d8b0c50dc66f0511bf520",
-        "x-forwarded-for": "72.21.198.66",
-        "x-forwarded-port": "443",
-        "x-forwarded-proto": "https"
-    });
-    for (k, v) in headers.as_object().unwrap() {
-        h[k] = v.clone();
+/// A browser's GET through ALB, with `overrides` replacing or adding headers.
+fn event(path: &str, overrides: serde_json::Value) -> String {
+    let mut e = AlbEvent::new("GET", path).headers(&[
+        ("accept", "*/*"),
+        ("host", "bench-123.us-east-1.elb.amazonaws.com"),
+        ("user-agent", "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0"),
+        (
+            "x-amzn-trace-id",
+            "Root=1-5bdb40ca-556d8b0c50dc66f0511bf520",
+        ),
+        ("x-forwarded-for", "72.21.198.66"),
+        ("x-forwarded-port", "443"),
+        ("x-forwarded-proto", "https"),
+    ]);
+    for (k, v) in overrides.as_object().unwrap() {
+        e = e.header(k, v.as_str().unwrap());
     }
-    json!({
-        "requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/bench/6d0ecf831eec9f09"}},
-        "httpMethod": "GET", "path": path, "queryStringParameters": {},
-        "headers": h, "body": "", "isBase64Encoded": false
-    })
-    .to_string()
+    e.to_string()
 }
 
 fn cases() -> Vec<(&'static str, String, u16)> {

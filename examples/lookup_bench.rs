@@ -9,26 +9,23 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use local_alb::kit::alb_event::AlbEvent;
 use site_server::{handler, site};
 
+/// A browser's GET through ALB.
 fn event(path: &str, accept_encoding: &str) -> String {
-    serde_json::json!({
-        "requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/bench/6d0ecf831eec9f09"}},
-        "httpMethod": "GET", "path": path, "queryStringParameters": {},
-        "headers": {
-            "accept": "text/html,application/xhtml+xml,*/*;q=0.8",
-            "accept-encoding": accept_encoding,
-            "host": "bench-123.us-east-1.elb.amazonaws.com",
-            "user-agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0",
-            "x-forwarded-for": "72.21.198.66",
-            "x-forwarded-proto": "https"
-        },
-        "body": "", "isBase64Encoded": false
-    })
-    .to_string()
+    AlbEvent::new("GET", path)
+        .headers(&[
+            ("accept", "text/html,application/xhtml+xml,*/*;q=0.8"),
+            ("accept-encoding", accept_encoding),
+            ("host", "bench-123.us-east-1.elb.amazonaws.com"),
+            ("user-agent", "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0"),
+            ("x-forwarded-for", "72.21.198.66"),
+            ("x-forwarded-proto", "https"),
+        ])
+        .to_string()
 }
 
-/// Median over `batches` of the mean time per call in a batch of calls lasting ~`batch`.
 fn time_ns(mut f: impl FnMut()) -> f64 {
     let batch = Duration::from_millis(40);
     let batches = 25;

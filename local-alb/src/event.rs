@@ -116,7 +116,7 @@ fn multi_map(pairs: Vec<(String, String)>) -> Value {
     Value::Object(map)
 }
 
-/// ALB's body rule (§1.4): base64 when there is a content-encoding, or when the
+/// ALB's body rule: base64 when there is a content-encoding, or when the
 /// content type is not one of the text types; a body without a content type is
 /// base64 too. An empty body is `""` either way, flagged as text like AWS's examples.
 fn encode_body(headers: &HeaderMap, body: &[u8]) -> Result<(String, bool), String> {

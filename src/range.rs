@@ -57,8 +57,9 @@ pub fn parse(header: Option<&str>) -> Requested {
 
 impl Spec {
     /// The inclusive byte range to send for a representation of `len` bytes, shortened to
-    /// [`MAX_RANGE`], or None when it cannot be satisfied (416).
-    pub fn resolve(self, len: u64) -> Option<(u64, u64)> {
+    /// `max` bytes (the file's own cap, at most [`MAX_RANGE`]), or None when it cannot be
+    /// satisfied (416).
+    pub fn resolve(self, len: u64, max: u64) -> Option<(u64, u64)> {
         let (start, end) = match self {
             Spec::From(s, _) if s >= len => return None,
             Spec::From(s, e) => (s, e.map_or(len - 1, |e| e.min(len - 1))),
@@ -69,7 +70,7 @@ impl Spec {
             }
             Spec::Suffix(n) => (len.saturating_sub(n), len - 1),
         };
-        Some((start, end.min(start + MAX_RANGE - 1)))
+        Some((start, end.min(start + max.max(1) - 1)))
     }
 }
 
@@ -106,24 +107,33 @@ mod tests {
 
     #[test]
     fn ranges_resolve_against_the_length() {
-        assert_eq!(Spec::From(0, Some(99)).resolve(1000), Some((0, 99)));
-        assert_eq!(Spec::From(900, Some(5000)).resolve(1000), Some((900, 999)));
-        assert_eq!(Spec::From(900, None).resolve(1000), Some((900, 999)));
-        assert_eq!(Spec::Suffix(100).resolve(1000), Some((900, 999)));
-        assert_eq!(Spec::Suffix(5000).resolve(1000), Some((0, 999)));
+        assert_eq!(
+            Spec::From(0, Some(99)).resolve(1000, MAX_RANGE),
+            Some((0, 99))
+        );
+        assert_eq!(
+            Spec::From(900, Some(5000)).resolve(1000, MAX_RANGE),
+            Some((900, 999))
+        );
+        assert_eq!(
+            Spec::From(900, None).resolve(1000, MAX_RANGE),
+            Some((900, 999))
+        );
+        assert_eq!(Spec::Suffix(100).resolve(1000, MAX_RANGE), Some((900, 999)));
+        assert_eq!(Spec::Suffix(5000).resolve(1000, MAX_RANGE), Some((0, 999)));
     }
 
     #[test]
     fn unsatisfiable_ranges_resolve_to_none() {
-        assert_eq!(Spec::From(1000, None).resolve(1000), None);
-        assert_eq!(Spec::Suffix(0).resolve(1000), None);
-        assert_eq!(Spec::From(0, None).resolve(0), None);
+        assert_eq!(Spec::From(1000, None).resolve(1000, MAX_RANGE), None);
+        assert_eq!(Spec::Suffix(0).resolve(1000, MAX_RANGE), None);
+        assert_eq!(Spec::From(0, None).resolve(0, MAX_RANGE), None);
     }
 
     #[test]
     fn long_ranges_are_shortened_to_fit_one_response() {
         assert_eq!(
-            Spec::From(0, None).resolve(5_000_000),
+            Spec::From(0, None).resolve(5_000_000, MAX_RANGE),
             Some((0, MAX_RANGE - 1))
         );
     }

@@ -218,7 +218,7 @@ fn serve<'s>(file: &'s File, req: &Request<'_>, get: bool) -> Outcome<'s> {
                         variant: identity,
                     },
                     Verdict::PreconditionFailed => Outcome::PreconditionFailed { file },
-                    Verdict::Proceed => match spec.resolve(identity.len) {
+                    Verdict::Proceed => match spec.resolve(identity.len, file.max_range) {
                         Some(r) => Outcome::File {
                             file,
                             variant: identity,
@@ -350,7 +350,7 @@ mod tests {
     }
 
     #[test]
-    fn a_404_rewrite_serves_its_target_with_404_even_to_a_matching_etag() {
+    fn a_404_rewrite_serves_its_target_with_404_even_to_a_matching_etag_or_a_range() {
         let s = site(
             &[
                 ("index.html", b"home"),
@@ -367,6 +367,13 @@ mod tests {
             decide(&s, "GET", "/old/x", &[("if-none-match", &etag)]),
             (404, "/gone.html".into())
         );
+        let text = event("GET", "/old/x", &[("range", "bytes=0-1")]);
+        match resolve(&s, &parse_request(&text).unwrap()) {
+            Outcome::File { status, range, .. } => {
+                assert_eq!((status, range), (Status::NotFound, None))
+            }
+            other => panic!("a 404 rewrite is never a 206: {other:?}"),
+        }
     }
 
     #[test]

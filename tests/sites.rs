@@ -435,3 +435,55 @@ fn hsts_only_over_https() {
         assert_eq!(status(&https), status(&http), "{path}");
     }
 }
+
+// 6. Large headers at the 1 MB line ----------------------------------------------------------
+
+#[test]
+fn a_range_of_a_file_with_large_headers_is_shortened_so_the_206_still_fits() {
+    // 25 headers of 1,000 quotes: 25 KB as HTTP headers, about 50 KB as JSON (each quote is
+    // escaped), so the usual 720,000-byte range would make a response over 1 MB.
+    let mut rules = String::from("/big.js\n");
+    for i in 0..25 {
+        rules.push_str(&format!("  X-Quoted-{i}: {}\n", "\"".repeat(1000)));
+    }
+    let data = compressible_js(BIG_JS);
+    let site = memory::from_files(
+        &[
+            ("index.html", b"<h1>home</h1>"),
+            ("big.js", &data),
+            ("_headers", rules.as_bytes()),
+        ],
+        "",
+    )
+    .unwrap();
+    let (mut got, mut start) = (Vec::new(), 0usize);
+    while start < data.len() {
+        let range = format!("bytes={start}-");
+        // `ask` checks each answer with the ALB check: under 1 MB, headers under 32 KB.
+        let r = ask(&site, "GET", "/big.js", &[("range", range.as_str())]);
+        assert_eq!(status(&r), 206);
+        let part = body_bytes(&r);
+        assert!(
+            !part.is_empty() && (part.len() as u64) < MAX_RANGE,
+            "{}",
+            part.len()
+        );
+        assert!(wire_size(&r) < ALB_RESPONSE_LIMIT);
+        got.extend_from_slice(&part);
+        start += part.len();
+    }
+    assert_eq!(got, data);
+}
+
+#[test]
+fn headers_alb_would_refuse_fail_the_plan_naming_the_file() {
+    let rules = format!("/big.js\n  X-Huge: {}\n", "a".repeat(40_000));
+    let e = memory::from_files(&[("big.js", b"x"), ("_headers", rules.as_bytes())], "")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("/big.js would be sent with"), "{e}");
+    assert!(
+        e.contains("ALB refuses a header block over 32768 bytes"),
+        "{e}"
+    );
+}

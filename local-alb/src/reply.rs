@@ -13,8 +13,8 @@ use serde_json::Value;
 /// ALB's limit on the whole response JSON: a payload must stay under it (the project's one
 /// definition, `site_core::limits`).
 pub const PAYLOAD_LIMIT: usize = site_core::limits::ALB_RESPONSE_LIMIT as usize;
-/// ALB's limit on the response header block.
-pub const MAX_HEADER_BLOCK: usize = 32 * 1024;
+/// ALB's limit on the response header block (`site_core::limits`).
+pub const MAX_HEADER_BLOCK: usize = site_core::limits::ALB_HEADER_BLOCK_LIMIT as usize;
 
 /// Headers that only describe one connection; ALB does not honour them from the
 /// function, and it computes Content-Length itself.

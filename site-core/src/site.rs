@@ -102,6 +102,8 @@ pub struct File {
     pub headers: Cow<'static, [(Text, Text)]>,
     /// Whether the HSTS header goes out on https requests (configured, and not detached by `_headers`).
     pub hsts: bool,
+    /// The most bytes one 206 of this file carries, so the response fits with its headers.
+    pub max_range: u64,
     /// Identity first, then the compressed variants worth keeping.
     pub variants: Cow<'static, [Variant]>,
 }

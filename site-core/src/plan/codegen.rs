@@ -20,13 +20,14 @@ pub fn generate(plan: &Plan) -> String {
         let h = &f.headers;
         let _ = write!(
             c,
-            "  File {{ path: {}, content_type: {}, cache_control: {}, last_modified: {}, modified: {}, hsts: {},\n    headers: Cow::Borrowed(&[",
+            "  File {{ path: {}, content_type: {}, cache_control: {}, last_modified: {}, modified: {}, hsts: {}, max_range: {},\n    headers: Cow::Borrowed(&[",
             text(&f.site_path),
             text(&h.content_type),
             text(&h.cache_control),
             text(&http_date(f.modified)),
             f.modified,
             h.hsts,
+            f.max_range,
         );
         for (n, v) in &h.headers {
             let _ = write!(c, "({}, {}), ", text(n), text(v));

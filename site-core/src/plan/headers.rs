@@ -121,6 +121,42 @@ pub fn max_block_len(h: &FileHeaders, config: &Config) -> u64 {
     len
 }
 
+/// Headers a response adds to a file's own, at their longest, in `Name: value\r\n` bytes:
+/// ETag, Vary, Content-Encoding, Accept-Ranges and Content-Range.
+const ADDED_PER_RESPONSE: u64 = 40 + 21 + 26 + 21 + 50;
+
+/// The size of the largest header block (`Name: value` lines, as ALB counts it) a response of
+/// this file can carry.
+pub fn max_http_block_len(h: &FileHeaders, config: &Config) -> u64 {
+    let pair = |n: &str, v: &str| (n.len() + v.len() + 4) as u64;
+    let own: u64 = h.headers.iter().map(|(n, v)| pair(n, v)).sum();
+    own + pair("Content-Type", &h.content_type)
+        + pair("Cache-Control", &h.cache_control)
+        + pair("Last-Modified", "Wed, 21 Oct 2015 07:28:00 GMT")
+        + pair("Strict-Transport-Security", &config.security.hsts)
+        + ADDED_PER_RESPONSE
+}
+
+/// Refuses a file whose headers ALB would refuse to send (a header block over 32 KB).
+pub fn check_block(
+    site_path: &str,
+    h: &FileHeaders,
+    config: &Config,
+    headers_file: &Path,
+) -> Result<(), PlanError> {
+    let len = max_http_block_len(h, config);
+    if len > crate::limits::ALB_HEADER_BLOCK_LIMIT {
+        return Err(PlanError::at(
+            headers_file,
+            format!(
+                "{site_path} would be sent with {len} bytes of headers; ALB refuses a header block over {} bytes (answering 502), so its _headers rules must set less",
+                crate::limits::ALB_HEADER_BLOCK_LIMIT
+            ),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,6 +249,27 @@ mod tests {
             e.unwrap_err().to_string(),
             "_headers:3: set HSTS with security.hsts in the settings file (it is sent only over https)"
         );
+    }
+
+    #[test]
+    fn headers_over_alb_s_32_kb_are_refused_naming_the_file() {
+        let big = format!("/*\n  X-Big: {}\n", "a".repeat(33_000));
+        let h = apply(&big, &["/"]).unwrap();
+        let e = check_block("/index.html", &h, &Config::default(), Path::new("_headers"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("_headers: /index.html would be sent with"),
+            "{e}"
+        );
+        let fine = apply("/*\n  X-Small: b\n", &["/"]).unwrap();
+        assert!(check_block(
+            "/index.html",
+            &fine,
+            &Config::default(),
+            Path::new("_headers")
+        )
+        .is_ok());
     }
 
     #[test]

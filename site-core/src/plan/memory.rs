@@ -61,6 +61,7 @@ pub fn into_site(plan: &Plan) -> Result<Site, PlanError> {
             modified: f.modified,
             headers: owned_pairs(h.headers.iter().cloned()),
             hsts: h.hsts,
+            max_range: f.max_range,
             variants: Cow::Owned(variants),
         });
     }

@@ -59,6 +59,8 @@ pub struct PlannedFile {
     pub variants: Vec<Encoded>,
     /// Per variant: whether a full response with it fits one ALB response.
     pub fits: Vec<bool>,
+    /// The most bytes one 206 carries (less than the usual cap when its headers are large).
+    pub max_range: u64,
 }
 
 /// The planned site.
@@ -233,6 +235,7 @@ fn plan_file(
     let mut urls = routes::served_at(&f.site_path, config);
     urls.push(f.site_path.clone());
     let headers = headers::resolve(defaults, &urls, rules, headers_path)?;
+    headers::check_block(&f.site_path, &headers, config, headers_path)?;
 
     let essence = headers
         .content_type
@@ -260,6 +263,7 @@ fn plan_file(
         modified,
         variants,
         fits,
+        max_range: crate::limits::max_range(block),
     })
 }
 

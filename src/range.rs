@@ -1,11 +1,6 @@
 //! `Range: bytes=` requests (RFC 9110 §14): one range is served as 206; several are answered
 //! with the whole file (200), as RFC 9110 allows, since multipart bodies buy a static site little.
 
-/// The largest slice one 206 carries ([`site_core::limits::MAX_RANGE`]). A longer range is
-/// shortened; Content-Range says what was sent, and clients (video players, download managers)
-/// ask for the rest.
-pub use site_core::limits::MAX_RANGE;
-
 /// A Range header, read.
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 pub enum Requested {
@@ -57,8 +52,9 @@ pub fn parse(header: Option<&str>) -> Requested {
 
 impl Spec {
     /// The inclusive byte range to send for a representation of `len` bytes, shortened to
-    /// `max` bytes (the file's own cap, at most [`MAX_RANGE`]), or None when it cannot be
-    /// satisfied (416).
+    /// `max` bytes (the file's own cap, at most `site_core::limits::MAX_RANGE`), or None when it
+    /// cannot be satisfied (416). A shortened range says in Content-Range what was sent, and
+    /// clients (video players, download managers) ask for the rest.
     pub fn resolve(self, len: u64, max: u64) -> Option<(u64, u64)> {
         let (start, end) = match self {
             Spec::From(s, _) if s >= len => return None,
@@ -77,6 +73,7 @@ impl Spec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use site_core::limits::MAX_RANGE;
 
     #[test]
     fn closed_open_and_suffix_ranges_parse() {

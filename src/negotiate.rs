@@ -49,6 +49,11 @@ fn weight(header: Option<&str>, encoding: Encoding) -> Q {
     }
 }
 
+/// Whether the client accepts `encoding` at all (a q-value above 0).
+pub fn accepts(accept_encoding: Option<&str>, encoding: Encoding) -> bool {
+    weight(accept_encoding, encoding) > 0
+}
+
 /// Parses a qvalue ("0", "0.5", "1.000"); anything malformed counts as 0 (not acceptable).
 fn parse_q(v: &str) -> Q {
     let (int, frac) = v.split_once('.').unwrap_or((v, ""));

@@ -388,6 +388,10 @@ mod tests {
             Outcome::MethodNotAllowed,
             Outcome::UriTooLong,
             Outcome::BadRequest("no".into()),
+            Outcome::NotAcceptable {
+                file: site.file(0),
+                too_large: false,
+            },
         ] {
             let r = render(&site, outcome, PLAIN);
             assert_eq!(

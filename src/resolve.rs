@@ -199,9 +199,10 @@ fn serve<'s>(file: &'s File, req: &Request<'_>, get: bool) -> Outcome<'s> {
     };
     let identity = file.identity();
 
-    // A single byte range is served from the identity bytes; If-Range decides whether the range
-    // still applies or the whole, current representation is sent instead.
-    if get {
+    // A single byte range is served from the identity bytes, so only to a client that accepts
+    // them (one refusing identity gets a whole, compressed representation instead); If-Range
+    // decides whether the range still applies or the whole, current representation is sent.
+    if get && negotiate::accepts(h.accept_encoding.as_deref(), identity.encoding) {
         if let Requested::One(spec) = range::parse(h.range.as_deref()) {
             let v = Validators {
                 etag: &identity.etag,

@@ -487,3 +487,195 @@ fn headers_alb_would_refuse_fail_the_plan_naming_the_file() {
         "{e}"
     );
 }
+
+// 7. Ranges with conditions and encodings; caching ------------------------------------------
+
+/// A site with a compressible script, a page rewritten at another URL, the SPA fallback on,
+/// and `_headers` that set and remove Cache-Control.
+fn conditions() -> &'static Site {
+    static SITE: OnceLock<Site> = OnceLock::new();
+    SITE.get_or_init(|| {
+        let script = "console.log('a fairly compressible line of script');\n".repeat(100);
+        memory::from_files(
+            &[
+                ("index.html", b"<!doctype html><title>app</title><h1>the app shell</h1>\n"),
+                ("app.js", script.as_bytes()),
+                ("notes.txt", b"plain notes, cached by default"),
+                ("_headers", b"/app.js\n  Cache-Control: public, max-age=60\n/notes.txt\n  ! Cache-Control\n"),
+                ("_redirects", b"/old-home  /index.html  200\n"),
+            ],
+            "spa = \"on\"",
+        )
+        .unwrap()
+    })
+}
+
+fn ask_multi(site: &Site, method: &str, path: &str, headers: &[(&str, &str)]) -> Value {
+    let event = AlbEvent::new(method, path)
+        .headers(headers)
+        .multi_value(true)
+        .to_string();
+    let response = site_server::handler::handle_site(site, &event);
+    let text = serde_json::to_string(&response).unwrap();
+    let v = check_response(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert!(v.get("multiValueHeaders").is_some(), "{text}");
+    v
+}
+
+fn etag_of(site: &Site, path: &str, accept_encoding: &str) -> String {
+    let r = ask(site, "GET", path, &[("accept-encoding", accept_encoding)]);
+    header(&r, "etag").unwrap().to_string()
+}
+
+#[test]
+fn a_range_with_the_identity_etag_in_if_none_match_is_304_and_with_a_compressed_one_206() {
+    let site = conditions();
+    let identity = etag_of(site, "/app.js", "identity");
+    let gzip = etag_of(site, "/app.js", "gzip");
+    assert_ne!(identity, gzip);
+    let r = ask(
+        site,
+        "GET",
+        "/app.js",
+        &[("range", "bytes=0-9"), ("if-none-match", &identity)],
+    );
+    assert_eq!((status(&r), r["body"].as_str()), (304, Some("")));
+    // The range is cut from the identity bytes, which the gzip ETag does not name.
+    let r = ask(
+        site,
+        "GET",
+        "/app.js",
+        &[("range", "bytes=0-9"), ("if-none-match", &gzip)],
+    );
+    assert_eq!(status(&r), 206);
+    assert_eq!(body_bytes(&r), b"console.lo");
+}
+
+#[test]
+fn if_range_with_the_last_modified_date_keeps_the_range_and_an_older_date_gets_the_whole_file() {
+    let site = conditions();
+    let whole = ask(site, "GET", "/app.js", &[("accept-encoding", "identity")]);
+    let modified = header(&whole, "last-modified").unwrap().to_string();
+    let r = ask(
+        site,
+        "GET",
+        "/app.js",
+        &[("range", "bytes=0-9"), ("if-range", &modified)],
+    );
+    assert_eq!(status(&r), 206);
+    let old = "Thu, 01 Jan 1970 00:00:01 GMT";
+    let r = ask(
+        site,
+        "GET",
+        "/app.js",
+        &[
+            ("range", "bytes=0-9"),
+            ("if-range", old),
+            ("accept-encoding", "identity"),
+        ],
+    );
+    assert_eq!(status(&r), 200);
+    assert_eq!(body_bytes(&r), body_bytes(&whole));
+}
+
+#[test]
+fn head_with_a_range_gets_the_whole_files_headers_and_no_body() {
+    let site = conditions();
+    let r = ask(site, "HEAD", "/app.js", &[("range", "bytes=0-9")]);
+    assert_eq!(status(&r), 200);
+    assert_eq!(header(&r, "content-range"), None);
+    assert_eq!(r["body"], "");
+}
+
+#[test]
+fn a_client_that_refuses_identity_gets_the_whole_compressed_file_for_a_range() {
+    let site = conditions();
+    let r = ask(
+        site,
+        "GET",
+        "/app.js",
+        &[
+            ("range", "bytes=0-9"),
+            ("accept-encoding", "gzip, identity;q=0"),
+        ],
+    );
+    assert_eq!(status(&r), 200);
+    assert_eq!(header(&r, "content-encoding"), Some("gzip"));
+    assert_eq!(header(&r, "content-range"), None);
+}
+
+#[test]
+fn ranges_on_the_spa_fallback_and_on_a_rewrite_cut_the_file_they_serve() {
+    let site = conditions();
+    for path in ["/some/app/route", "/old-home"] {
+        let r = ask(
+            site,
+            "GET",
+            path,
+            &[("range", "bytes=15-26"), ("accept", HTML)],
+        );
+        assert_eq!(status(&r), 206, "{path}");
+        assert_eq!(body_bytes(&r), b"<title>app</", "{path}");
+    }
+}
+
+#[test]
+fn a_206_and_a_416_answer_in_multi_value_mode() {
+    let site = conditions();
+    let r = ask_multi(site, "GET", "/app.js", &[("range", "bytes=0-9")]);
+    assert_eq!(status(&r), 206);
+    assert_eq!(
+        r["multiValueHeaders"]["Content-Range"][0]
+            .as_str()
+            .unwrap()
+            .split('/')
+            .next(),
+        Some("bytes 0-9")
+    );
+    let r = ask_multi(site, "GET", "/app.js", &[("range", "bytes=999999-")]);
+    assert_eq!(status(&r), 416);
+    assert!(r["multiValueHeaders"]["Content-Range"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("bytes */"));
+}
+
+#[test]
+fn cache_control_from_headers_and_its_removal_hold_for_the_200_and_the_304_alike() {
+    let site = conditions();
+    let r = ask(site, "GET", "/app.js", &[("accept-encoding", "gzip")]);
+    assert_eq!(header(&r, "cache-control"), Some("public, max-age=60"));
+    let etag = header(&r, "etag").unwrap().to_string();
+    let r = ask(
+        site,
+        "GET",
+        "/app.js",
+        &[("accept-encoding", "gzip"), ("if-none-match", &etag)],
+    );
+    assert_eq!(
+        (status(&r), header(&r, "cache-control")),
+        (304, Some("public, max-age=60"))
+    );
+    let r = ask(site, "GET", "/notes.txt", &[]);
+    assert_eq!((status(&r), header(&r, "cache-control")), (200, None));
+    let etag = header(&r, "etag").unwrap().to_string();
+    let r = ask(site, "GET", "/notes.txt", &[("if-none-match", &etag)]);
+    assert_eq!((status(&r), header(&r, "cache-control")), (304, None));
+}
+
+#[test]
+fn the_spa_fallback_and_a_rewrite_answer_304_to_the_etag_of_the_file_they_serve() {
+    let site = conditions();
+    let index = ask(site, "GET", "/", &[("accept", HTML)]);
+    let etag = header(&index, "etag").unwrap().to_string();
+    for path in ["/some/app/route", "/old-home"] {
+        let r = ask(
+            site,
+            "GET",
+            path,
+            &[("accept", HTML), ("if-none-match", &etag)],
+        );
+        assert_eq!(status(&r), 304, "{path}");
+        assert_eq!(header(&r, "etag"), Some(etag.as_str()), "{path}");
+    }
+}

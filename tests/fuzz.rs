@@ -426,13 +426,27 @@ fn body() -> impl Strategy<Value = (Option<String>, Option<bool>)> {
     ]
 }
 
+/// Query values as a crafted event can carry them: short and nasty, or long (tens of kilobytes,
+/// and multi-byte characters that grow sixfold when percent-encoded into a `Location`).
+fn query() -> impl Strategy<Value = Vec<(String, String)>> {
+    let long = (
+        prop::sample::select(vec!["a", "é", "€", "\u{1F600}", "%", " "]),
+        1_000usize..40_000,
+    )
+        .prop_map(|(c, n)| c.repeat(n));
+    prop_oneof![
+        4 => prop::collection::vec((nasty_text(), nasty_text()), 0..3),
+        1 => (nasty_text(), long).prop_map(|(k, v)| vec![(k, v)]),
+    ]
+}
+
 fn alb_event() -> impl Strategy<Value = AlbEvent> {
     (
         any::<bool>(),
         method(),
         path(),
         prop::collection::vec((header_name(), header_value()), 0..8),
-        prop::collection::vec((nasty_text(), nasty_text()), 0..3),
+        query(),
         body(),
     )
         .prop_map(
@@ -739,4 +753,99 @@ fn the_response_check_rejects_what_alb_would_turn_into_a_502() {
             "{bad}\nwas refused for {err:?}, not {why:?}"
         );
     }
+}
+
+// ---- a site at ALB's limits ------------------------------------------------------------------
+
+/// A site planned in memory with files at the 1 MB line: a compressible script only its
+/// compressed variants can carry, a binary file just under the line, a script with about 50 KB
+/// of `_headers` (as JSON), and a rule that redirects with the request's query.
+fn edge_site() -> &'static site_core::site::Site {
+    static SITE: OnceLock<site_core::site::Site> = OnceLock::new();
+    SITE.get_or_init(|| {
+        let script: String = (0..40_000)
+            .map(|i| format!("export const v{i} = {};\n", i * 7919 % 10007))
+            .collect();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let near: Vec<u8> = (0..735_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        let mut rules = String::from("/heavy.js\n");
+        for i in 0..24 {
+            rules.push_str(&format!("  X-Quoted-{i}: {}\n", "\"".repeat(1000)));
+        }
+        site_core::plan::memory::from_files(
+            &[
+                ("index.html", b"<h1>edge</h1>"),
+                ("edge.js", script.as_bytes()),
+                ("heavy.js", script.as_bytes()),
+                ("near.bin", &near),
+                ("_headers", rules.as_bytes()),
+                ("_redirects", b"/go/* /edge.js 301\n"),
+            ],
+            "",
+        )
+        .expect("the edge site plans")
+    })
+}
+
+fn edge_request() -> impl Strategy<Value = AlbEvent> {
+    (
+        any::<bool>(),
+        prop::sample::select(vec!["GET", "GET", "GET", "HEAD"]),
+        prop::sample::select(vec![
+            "/edge.js",
+            "/heavy.js",
+            "/near.bin",
+            "/",
+            "/go/x",
+            "/edge",
+        ]),
+        prop::sample::select(vec![
+            "",
+            "gzip",
+            "br",
+            "gzip, br",
+            "identity",
+            "identity;q=0",
+        ]),
+        prop_oneof![
+            3 => Just(String::new()),
+            2 => (0u64..1_500_000).prop_map(|n| format!("bytes={n}-")),
+            1 => (0u64..1_500_000).prop_map(|n| format!("bytes=-{n}")),
+        ],
+        query(),
+    )
+        .prop_map(|(multi_value, method, path, encoding, range, query)| {
+            let mut e = AlbEvent::new(method, path).multi_value(multi_value);
+            if !encoding.is_empty() {
+                e = e.header("accept-encoding", encoding);
+            }
+            if !range.is_empty() {
+                e = e.header("range", &range);
+            }
+            e.query = query;
+            e
+        })
+}
+
+#[test]
+fn a_site_at_albs_limits_answers_every_request_within_them() {
+    let site = edge_site();
+    fuzz("a site at ALB's limits", 300, edge_request(), |e| {
+        let event = e.to_string();
+        let response = site_server::handler::handle_site(site, &event);
+        let text = serde_json::to_string(&response)
+            .map_err(|err| TestCaseError::fail(format!("does not serialize: {err}")))?;
+        let r = common::check_response(&text).map_err(|err| {
+            TestCaseError::fail(format!("{err}\nevent: {}", &event[..event.len().min(300)]))
+        })?;
+        prop_assert_eq!(r.get("multiValueHeaders").is_some(), e.multi_value);
+        Ok(())
+    });
 }

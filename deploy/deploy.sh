@@ -172,7 +172,9 @@ else
   # An absent LoggingConfig means Lambda's default, Text (moto does not store it at all).
   HAVE=${HAVE% None}
   [[ $HAVE == *" "@(Text|JSON) ]] || HAVE+=" Text"
+  CONFIG_CHANGED=""
   if [[ $HAVE != "$WANT" ]]; then
+    CONFIG_CHANGED=1
     info "updating the configuration (was: $HAVE)"
     aws_do lambda update-function-configuration --function-name "$FUNCTION_NAME" --runtime provided.al2023 \
       --handler bootstrap --memory-size "$MEMORY_SIZE" --timeout "$TIMEOUT" --role "$ROLE_ARN" \
@@ -181,25 +183,41 @@ else
   else
     info "configuration unchanged"
   fi
-  info "uploading the code; waiting until the update has finished"
-  aws_do lambda update-function-code --function-name "$FUNCTION_NAME" --architectures "$ARCHITECTURE" \
-    "${UPDATE_CODE[@]}" --query LastUpdateStatus >/dev/null
-  aws_do lambda wait function-updated-v2 --function-name "$FUNCTION_NAME" >/dev/null
+  # Lambda's CodeSha256 is the base64 SHA-256 of the package. The same package with the same
+  # configuration is neither uploaded nor published again: a repeated deploy changes nothing.
+  ZIP_SHA_B64=$(openssl dgst -sha256 -binary "$ZIP" | base64 -w0)
+  if [[ -z $CONFIG_CHANGED ]] &&
+    LIVE=$(aws_try lambda get-alias --function-name "$FUNCTION_NAME" --name "$ALIAS_NAME" --query FunctionVersion) &&
+    [[ $(aws_do lambda get-function-configuration --function-name "$FUNCTION_NAME" --qualifier "$LIVE" \
+      --query CodeSha256) == "$ZIP_SHA_B64" ]]; then
+    LIVE_VERSION=$LIVE
+    info "code unchanged: version $LIVE_VERSION (alias $ALIAS_NAME) already runs this package"
+  else
+    info "uploading the code; waiting until the update has finished"
+    aws_do lambda update-function-code --function-name "$FUNCTION_NAME" --architectures "$ARCHITECTURE" \
+      "${UPDATE_CODE[@]}" --query LastUpdateStatus >/dev/null
+    aws_do lambda wait function-updated-v2 --function-name "$FUNCTION_NAME" >/dev/null
+  fi
 fi
 
 # ------------------------------------------------------------------ 5. version + alias
 step "published version and alias $ALIAS_NAME"
-VERSION=$(aws_do lambda publish-version --function-name "$FUNCTION_NAME" \
-  --description "make deploy, sha256 ${ZIP_SHA:0:12}" --query Version)
-if aws_try lambda get-alias --function-name "$FUNCTION_NAME" --name "$ALIAS_NAME" --query FunctionVersion >"$WORK/alias"; then
-  aws_do lambda update-alias --function-name "$FUNCTION_NAME" --name "$ALIAS_NAME" --function-version "$VERSION" \
-    --query AliasArn >/dev/null
-  info "alias $ALIAS_NAME: version $(<"$WORK/alias") -> $VERSION"
+if [[ -n ${LIVE_VERSION-} ]]; then
+  VERSION=$LIVE_VERSION
+  info "alias $ALIAS_NAME stays on version $VERSION"
 else
-  not_found || aws_fail lambda get-alias
-  aws_do lambda create-alias --function-name "$FUNCTION_NAME" --name "$ALIAS_NAME" --function-version "$VERSION" \
-    --query AliasArn >/dev/null
-  info "created alias $ALIAS_NAME -> version $VERSION"
+  VERSION=$(aws_do lambda publish-version --function-name "$FUNCTION_NAME" \
+    --description "make deploy, sha256 ${ZIP_SHA:0:12}" --query Version)
+  if aws_try lambda get-alias --function-name "$FUNCTION_NAME" --name "$ALIAS_NAME" --query FunctionVersion >"$WORK/alias"; then
+    aws_do lambda update-alias --function-name "$FUNCTION_NAME" --name "$ALIAS_NAME" --function-version "$VERSION" \
+      --query AliasArn >/dev/null
+    info "alias $ALIAS_NAME: version $(<"$WORK/alias") -> $VERSION"
+  else
+    not_found || aws_fail lambda get-alias
+    aws_do lambda create-alias --function-name "$FUNCTION_NAME" --name "$ALIAS_NAME" --function-version "$VERSION" \
+      --query AliasArn >/dev/null
+    info "created alias $ALIAS_NAME -> version $VERSION"
+  fi
 fi
 ALIAS_ARN="$FN_ARN:$ALIAS_NAME"
 

@@ -66,6 +66,16 @@ def snapshot(aws, stack=STACK, listener_arn=None):
         "statements": policy_statements(lam, stack),
         "albs": sorted(lb["LoadBalancerArn"] for lb in elbv2.describe_load_balancers()["LoadBalancers"]),
         "sgs": sorted(g["GroupId"] for g in sgs_named(ec2, f"{stack}-alb-sg")),
+        # Ingress rules of our security group and the listeners (with their rules) of our ALB:
+        # a redeploy must update these in place, never add a second one.
+        "sg_ingress": sorted(
+            (p["IpProtocol"], p.get("FromPort"), p.get("ToPort"), tuple(sorted(r["CidrIp"] for r in p["IpRanges"])))
+            for g in sgs_named(ec2, f"{stack}-alb-sg") for p in g["IpPermissions"]),
+        "listeners": sorted(
+            (l["ListenerArn"], l["Protocol"], l["Port"],
+             tuple(sorted((r["RuleArn"], r["Priority"]) for r in elbv2.describe_rules(ListenerArn=l["ListenerArn"])["Rules"])))
+            for lb in elbv2.describe_load_balancers()["LoadBalancers"] if lb["LoadBalancerName"] == f"{stack}-alb"
+            for l in elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]),
     }
     if listener_arn:
         snap["rules"] = sorted(
@@ -171,6 +181,48 @@ def test_second_deploy_changes_only_the_code(aws):
         first.pop(key), second.pop(key)
     assert second == first, "nothing but the code may change"
     assert "created" not in out, out
+
+
+def test_redeploy_with_the_same_package_and_settings_changes_nothing(aws):
+    aws.deploy()
+    first = snapshot(aws)
+    out = aws.deploy()
+    assert snapshot(aws) == first, out
+    assert "created" not in out, out
+
+
+def test_redeploy_updates_memory_timeout_health_path_and_header_mode_in_place(aws):
+    aws.deploy()
+    first = snapshot(aws)
+    aws.deploy(MEMORY_SIZE="512", TIMEOUT="20", HEALTH_PATH="/ping", MULTI_VALUE_HEADERS="true")
+    second = snapshot(aws)
+    assert (second["config"]["MemorySize"], second["config"]["Timeout"]) == (512, 20)
+    assert second["tg_settings"]["HealthCheckPath"] == "/ping"
+    assert second["multi_value"] == "true"
+    # The same resources, updated: no ARN changed, nothing doubled.
+    for key in ("role", "function", "alias", "tg", "albs", "sgs", "sg_ingress", "listeners", "targets"):
+        assert second[key] == first[key], key
+    assert len(second["statements"]) == 1
+
+
+def test_redeploy_in_listener_mode_moves_its_rule_in_place(aws):
+    lb_arn, listener, other_rule = create_existing_alb(aws)
+    aws.deploy(LISTENER_ARN=listener, RULE_PRIORITY="7", RULE_PATH_PATTERNS="/site/*")
+    elbv2 = aws.client("elbv2")
+    first = snapshot(aws, listener_arn=listener)
+    aws.deploy(LISTENER_ARN=listener, RULE_PRIORITY="9", RULE_PATH_PATTERNS="/docs/*,/site/*")
+    second = snapshot(aws, listener_arn=listener)
+    tg = second["tg"]
+    ours = [r for r in elbv2.describe_rules(ListenerArn=listener)["Rules"]
+            if r["Actions"][0].get("TargetGroupArn") == tg]
+    [rule] = ours
+    assert rule["Priority"] == "9"
+    conds = {c["Field"]: c for c in rule["Conditions"]}
+    assert conds["path-pattern"]["PathPatternConfig"]["Values"] == ["/docs/*", "/site/*"]
+    first_ours = [arn for arn, _ in first["rules"] if arn != other_rule and not arn.endswith("default")]
+    assert [rule["RuleArn"]] == [a for a in first_ours if a == rule["RuleArn"]], "the same rule, moved"
+    assert len(second["rules"]) == len(first["rules"]), "no rule added"
+    assert other_rule in [arn for arn, _ in second["rules"]]
 
 
 def test_deploy_with_the_default_settings_uses_single_value_headers(aws):

@@ -18,7 +18,7 @@ use tokio::sync::oneshot;
 
 use crate::dispatch::{Invocation, Outcome, Queue};
 use crate::reply::{self, Body};
-use crate::{event, ids};
+use crate::{event, ids, listen};
 
 /// ALB refuses request bodies over 1 MB with 413 (LambdaRequestTooLarge).
 pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
@@ -33,23 +33,16 @@ pub struct FrontConfig {
 }
 
 pub async fn serve(listener: TcpListener, cfg: Arc<FrontConfig>) {
-    loop {
-        let (stream, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(e) => {
-                eprintln!("local-alb: accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
+    listen::accept_each(listener, "HTTP", |stream, peer| {
         let cfg = Arc::clone(&cfg);
-        tokio::spawn(async move {
+        async move {
             let service = service_fn(move |req| handle(req, peer, Arc::clone(&cfg)));
             let _ = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
-        });
-    }
+        }
+    })
+    .await
 }
 
 async fn handle(

@@ -24,7 +24,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::dispatch::{Invocation, Outcome, Queue};
-use crate::ids;
+use crate::{ids, listen};
 
 /// Lambda's limit on a synchronous invocation's payload.
 const MAX_EVENT: usize = 6 * 1024 * 1024;
@@ -37,23 +37,16 @@ pub struct InvokeConfig {
 }
 
 pub async fn serve(listener: TcpListener, cfg: Arc<InvokeConfig>) {
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(e) => {
-                eprintln!("local-alb: invoke API accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
+    listen::accept_each(listener, "invoke API", |stream, _| {
         let cfg = Arc::clone(&cfg);
-        tokio::spawn(async move {
+        async move {
             let service = service_fn(move |req| handle(req, Arc::clone(&cfg)));
             let _ = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
-        });
-    }
+        }
+    })
+    .await
 }
 
 /// Whether `path` names a function's invocations (any function name: there is one function).

@@ -10,5 +10,6 @@ pub mod ids;
 pub mod instances;
 pub mod invoke_api;
 pub mod kit;
+pub mod listen;
 pub mod reply;
 pub mod runtime_api;

@@ -20,7 +20,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 
 use crate::dispatch::{Outcome, Queue, Slot};
-use crate::ids;
+use crate::{ids, listen};
 
 /// Lambda's own limit on a synchronous response payload.
 const MAX_RUNTIME_RESPONSE: usize = 6 * 1024 * 1024;
@@ -41,17 +41,9 @@ pub async fn bind() -> std::io::Result<(TcpListener, SocketAddr)> {
 }
 
 pub async fn serve(listener: TcpListener, slot: Arc<Slot>, cfg: Arc<ApiConfig>) {
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(e) => {
-                eprintln!("local-alb: runtime API accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
+    listen::accept_each(listener, "runtime API", |stream, _| {
         let (slot, cfg) = (Arc::clone(&slot), Arc::clone(&cfg));
-        tokio::spawn(async move {
+        async move {
             let service = service_fn(move |req| handle(req, Arc::clone(&slot), Arc::clone(&cfg)));
             // A runtime that dies mid-request is routine here; its exit is reported
             // by the supervisor, so connection errors are not worth a log line.
@@ -61,8 +53,9 @@ pub async fn serve(listener: TcpListener, slot: Arc<Slot>, cfg: Arc<ApiConfig>) 
                 .title_case_headers(true)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
-        });
-    }
+        }
+    })
+    .await
 }
 
 async fn handle(

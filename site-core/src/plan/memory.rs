@@ -9,13 +9,8 @@ use std::time::{Duration, SystemTime};
 use serde_json::value::RawValue;
 
 use super::error::{io, PlanError};
-use super::{plan, plan_with, Config, Input, Plan};
+use super::{plan_with, Config, Input, Plan};
 use crate::site::{Body, File, Options, Redirect, Routes, Site, Variant};
-
-/// Plans the folder and returns the site in memory.
-pub fn load(input: &Input) -> Result<Site, PlanError> {
-    into_site(&plan(input)?)
-}
 
 /// Plans `site_dir` with the settings `config_toml` (a settings file's text), caching encoded
 /// bodies in `cache_dir`.

@@ -197,4 +197,9 @@ fn info() {
             "Off"
         }
     );
+    // The same facts a deploy reads from the binary's bytes (and a reference that keeps them in).
+    print!(
+        "{}",
+        String::from_utf8_lossy(&site::DEPLOY_INFO).trim_start()
+    );
 }

@@ -53,6 +53,18 @@ mod tests {
     }
 
     #[test]
+    fn the_deploy_info_names_the_health_path_the_server_answers() {
+        let text = std::str::from_utf8(&DEPLOY_INFO).expect("ASCII");
+        let json = text
+            .trim()
+            .strip_prefix(DEPLOY_INFO_MARKER.trim())
+            .expect("marker first");
+        let facts: serde_json::Value = serde_json::from_str(json).expect("one JSON object");
+        assert_eq!(facts["health_path"], *SITE.options.health_path);
+        assert_eq!(facts["files"], SITE.files.len());
+    }
+
+    #[test]
     fn every_file_has_identity_first() {
         assert!(SITE
             .files

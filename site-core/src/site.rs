@@ -15,6 +15,10 @@ use serde_json::value::RawValue;
 use crate::limits;
 pub use crate::status::Status;
 
+/// What marks, in the built binary, the one line of JSON a deploy reads without running it
+/// (`health_path`, `files`, `site_bytes`, `most_set_cookies`).
+pub const DEPLOY_INFO_MARKER: &str = "alb-static-site-deploy-info ";
+
 /// Text of a site: `'static` in the generated table, owned in memory.
 pub type Text = Cow<'static, str>;
 

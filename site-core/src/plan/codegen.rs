@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
 use super::Plan;
-use crate::site::{Action, Encoding, Route};
+use crate::site::{Action, Encoding, Route, DEPLOY_INFO_MARKER};
 
 /// The generated source. Names used unqualified: `Site`, `File`, `Variant`, `Body`, `Encoding`,
 /// `Route`, `Routes`, `Redirect`, `Action`, `Status`, `Options`, `Text`, `Cow`, `OnceLock`,
@@ -121,7 +121,37 @@ pub fn generate(plan: &Plan) -> String {
         text(&config.cache.errors),
         plan.site_bytes(),
     );
+    let info = deploy_info(plan);
+    let _ = writeln!(
+        c,
+        "\n/// The facts a deploy checks, readable from the binary's bytes without running it (it may be\n/// built for another machine): `{DEPLOY_INFO_MARKER}` then one line of JSON.\n#[used]\npub static DEPLOY_INFO: [u8; {}] = *{};",
+        info.len(),
+        byte_lit(&info)
+    );
     c
+}
+
+/// The deploy facts: `DEPLOY_INFO_MARKER`, a JSON object, a newline.
+pub fn deploy_info(plan: &Plan) -> String {
+    let set_cookies = |headers: &[(String, String)]| {
+        headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+            .count()
+    };
+    let most_set_cookies = plan
+        .files
+        .iter()
+        .map(|f| set_cookies(&f.headers.headers))
+        .max()
+        .unwrap_or(0);
+    let facts = serde_json::json!({
+        "health_path": plan.config.health_path,
+        "files": plan.files.len(),
+        "site_bytes": plan.site_bytes(),
+        "most_set_cookies": most_set_cookies,
+    });
+    format!("\n{DEPLOY_INFO_MARKER}{facts}\n")
 }
 
 fn http_date(secs: u64) -> String {
@@ -131,6 +161,25 @@ fn http_date(secs: u64) -> String {
 /// A Rust string literal.
 fn lit(s: &str) -> String {
     format!("{s:?}")
+}
+
+/// A Rust byte-string literal, every byte outside printable ASCII escaped.
+fn byte_lit(s: &str) -> String {
+    let mut out = String::from("b\"");
+    for b in s.bytes() {
+        match b {
+            b'"' | b'\\' => {
+                out.push('\\');
+                out.push(b as char);
+            }
+            0x20..=0x7e => out.push(b as char),
+            _ => {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// A borrowed `Text`.

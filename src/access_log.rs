@@ -34,6 +34,14 @@ pub struct Entry<'a> {
     pub bytes: u64,
     pub encoding: &'a str,
     pub micros: u64,
+    /// The verified user's `sub` and `email`, on a private site (never the token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<&'a str>,
+    /// Why the login check refused the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<&'a str>,
 }
 
 /// The invocation an entry belongs to (absent for `bootstrap invoke`).
@@ -127,6 +135,15 @@ impl AccessLog {
                     printable(entry.encoding),
                     entry.micros
                 );
+                if let Some(user) = entry.user {
+                    let _ = write!(buf, " user={:?}", printable(user));
+                }
+                if let Some(email) = entry.email {
+                    let _ = write!(buf, " email={:?}", printable(email));
+                }
+                if let Some(why) = entry.refused {
+                    let _ = write!(buf, " refused={:?}", printable(why));
+                }
             }
         }
     }
@@ -154,6 +171,9 @@ mod tests {
             bytes: 12,
             encoding: "br",
             micros: 7,
+            user: None,
+            email: None,
+            refused: None,
         }
     }
 

@@ -45,6 +45,12 @@ pub struct RequestHeaders<'a> {
     pub if_range: Option<Cow<'a, str>>,
     /// `x-forwarded-proto`: `https` when the client came over TLS to ALB.
     pub forwarded_proto: Option<Cow<'a, str>>,
+    /// `x-amzn-oidc-data`: the login ALB signed (verified by `auth` on private sites).
+    pub oidc_data: Option<Cow<'a, str>>,
+    /// `x-amzn-oidc-identity`: the subject, unverified; must match the verified one.
+    pub oidc_identity: Option<Cow<'a, str>>,
+    /// `cookie`: read only to find ALB's session-cookie shards on logout.
+    pub cookie: Option<Cow<'a, str>>,
 }
 
 impl<'a> RequestHeaders<'a> {
@@ -52,6 +58,9 @@ impl<'a> RequestHeaders<'a> {
     pub fn add(&mut self, name: &str, value: Cow<'a, str>) {
         let slot = match name.len() {
             6 if name.eq_ignore_ascii_case("accept") => &mut self.accept,
+            6 if name.eq_ignore_ascii_case("cookie") => &mut self.cookie,
+            16 if name.eq_ignore_ascii_case("x-amzn-oidc-data") => &mut self.oidc_data,
+            20 if name.eq_ignore_ascii_case("x-amzn-oidc-identity") => &mut self.oidc_identity,
             5 if name.eq_ignore_ascii_case("range") => &mut self.range,
             8 if name.eq_ignore_ascii_case("if-match") => &mut self.if_match,
             8 if name.eq_ignore_ascii_case("if-range") => &mut self.if_range,

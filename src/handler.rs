@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 
 use crate::alb::{self, Response};
+use crate::auth::{self, Access, Guard, User};
 use crate::render::{self, Context};
 use crate::resolve::{self, Outcome};
 use crate::site::{Site, SITE};
@@ -19,17 +20,33 @@ pub fn handle_site<'s>(site: &'s Site, event: &str) -> Response<'s> {
     handle_with_request_line(site, event).0
 }
 
-/// The request's method and raw path, for the access log ("-" when the event had none).
+/// The request's method and raw path, and who asked, for the access log ("-" when the event
+/// had none).
 #[derive(Debug)]
 pub struct RequestLine<'a> {
     pub method: Cow<'a, str>,
     pub path: Cow<'a, str>,
+    /// The verified user, on a private site.
+    pub user: Option<User>,
+    /// Why the login check refused the request (never sent to the client).
+    pub refused: Option<String>,
 }
 
 /// [`handle_site`], also returning the method and path to log.
 pub fn handle_with_request_line<'s, 'e>(
     site: &'s Site,
     event: &'e str,
+) -> (Response<'s>, RequestLine<'e>) {
+    handle_guarded(site, event, None, 0)
+}
+
+/// Answers one ALB event from `site`; on a private site (`guard`), only after the login check
+/// at `now` (seconds since the epoch). Returns what to log with the response.
+pub fn handle_guarded<'s, 'e>(
+    site: &'s Site,
+    event: &'e str,
+    guard: Option<&Guard<'_>>,
+    now: u64,
 ) -> (Response<'s>, RequestLine<'e>) {
     match alb::parse_request(event) {
         Ok(req) => {
@@ -38,11 +55,48 @@ pub fn handle_with_request_line<'s, 'e>(
                 head: req.method == "HEAD",
                 https: req.headers.https(),
             };
-            let response = render::render(site, resolve::resolve(site, &req), cx);
-            let line = RequestLine {
-                method: req.method,
-                path: req.path,
+            let access = guard.map_or(Access::Public, |g| {
+                auth::check(g, &site.options.health_path, &req, now)
+            });
+            let mut line = RequestLine {
+                method: Cow::Borrowed(""),
+                path: Cow::Borrowed(""),
+                user: None,
+                refused: None,
             };
+            let outcome = match access {
+                Access::Public | Access::Granted(_) => resolve::resolve(site, &req),
+                Access::Logout => {
+                    let settings = &guard.expect("a logout needs a guard").policy.settings;
+                    Outcome::Logout {
+                        location: settings.logout_redirect.to_string(),
+                        set_cookies: auth::session_cookies_to_expire(
+                            req.headers.cookie.as_deref(),
+                            "AWSELBAuthSessionCookie",
+                        ),
+                    }
+                }
+                Access::Unauthorized(ref why) => {
+                    line.refused = Some(why.to_string());
+                    Outcome::Unauthorized
+                }
+                Access::Forbidden { ref user, ref why } => {
+                    line.user = Some(user.clone());
+                    line.refused = Some(why.clone());
+                    Outcome::Forbidden
+                }
+                Access::Unavailable(ref why) => {
+                    line.refused = Some(why.to_string());
+                    Outcome::AuthUnavailable
+                }
+            };
+            let mut response = render::render(site, outcome, cx);
+            if let Access::Granted(user) = access {
+                make_private(&mut response);
+                line.user = Some(user);
+            }
+            line.method = req.method;
+            line.path = req.path;
             (response, line)
         }
         Err(e) => (
@@ -58,7 +112,32 @@ pub fn handle_with_request_line<'s, 'e>(
             RequestLine {
                 method: Cow::Borrowed("-"),
                 path: Cow::Borrowed("-"),
+                user: None,
+                refused: None,
             },
         ),
+    }
+}
+
+/// A response that needed a login: no shared cache may keep it, and browsers keep it per
+/// session (the login rides in ALB's cookies).
+fn make_private(response: &mut Response<'_>) {
+    match response
+        .headers
+        .iter_mut()
+        .find(|(n, _)| n.eq_ignore_ascii_case("Cache-Control"))
+    {
+        Some((_, value)) => *value = Cow::Owned(auth::private_cache_control(value)),
+        None => response
+            .headers
+            .push(("Cache-Control", Cow::Borrowed("private"))),
+    }
+    match response
+        .headers
+        .iter_mut()
+        .find(|(n, _)| n.eq_ignore_ascii_case("Vary"))
+    {
+        Some((_, value)) => *value = Cow::Owned(format!("{value}, Cookie")),
+        None => response.headers.push(("Vary", Cow::Borrowed("Cookie"))),
     }
 }

@@ -6,6 +6,7 @@
 //! in the Lambda invocation loop or a command-line invoke.
 
 pub mod alb;
+pub mod auth;
 pub mod handler;
 pub(crate) mod negotiate;
 pub(crate) mod preconditions;

@@ -7,6 +7,7 @@
 //! - `bootstrap info` prints what is embedded.
 
 mod access_log;
+mod key_fetch;
 mod runtime_api;
 
 use std::io::{Read, Write};
@@ -14,8 +15,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
 
 use access_log::{AccessLog, Entry, Span};
+use key_fetch::HttpKeys;
 use runtime_api::{Invocation, RuntimeApi};
 use site_server::alb::Response;
+use site_server::auth::{Guard, Policy, PolicyError};
 use site_server::{handler, site};
 
 const USAGE: &str = "\
@@ -53,16 +56,43 @@ fn main() {
     std::process::exit(code);
 }
 
+/// The login settings in force for the embedded site and this environment (`SITE_AUTH_SIGNER`,
+/// `SITE_AUTH_KEY_URL`, `AWS_REGION`), and the key fetcher they need; None for a public site.
+fn login() -> Result<Option<(Policy, HttpKeys)>, PolicyError> {
+    let var = |name: &str| std::env::var(name).ok();
+    let policy = Policy::from_settings(
+        site::SITE.options.auth.as_ref(),
+        var("SITE_AUTH_SIGNER").as_deref(),
+        var("SITE_AUTH_KEY_URL").as_deref(),
+        var("AWS_REGION").as_deref(),
+    )?;
+    match policy {
+        None => Ok(None),
+        Some(p) => {
+            let keys = HttpKeys::new(&p.key_url).map_err(PolicyError)?;
+            Ok(Some((p, keys)))
+        }
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// Handles one event; returns the response with its access-log entry written to `out`.
 fn answer(
     event: &str,
+    guard: Option<&Guard<'_>>,
     log: &AccessLog,
     span: Option<&Span<'_>>,
     out: &mut impl Write,
     line: &mut Vec<u8>,
 ) -> Response<'static> {
     let started = Instant::now();
-    let (response, request) = handler::handle_with_request_line(&site::SITE, event);
+    let (response, request) = handler::handle_guarded(&site::SITE, event, guard, now());
+    let user = request.user.as_ref();
     let entry = Entry {
         message: "request",
         method: &request.method,
@@ -71,6 +101,9 @@ fn answer(
         bytes: response.body_len(),
         encoding: response.header("Content-Encoding").unwrap_or("identity"),
         micros: started.elapsed().as_micros() as u64,
+        user: user.map(|u| u.sub.as_str()),
+        email: user.and_then(|u| u.email.as_deref()),
+        refused: request.refused.as_deref(),
     };
     // A log that cannot be written must not cost the client its answer.
     let _ = log.write(out, line, &entry, span);
@@ -81,6 +114,16 @@ fn answer(
 /// starts a new instance.
 fn run_lambda() -> i32 {
     let log = AccessLog::from_env();
+    // A private site that cannot check logins does not start (Lambda reports the init error
+    // and the deploy's pre-traffic check sees it), rather than serve unchecked.
+    let login = match login() {
+        Ok(login) => login,
+        Err(e) => {
+            eprintln!("cannot start: {e}");
+            return 1;
+        }
+    };
+    let guard = login.as_ref().map(|(policy, keys)| Guard { policy, keys });
     let mut api = match RuntimeApi::from_env() {
         Ok(api) => api,
         Err(e) => {
@@ -108,7 +151,14 @@ fn run_lambda() -> i32 {
         // The handler never fails on input; a panic would be a bug. It is reported as this
         // invocation's error (ALB answers 502) and the instance stays warm.
         let answered = catch_unwind(AssertUnwindSafe(|| {
-            let response = answer(event, &log, Some(&span), &mut stdout.lock(), &mut line);
+            let response = answer(
+                event,
+                guard.as_ref(),
+                &log,
+                Some(&span),
+                &mut stdout.lock(),
+                &mut line,
+            );
             json.clear();
             serde_json::to_writer(&mut json, &response)
         }));
@@ -153,8 +203,17 @@ fn invoke(file: &str) -> i32 {
         eprintln!("cannot read the event {file}: {e}");
         return 2;
     }
+    let login = match login() {
+        Ok(login) => login,
+        Err(e) => {
+            eprintln!("cannot answer: {e}");
+            return 2;
+        }
+    };
+    let guard = login.as_ref().map(|(policy, keys)| Guard { policy, keys });
     let response = answer(
         &event,
+        guard.as_ref(),
         &AccessLog::from_env(),
         None,
         &mut std::io::stderr(),
@@ -189,6 +248,15 @@ fn info() {
     println!("site bytes: {}", site.site_bytes);
     println!("embedded bytes: {stored}");
     println!("health path: {}", site.options.health_path);
+    match &site.options.auth {
+        Some(a) => println!(
+            "auth: private (signers in the settings: {}; SITE_AUTH_SIGNER may add them at start)",
+            a.signers.len()
+        ),
+        None => {
+            println!("auth: public (SITE_AUTH_SIGNER makes every path but the health path private)")
+        }
+    }
     println!(
         "spa fallback: {}",
         if site.options.spa_fallback {

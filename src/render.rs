@@ -139,6 +139,38 @@ pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response
             format!("Bad Request: {why}\n"),
             cx,
         ),
+        Outcome::Unauthorized => login_page(
+            site,
+            Status::Unauthorized,
+            "You need to log in to see this page. Reload it to log in again.",
+            cx,
+        ),
+        Outcome::Forbidden => login_page(
+            site,
+            Status::Forbidden,
+            "Your account is not allowed to see this page.",
+            cx,
+        ),
+        Outcome::AuthUnavailable => login_page(
+            site,
+            Status::ServiceUnavailable,
+            "Your login cannot be checked right now. Please try again in a minute.",
+            cx,
+        ),
+        Outcome::Logout {
+            location,
+            set_cookies,
+        } => {
+            let mut h = vec![("Cache-Control", Cow::Borrowed("no-store"))];
+            h.extend(defaults(site, cx));
+            h.push(("Location", Cow::Owned(location)));
+            // One Set-Cookie per shard; single-value mode can carry only the first.
+            let keep = if cx.multi { set_cookies.len() } else { 1 };
+            for c in set_cookies.into_iter().take(keep) {
+                h.push(("Set-Cookie", Cow::Owned(c)));
+            }
+            empty(Status::Found, h, cx)
+        }
         Outcome::UriTooLong => text(
             site,
             Status::UriTooLong,
@@ -147,6 +179,20 @@ pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response
             cx,
         ),
     }
+}
+
+/// The page of a refused login: plain, never cached, the reason in the log rather than here.
+fn login_page<'s>(site: &'s Site, status: Status, message: &str, cx: Context) -> Response<'s> {
+    let mut h = vec![
+        ("Content-Type", Cow::Borrowed("text/html; charset=utf-8")),
+        ("Cache-Control", Cow::Borrowed("no-store")),
+    ];
+    h.extend(defaults(site, cx));
+    let line = status.line();
+    let page = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{line}</title></head>\n<body><h1>{line}</h1><p>{message}</p></body></html>\n"
+    );
+    body(status, h, page, cx)
 }
 
 /// The security headers for responses that are not files, plus HSTS over https.

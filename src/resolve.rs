@@ -48,6 +48,17 @@ pub enum Outcome<'s> {
     BadRequest(Cow<'static, str>),
     /// 414.
     UriTooLong,
+    /// 401: a private page and no valid login (the reason is logged, not sent).
+    Unauthorized,
+    /// 403: a valid login the site's rules refuse.
+    Forbidden,
+    /// 503: the login could not be checked (keys unavailable); never served unchecked.
+    AuthUnavailable,
+    /// 302 to `location`, expiring ALB's session cookies (`set_cookies`).
+    Logout {
+        location: String,
+        set_cookies: Vec<String>,
+    },
 }
 
 /// Decides the outcome for a request.

@@ -1,8 +1,9 @@
 //! The core of the static-site server, shared by the build script, the server, its tests and
 //! the local tools: the site as a value ([`site`]), URL paths ([`path`]), the `_headers` /
-//! `_redirects` rules ([`rules`]), ALB's limits ([`limits`]) and, with the `plan` feature, the
+//! `_redirects` rules ([`rules`]), the login settings ([`auth`]), ALB's limits ([`limits`]) and, with the `plan` feature, the
 //! planner that turns a folder into a site ([`plan`]).
 
+pub mod auth;
 pub mod limits;
 pub mod path;
 pub mod rules;

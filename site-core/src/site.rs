@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 use serde_json::value::RawValue;
 
+pub use crate::auth::{AccessRule, Auth};
 use crate::limits;
 pub use crate::status::Status;
 
@@ -224,6 +225,8 @@ pub struct Options {
     pub default_headers: Cow<'static, [(Text, Text)]>,
     /// `Cache-Control` of 404s and the other answers the server makes itself.
     pub error_cache_control: Text,
+    /// `[auth]`: the site is private; requests need ALB's verified login.
+    pub auth: Option<Auth>,
 }
 
 /// The whole site.

@@ -14,12 +14,15 @@ pub enum Status {
     TemporaryRedirect,
     PermanentRedirect,
     BadRequest,
+    Unauthorized,
+    Forbidden,
     NotFound,
     MethodNotAllowed,
     NotAcceptable,
     PreconditionFailed,
     UriTooLong,
     RangeNotSatisfiable,
+    ServiceUnavailable,
 }
 
 impl Status {
@@ -35,12 +38,15 @@ impl Status {
             Status::TemporaryRedirect => 307,
             Status::PermanentRedirect => 308,
             Status::BadRequest => 400,
+            Status::Unauthorized => 401,
+            Status::Forbidden => 403,
             Status::NotFound => 404,
             Status::MethodNotAllowed => 405,
             Status::NotAcceptable => 406,
             Status::PreconditionFailed => 412,
             Status::UriTooLong => 414,
             Status::RangeNotSatisfiable => 416,
+            Status::ServiceUnavailable => 503,
         }
     }
 
@@ -57,12 +63,15 @@ impl Status {
             Status::TemporaryRedirect => "307 Temporary Redirect",
             Status::PermanentRedirect => "308 Permanent Redirect",
             Status::BadRequest => "400 Bad Request",
+            Status::Unauthorized => "401 Unauthorized",
+            Status::Forbidden => "403 Forbidden",
             Status::NotFound => "404 Not Found",
             Status::MethodNotAllowed => "405 Method Not Allowed",
             Status::NotAcceptable => "406 Not Acceptable",
             Status::PreconditionFailed => "412 Precondition Failed",
             Status::UriTooLong => "414 URI Too Long",
             Status::RangeNotSatisfiable => "416 Range Not Satisfiable",
+            Status::ServiceUnavailable => "503 Service Unavailable",
         }
     }
 
@@ -91,12 +100,15 @@ impl Status {
             Status::TemporaryRedirect => "TemporaryRedirect",
             Status::PermanentRedirect => "PermanentRedirect",
             Status::BadRequest => "BadRequest",
+            Status::Unauthorized => "Unauthorized",
+            Status::Forbidden => "Forbidden",
             Status::NotFound => "NotFound",
             Status::MethodNotAllowed => "MethodNotAllowed",
             Status::NotAcceptable => "NotAcceptable",
             Status::PreconditionFailed => "PreconditionFailed",
             Status::UriTooLong => "UriTooLong",
             Status::RangeNotSatisfiable => "RangeNotSatisfiable",
+            Status::ServiceUnavailable => "ServiceUnavailable",
         }
     }
 }

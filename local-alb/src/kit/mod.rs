@@ -1,5 +1,5 @@
 //! The test kit: one way to build ALB's events, call a function through Lambda's Invoke API,
-//! run it under AWS's Runtime Interface Emulator and read its memory, shared by the root crate's
+//! run it under AWS's Runtime Interface Emulator, sign logins as ALB does and read its memory, shared by the root crate's
 //! tests and benchmarks and by local-alb's own tests. Blocking std I/O only: its callers are
 //! plain test functions and command-line benchmarks, not async code.
 //!
@@ -8,5 +8,6 @@
 
 pub mod alb_event;
 pub mod invoke;
+pub mod login;
 pub mod process;
 pub mod rie;

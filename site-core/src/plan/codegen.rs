@@ -109,7 +109,7 @@ pub fn generate(plan: &Plan) -> String {
     redirects: Cow::Borrowed(REDIRECTS),
     not_found_pages: Cow::Borrowed(NOT_FOUND_PAGES),
     index: {},
-    options: Options {{ health_path: {}, spa_fallback: {}, redirect_status: Status::{}, hsts: {hsts}, default_headers: Cow::Borrowed(&[{defaults}]), error_cache_control: {} }},
+    options: Options {{ health_path: {}, spa_fallback: {}, redirect_status: Status::{}, hsts: {hsts}, default_headers: Cow::Borrowed(&[{defaults}]), error_cache_control: {}, auth: {} }},
     site_bytes: {},
     raw_slots: &RAW_SLOTS,
 }};",
@@ -119,6 +119,7 @@ pub fn generate(plan: &Plan) -> String {
         plan.spa_fallback,
         config.redirect().name(),
         text(&config.cache.errors),
+        auth_expr(config.auth.as_ref().map(|a| a.to_auth())),
         plan.site_bytes(),
     );
     let info = deploy_info(plan);
@@ -150,8 +151,47 @@ pub fn deploy_info(plan: &Plan) -> String {
         "files": plan.files.len(),
         "site_bytes": plan.site_bytes(),
         "most_set_cookies": most_set_cookies,
+        "auth": plan.config.auth.as_ref().map(|a| serde_json::json!({
+            "signers": a.to_auth().signers.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            "logout_path": a.logout_path,
+        })),
     });
     format!("\n{DEPLOY_INFO_MARKER}{facts}\n")
+}
+
+fn auth_expr(auth: Option<crate::auth::Auth>) -> String {
+    let Some(a) = auth else {
+        return "None".into();
+    };
+    let list = |v: &[crate::site::Text]| {
+        let items: Vec<String> = v.iter().map(|s| text(s)).collect();
+        format!("Cow::Borrowed(&[{}])", items.join(", "))
+    };
+    let rules: Vec<String> = a
+        .rules
+        .iter()
+        .map(|r| {
+            format!(
+                "AccessRule {{ path: {}, emails: {}, email_domains: {}, groups: {}, groups_claim: {} }}",
+                text(&r.path),
+                list(&r.emails),
+                list(&r.email_domains),
+                list(&r.groups),
+                text(&r.groups_claim)
+            )
+        })
+        .collect();
+    format!(
+        "Some(Auth {{ signers: {}, key_url: {}, public: {}, rules: Cow::Borrowed(&[{}]), logout_path: {}, logout_redirect: {} }})",
+        list(&a.signers),
+        text(&a.key_url),
+        list(&a.public),
+        rules.join(", "),
+        a.logout_path
+            .as_deref()
+            .map_or("None".into(), |p| format!("Some({})", text(p))),
+        text(&a.logout_redirect)
+    )
 }
 
 fn http_date(secs: u64) -> String {

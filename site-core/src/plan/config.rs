@@ -122,6 +122,95 @@ impl Default for Compression {
     }
 }
 
+/// `signer = "arn:..."` or `signer = ["arn:...", ...]`.
+#[derive(Deserialize, Debug, Clone, Default)]
+#[serde(untagged)]
+pub enum Signers {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+/// `[auth]`: the site is private behind ALB's login (see [`crate::auth`]).
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    #[serde(default)]
+    pub signer: Signers,
+    #[serde(default = "default_key_url")]
+    pub key_url: String,
+    #[serde(default)]
+    pub public: Vec<String>,
+    #[serde(default)]
+    pub logout_path: Option<String>,
+    #[serde(default = "default_logout_redirect")]
+    pub logout_redirect: String,
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<RuleConfig>,
+}
+
+/// `[[auth.rule]]`.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    pub path: String,
+    #[serde(default)]
+    pub emails: Vec<String>,
+    #[serde(default)]
+    pub email_domains: Vec<String>,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default = "default_groups_claim")]
+    pub groups_claim: String,
+}
+
+fn default_key_url() -> String {
+    crate::auth::DEFAULT_KEY_URL.into()
+}
+
+fn default_logout_redirect() -> String {
+    "/".into()
+}
+
+fn default_groups_claim() -> String {
+    "groups".into()
+}
+
+impl AuthConfig {
+    /// The settings as the site carries them.
+    pub fn to_auth(&self) -> crate::auth::Auth {
+        use std::borrow::Cow;
+        let texts = |v: &[String]| -> Cow<'static, [crate::site::Text]> {
+            Cow::Owned(v.iter().map(|s| Cow::Owned(s.clone())).collect())
+        };
+        let signers = match &self.signer {
+            Signers::None => Vec::new(),
+            Signers::One(s) => vec![s.clone()],
+            Signers::Many(v) => v.clone(),
+        };
+        crate::auth::Auth {
+            signers: texts(&signers),
+            key_url: self.key_url.clone().into(),
+            public: texts(&self.public),
+            rules: Cow::Owned(
+                self.rules
+                    .iter()
+                    .map(|r| crate::auth::AccessRule {
+                        path: r.path.clone().into(),
+                        emails: texts(&r.emails),
+                        email_domains: texts(&r.email_domains),
+                        groups: texts(&r.groups),
+                        groups_claim: r.groups_claim.clone().into(),
+                    })
+                    .collect(),
+            ),
+            logout_path: self.logout_path.clone().map(Cow::Owned),
+            logout_redirect: self.logout_redirect.clone().into(),
+        }
+    }
+}
+
 /// The whole settings file.
 #[derive(Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields, default)]
@@ -135,6 +224,8 @@ pub struct Config {
     pub security: Security,
     pub limits: Limits,
     pub compression: Compression,
+    /// `[auth]`: present when the site is private.
+    pub auth: Option<AuthConfig>,
 }
 
 impl Default for Config {
@@ -149,6 +240,7 @@ impl Default for Config {
             security: Security::default(),
             limits: Limits::default(),
             compression: Compression::default(),
+            auth: None,
         }
     }
 }
@@ -216,6 +308,12 @@ impl Config {
                 "compression.max_ratio = {}: must be in (0, 1]",
                 self.compression.max_ratio
             ));
+        }
+        if let Some(auth) = &self.auth {
+            crate::auth::check(&auth.to_auth())?;
+            if auth.logout_path.as_deref() == Some(self.health_path.as_str()) {
+                return Err("auth.logout_path: must differ from health_path".into());
+            }
         }
         if self.limits.too_large == TooLarge::Redirect {
             let prefix = &self.limits.external_prefix;

@@ -94,6 +94,7 @@ pub fn into_site(plan: &Plan) -> Result<Site, PlanError> {
             hsts: (!config.security.hsts.is_empty()).then(|| config.security.hsts.clone().into()),
             default_headers: owned_pairs(config.security_headers().into_iter()),
             error_cache_control: config.cache.errors.clone().into(),
+            auth: config.auth.as_ref().map(|a| a.to_auth()),
         },
         site_bytes: plan.site_bytes(),
         raw_slots: &[],

@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::dispatch::{Invocation, Outcome, Queue};
+use crate::login::{Login, Step};
 use crate::reply::{self, Body};
 use crate::{event, ids, listen};
 
@@ -30,6 +31,8 @@ pub struct FrontConfig {
     pub listen_port: u16,
     /// How long a client waits in all, including waiting for a free instance.
     pub max_wait: Duration,
+    /// `--login`: ALB's authenticate action in front of every path.
+    pub login: Option<Login>,
 }
 
 pub async fn serve(listener: TcpListener, cfg: Arc<FrontConfig>) {
@@ -106,7 +109,7 @@ async fn process(
         return refuse(StatusCode::PAYLOAD_TOO_LARGE, "request body over 1 MB");
     }
 
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => {
@@ -114,6 +117,38 @@ async fn process(
         }
         Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("unreadable body: {e}")),
     };
+    if let Some(login) = &cfg.login {
+        let step = login.step(
+            &parts.method,
+            parts.uri.path(),
+            parts.uri.query(),
+            &parts.headers,
+            &body,
+        );
+        match step {
+            Step::Answer(mut page) => {
+                if is_head {
+                    *page.body_mut() = Body::default();
+                }
+                return (page, None);
+            }
+            Step::Forward(signed) => {
+                // ALB replaces whatever the client sent under these names.
+                let forged: Vec<_> = parts
+                    .headers
+                    .keys()
+                    .filter(|n| n.as_str().starts_with("x-amzn-oidc-"))
+                    .cloned()
+                    .collect();
+                for name in forged {
+                    parts.headers.remove(name);
+                }
+                for (name, value) in signed {
+                    parts.headers.insert(name, value);
+                }
+            }
+        }
+    }
 
     let trace_id = ids::trace_root();
     let line = event::RequestLine {

@@ -11,5 +11,6 @@ pub mod instances;
 pub mod invoke_api;
 pub mod kit;
 pub mod listen;
+pub mod login;
 pub mod reply;
 pub mod runtime_api;

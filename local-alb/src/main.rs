@@ -13,6 +13,7 @@ use tokio::sync::watch;
 
 use local_alb::dispatch::{Queue, Slot};
 use local_alb::instances::FunctionSpec;
+use local_alb::login::{LocalUser, Login};
 use local_alb::{front, ids, instances, invoke_api, runtime_api};
 
 const USAGE: &str = "\
@@ -35,6 +36,13 @@ Options:
   --timeout SECS          Function timeout; the client then gets a 502 [default: 30]
   --target-group-arn ARN  requestContext.elb.targetGroupArn in the events
   --function-name NAME    AWS_LAMBDA_FUNCTION_NAME for the function [default: local-function]
+  --login                 Play ALB's authenticate-oidc action: a request without a session
+                          goes to a local login form; a logged-in one reaches the function
+                          with x-amzn-oidc-data signed by local-alb's own key, which the
+                          function fetches from local-alb (SITE_AUTH_SIGNER and
+                          SITE_AUTH_KEY_URL are set for it)
+  --login-as USER         As --login, with every request logged in as USER
+                          (EMAIL or EMAIL:GROUP,GROUP), no form
   --invoke-api ADDR       Also serve Lambda's Invoke API on ADDR (IP:PORT or PORT):
                           POST /2015-03-31/functions/NAME/invocations with a raw event
                           answers the function's raw payload, as AWS's Runtime Interface
@@ -54,12 +62,14 @@ struct Options {
     target_group_arn: Option<String>,
     function_name: String,
     invoke_api: Option<SocketAddr>,
+    login: bool,
+    login_as: Option<LocalUser>,
     command: OsString,
     args: Vec<OsString>,
 }
 
 enum Parsed {
-    Run(Options),
+    Run(Box<Options>),
     Help,
 }
 
@@ -73,6 +83,8 @@ fn parse_args(mut argv: impl Iterator<Item = OsString>) -> Result<Parsed, String
         target_group_arn: None,
         function_name: "local-function".into(),
         invoke_api: None,
+        login: false,
+        login_as: None,
         command: OsString::new(),
         args: Vec::new(),
     };
@@ -126,6 +138,11 @@ fn parse_args(mut argv: impl Iterator<Item = OsString>) -> Result<Parsed, String
             "--target-group-arn" => opts.target_group_arn = Some(value("--target-group-arn")?),
             "--function-name" => opts.function_name = value("--function-name")?,
             "--invoke-api" => opts.invoke_api = Some(parse_listen(&value("--invoke-api")?)?),
+            "--login" => opts.login = true,
+            "--login-as" => {
+                opts.login = true;
+                opts.login_as = Some(LocalUser::parse(&value("--login-as")?)?);
+            }
             other if other.starts_with('-') => return Err(format!("unknown option {other}")),
             // Tolerate a missing `--` before the command.
             _ => {
@@ -143,7 +160,7 @@ fn parse_args(mut argv: impl Iterator<Item = OsString>) -> Result<Parsed, String
             ));
         }
     }
-    Ok(Parsed::Run(opts))
+    Ok(Parsed::Run(Box::new(opts)))
 }
 
 fn parse_listen(v: &str) -> Result<SocketAddr, String> {
@@ -241,7 +258,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(opts, program)) {
+    match runtime.block_on(run(*opts, program)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("local-alb: error: {e}");
@@ -266,10 +283,22 @@ async fn run(opts: Options, program: PathBuf) -> Result<(), String> {
     let target_group_arn = opts.target_group_arn.clone().unwrap_or_else(|| {
         format!("arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/local-alb/0123456789abcdef")
     });
+    let login = if opts.login {
+        Some(
+            Login::new(opts.login_as.clone())
+                .map_err(|e| format!("cannot make a signing key for --login: {e}"))?,
+        )
+    } else {
+        None
+    };
+    let mut env = lambda_env(&opts, &program, &region);
+    if let Some(login) = &login {
+        env.extend(login.function_env(listen.port()));
+    }
     let spec = Arc::new(FunctionSpec {
         program: program.clone(),
         args: opts.args.clone(),
-        env: lambda_env(&opts, &program, &region),
+        env,
     });
 
     let queue = Arc::new(Queue::default());
@@ -321,6 +350,7 @@ async fn run(opts: Options, program: PathBuf) -> Result<(), String> {
         target_group_arn,
         listen_port: listen.port(),
         max_wait,
+        login,
     });
     tokio::spawn(front::serve(listener, front_cfg));
     eprintln!(

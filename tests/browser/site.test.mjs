@@ -13,10 +13,13 @@ const root = resolve(import.meta.dirname, "../..");
 const LOCAL_ALB = process.env.LOCAL_ALB ?? join(root, "target/release/local-alb");
 const BOOTSTRAP = process.env.BOOTSTRAP ?? join(root, "target/release/bootstrap");
 const SPA_BOOTSTRAP = process.env.SPA_BOOTSTRAP ?? join(root, "target/sites/bin/browser-spa");
+const PRIVATE_BOOTSTRAP =
+  process.env.PRIVATE_BOOTSTRAP ?? join(root, "target/sites/bin/browser-private");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 let server, serverLog = "", browser, base;
 let spaServer, spaBase;
+let privateServer, privateBase;
 
 function freePort() {
   return new Promise((ok, fail) => {
@@ -44,8 +47,8 @@ async function waitForServer(url, ms) {
   throw new Error(`local-alb did not answer ${url} in ${ms} ms; its log:\n${serverLog}`);
 }
 
-function startLocalAlb(bootstrap, port) {
-  const child = spawn(LOCAL_ALB, ["--listen", `127.0.0.1:${port}`, "--", bootstrap], {
+function startLocalAlb(bootstrap, port, flags = []) {
+  const child = spawn(LOCAL_ALB, ["--listen", `127.0.0.1:${port}`, ...flags, "--", bootstrap], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout.on("data", (d) => (serverLog += d));
@@ -62,6 +65,10 @@ before(async () => {
   spaServer = startLocalAlb(SPA_BOOTSTRAP, spaPort);
   await waitForServer(`${base}/health`, 20_000);
   await waitForServer(`${spaBase}/health`, 20_000);
+  const privatePort = await freePort();
+  privateBase = `http://127.0.0.1:${privatePort}`;
+  privateServer = startLocalAlb(PRIVATE_BOOTSTRAP, privatePort, ["--login"]);
+  await waitForServer(`${privateBase}/_local-alb/login`, 20_000);
   // launch() runs Chromium headless with a fresh temporary --user-data-dir of its own.
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -76,6 +83,7 @@ after(async () => {
   await browser?.close();
   server?.kill("SIGTERM");
   spaServer?.kill("SIGTERM");
+  privateServer?.kill("SIGTERM");
 });
 
 async function openHome() {
@@ -244,5 +252,31 @@ test("single-page app: a missing asset is a 404, never the HTML shell", async ()
   });
   assert.equal(missing[0], 404);
   assert.equal(missing[2], false, "the 404 body is not the app shell");
+  await context.close();
+});
+
+test("private site: log in through the load balancer, see a private page, log out", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // No session: the load balancer sends the browser to log in first.
+  await page.goto(`${privateBase}/about`);
+  assert.match(page.url(), /\/_local-alb\/login\?redirect=/);
+  await page.fill("input[name=email]", "alice@example.com");
+  const [landed] = await Promise.all([
+    page.waitForNavigation(),
+    page.click("button[type=submit]"),
+  ]);
+  // Back on the page asked for, answered by the function after it verified the signed login.
+  assert.equal(new URL(page.url()).pathname, "/about");
+  assert.equal(landed.status(), 200);
+  assert.match(landed.headers()["cache-control"], /^private/);
+  assert.ok((await page.textContent("body")).length > 0);
+  const cookies = await context.cookies();
+  assert.ok(cookies.some((c) => c.name === "AWSELBAuthSessionCookie-0"), "session cookie set");
+  // Logging out expires the session cookie; the next page asks for a login again.
+  await page.goto(`${privateBase}/logout`);
+  assert.match(page.url(), /\/_local-alb\/login/);
+  const after = await context.cookies();
+  assert.ok(!after.some((c) => c.name === "AWSELBAuthSessionCookie-0"), "session cookie expired");
   await context.close();
 });

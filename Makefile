@@ -83,7 +83,10 @@ test-rust: ## The server's and site-core's unit, behaviour, fixture and golden t
 	RIE=$(abspath $(RIE_BIN)) $(CARGO) test --release --locked -p alb-static-site -p site-core --features site-core/plan
 
 BENCH_SITE := target/bench-site
-.PHONY: bench bench-handler
+.PHONY: bench bench-handler bench-auth
+bench-auth: ## Criterion: the login check with a cached key, and a private page against a public one
+	$(CARGO) bench --locked --bench auth
+
 bench-handler: ## Criterion: handling + serializing vs serializing a ready-made response (generated site)
 	rm -rf $(BENCH_SITE) && python3 tools/gen-site.py $(BENCH_SITE) --js-kb 200 --png-kb 500
 	SITE_DIR=$(BENCH_SITE) CARGO_TARGET_DIR=target/bench $(CARGO) bench --locked --bench handler
@@ -95,4 +98,4 @@ include $(sort $(wildcard mk/*.mk))
 test: lint test-rust test-package $(TEST_TARGETS) ## Everything: lint, Rust tests, and the suites in mk/*.mk
 	@echo "make test: all suites passed"
 
-bench: bench-handler $(BENCH_TARGETS) ## Every benchmark behind BENCHMARKS.md
+bench: bench-handler bench-auth $(BENCH_TARGETS) ## Every benchmark behind BENCHMARKS.md

@@ -15,8 +15,7 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use p256::ecdsa::VerifyingKey;
-use site_server::auth::{parse_pem_key, KeyError, KeyStore};
+use site_server::auth::{KeyError, KeyStore, PublicKey};
 
 /// The longest the function waits for a key, per step (Lambda's timeout is seconds).
 const FETCH_TIMEOUT: Duration = Duration::from_secs(3);
@@ -30,7 +29,7 @@ const CAPACITY: usize = 64;
 const MAX_ANSWER: u64 = 16 * 1024;
 
 enum Cached {
-    Key(VerifyingKey),
+    Key(PublicKey),
     Failed { error: KeyError, until: Instant },
 }
 
@@ -61,12 +60,12 @@ impl HttpKeys {
         })
     }
 
-    fn fetch(&self, kid: &str) -> Result<VerifyingKey, KeyError> {
+    fn fetch(&self, kid: &str) -> Result<PublicKey, KeyError> {
         let url = self.url.replace("{kid}", kid);
         let unavailable = |why: String| KeyError::Unavailable(format!("{url}: {why}"));
         let answer = get(&url, &self.tls).map_err(unavailable)?;
         match answer.status {
-            200 => parse_pem_key(&answer.body).map_err(|e| match e {
+            200 => PublicKey::from_pem(&answer.body).map_err(|e| match e {
                 KeyError::Unavailable(why) => unavailable(why),
                 other => other,
             }),
@@ -78,12 +77,12 @@ impl HttpKeys {
 }
 
 impl KeyStore for HttpKeys {
-    fn key(&self, kid: &str) -> Result<VerifyingKey, KeyError> {
+    fn key(&self, kid: &str) -> Result<PublicKey, KeyError> {
         let now = Instant::now();
         {
             let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
             match cache.get(kid) {
-                Some(Cached::Key(key)) => return Ok(*key),
+                Some(Cached::Key(key)) => return Ok(key.clone()),
                 Some(Cached::Failed { error, until }) if *until > now => return Err(error.clone()),
                 _ => {}
             }
@@ -105,7 +104,7 @@ impl KeyStore for HttpKeys {
                 _ => FAILED_FOR,
             };
         let entry = match &fetched {
-            Ok(key) => Cached::Key(*key),
+            Ok(key) => Cached::Key(key.clone()),
             Err(error) => Cached::Failed {
                 error: error.clone(),
                 until,

@@ -8,11 +8,10 @@ use std::cell::Cell;
 
 use common::{body_bytes, check_response, header, header_values, status, AlbEvent};
 use local_alb::kit::login::{user_claims, AlbSigner, PADDED_URL_SAFE};
-use p256::ecdsa::VerifyingKey;
 use serde_json::{json, Value};
 use site_core::plan::memory;
 use site_core::site::Site;
-use site_server::auth::{Guard, KeyError, KeyStore, Policy, CLOCK_SKEW};
+use site_server::auth::{Guard, KeyError, KeyStore, Policy, PublicKey, CLOCK_SKEW};
 use site_server::handler::{self, RequestLine};
 
 use base64::Engine;
@@ -63,24 +62,27 @@ fn signer() -> AlbSigner {
 
 /// Keys known to the test; counts how often it was asked.
 struct TestKeys {
-    keys: Vec<(String, VerifyingKey)>,
+    keys: Vec<(String, PublicKey)>,
     asked: Cell<u32>,
     outage: bool,
 }
 
 impl KeyStore for TestKeys {
-    fn key(&self, kid: &str) -> Result<VerifyingKey, KeyError> {
+    fn key(&self, kid: &str) -> Result<PublicKey, KeyError> {
         self.asked.set(self.asked.get() + 1);
         if self.outage {
             return Err(KeyError::Unavailable("connection refused".into()));
         }
-        self.keys.as_slice().key(kid)
+        self.keys.key(kid)
     }
 }
 
 fn keys() -> TestKeys {
     TestKeys {
-        keys: vec![(KID.to_string(), signer().verifying_key())],
+        keys: vec![(
+            KID.to_string(),
+            PublicKey::from_pem(&signer().public_pem()).unwrap(),
+        )],
         asked: Cell::new(0),
         outage: false,
     }

@@ -8,7 +8,7 @@ mod keys;
 mod policy;
 mod token;
 
-pub use keys::{parse_pem_key, KeyError, KeyStore};
+pub use keys::{KeyError, KeyStore, PublicKey};
 pub use policy::{Policy, PolicyError};
 pub use token::{verify, Claims, TokenError, CLOCK_SKEW, MAX_TOKEN_LEN};
 

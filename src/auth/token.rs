@@ -11,8 +11,6 @@ use std::fmt;
 use base64::alphabet::URL_SAFE;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
-use p256::ecdsa::signature::Verifier;
-use p256::ecdsa::Signature;
 use serde_json::{Map, Value};
 
 use super::keys::{KeyError, KeyStore};
@@ -152,15 +150,17 @@ pub fn verify(
         .decode(signature_b64)
         .map_err(|_| TokenError::Malformed("signature is not padded base64url"))?;
     // ES256 in JWS: r || s, 32 bytes each (not DER).
-    let signature = Signature::from_slice(&signature_bytes)
-        .map_err(|_| TokenError::Malformed("signature is not 64 bytes of r || s"))?;
+    if signature_bytes.len() != 64 {
+        return Err(TokenError::Malformed("signature is not 64 bytes of r || s"));
+    }
     let key = keys.key(kid).map_err(|e| match e {
         KeyError::Unknown => TokenError::UnknownKey(kid.to_string()),
         KeyError::Unavailable(why) => TokenError::KeysUnavailable(why),
     })?;
     let signed = &token[..header_b64.len() + 1 + payload_b64.len()];
-    key.verify(signed.as_bytes(), &signature)
-        .map_err(|_| TokenError::BadSignature)?;
+    if !key.verifies(signed.as_bytes(), &signature_bytes) {
+        return Err(TokenError::BadSignature);
+    }
 
     let claims = decode_json(payload_b64, "payload is not padded base64url JSON")?;
     if let Some(exp) = claims.get("exp") {

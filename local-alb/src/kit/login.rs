@@ -59,6 +59,14 @@ impl AlbSigner {
         *self.key.verifying_key()
     }
 
+    /// The public key's uncompressed point (0x04, x, y).
+    pub fn public_point(&self) -> Vec<u8> {
+        self.verifying_key()
+            .to_encoded_point(false)
+            .as_bytes()
+            .to_vec()
+    }
+
     /// The public key as ALB's key server serves it: a PEM `PUBLIC KEY` document.
     pub fn public_pem(&self) -> String {
         self.verifying_key()

@@ -219,6 +219,34 @@ mod tests {
     }
 
     #[test]
+    fn a_private_sites_line_names_the_verified_user_or_the_refusal() {
+        let mut granted = entry("/docs/");
+        granted.user = Some("sub-123");
+        granted.email = Some("alice@example.com");
+        let (mut out, mut buf) = (Vec::new(), Vec::new());
+        AccessLog::new("json", "")
+            .write(&mut out, &mut buf, &granted, None)
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["fields"]["user"], "sub-123");
+        assert_eq!(v["fields"]["email"], "alice@example.com");
+        assert!(v["fields"].get("refused").is_none());
+
+        let mut refused = entry("/docs/");
+        refused.refused = Some("token expired at 1 (now 99)");
+        out.clear();
+        AccessLog::new("text", "")
+            .write(&mut out, &mut buf, &refused, None)
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.ends_with(" refused=\"token expired at 1 (now 99)\"\n"),
+            "{text}"
+        );
+        assert!(!text.contains("user="), "{text}");
+    }
+
+    #[test]
     fn control_characters_in_a_path_cannot_start_a_new_line() {
         for format in ["text", "json"] {
             let text = line(

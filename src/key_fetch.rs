@@ -6,8 +6,8 @@
 //!
 //! The request itself is one HTTP/1.0 GET over rustls, written here rather than with an HTTP
 //! client crate: the only URL is one the settings checked, the answer is a 178-byte PEM, and
-//! ureq (with url and idna) doubled the binary on top of TLS (measured: 2,499,216 bytes
-//! against 2,129,184 with this). HTTP/1.0 keeps the answer unchunked.
+//! ureq (with url and idna) added 370 KB to the binary on top of TLS (2,499,216 bytes against
+//! 2,129,184 without it, in the same release build). HTTP/1.0 keeps the answer unchunked.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};

@@ -583,3 +583,27 @@ fn a_bad_auth_setting_fails_the_plan_naming_it() {
         assert!(e.to_string().contains(says), "{toml}: {e}");
     }
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Any change to a valid token, one character replaced anywhere, is never let in.
+        #[test]
+        fn a_token_changed_anywhere_is_never_let_in(at in 0usize..4096, with in proptest::sample::select(
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=.+/ ".to_vec()
+        )) {
+            let token = alice();
+            let at = at % token.len();
+            prop_assume!(token.as_bytes()[at] != with);
+            let mut bytes = token.into_bytes();
+            bytes[at] = with;
+            let changed = String::from_utf8(bytes).unwrap();
+            let code = refused(&changed).0;
+            prop_assert!(code == 401, "{} for a change at {}", code, at);
+        }
+    }
+}

@@ -85,8 +85,12 @@ pub enum Choice<'s> {
 }
 
 /// Picks the acceptable variant with the highest q-value, then the smallest size; only variants
-/// whose response fits ALB's limit are candidates.
-pub fn choose<'s>(variants: &'s [Variant], accept_encoding: Option<&str>) -> Choice<'s> {
+/// whose response fits ALB's limit (`fits`: with the headers it goes out with) are candidates.
+pub fn choose_fitting<'s>(
+    variants: &'s [Variant],
+    accept_encoding: Option<&str>,
+    fits: impl Fn(&Variant) -> bool,
+) -> Choice<'s> {
     let mut best: Option<(&'s Variant, Q)> = None;
     let mut acceptable_but_large = false;
     for v in variants {
@@ -94,7 +98,7 @@ pub fn choose<'s>(variants: &'s [Variant], accept_encoding: Option<&str>) -> Cho
         if q == 0 {
             continue;
         }
-        if !v.fits {
+        if !fits(v) {
             acceptable_but_large = true;
             continue;
         }
@@ -116,6 +120,10 @@ pub fn choose<'s>(variants: &'s [Variant], accept_encoding: Option<&str>) -> Cho
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn choose<'s>(variants: &'s [Variant], accept_encoding: Option<&str>) -> Choice<'s> {
+        choose_fitting(variants, accept_encoding, |v| v.fits)
+    }
     use crate::site::Body;
     use std::borrow::Cow;
 

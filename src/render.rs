@@ -6,7 +6,9 @@ use base64::Engine;
 
 use crate::alb::{Response, ResponseBody};
 use crate::resolve::Outcome;
-use crate::site::{body_bytes, Encoding, File, Site, Status, Variant};
+use crate::site::{
+    body_bytes, BaseHeaders, Encoding, File, HeaderOp, HeaderSet, Site, Status, Variant,
+};
 
 /// What rendering needs to know about the request besides the outcome.
 #[derive(Clone, Copy, Debug)]
@@ -31,12 +33,17 @@ pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response
             variant,
             status,
             range,
-        } => file_response(site, file, variant, status, range, cx),
-        Outcome::NotModified { file, variant } => {
+            at,
+        } => file_response(site, file, variant, status, range, at, cx),
+        Outcome::NotModified { file, variant, at } => {
             let mut h: Headers = Vec::with_capacity(4);
             h.push(("ETag", Cow::Borrowed(&variant.etag)));
-            if !file.cache_control.is_empty() {
-                h.push(("Cache-Control", Cow::Borrowed(&file.cache_control)));
+            let cache_control = match at {
+                Some(set) => Cow::Owned(set.cache_control),
+                None => Cow::Borrowed(file.cache_control.as_ref()),
+            };
+            if !cache_control.is_empty() {
+                h.push(("Cache-Control", cache_control));
             }
             if file.variants.len() > 1 {
                 h.push(("Vary", Cow::Borrowed("Accept-Encoding")));
@@ -263,18 +270,72 @@ fn empty(status: Status, headers: Headers<'_>, cx: Context) -> Response<'_> {
     }
 }
 
+/// A file's headers as a response sends them: its own, or those of the URL it is served at.
+struct FileHeaders<'s> {
+    content_type: Cow<'s, str>,
+    cache_control: Cow<'s, str>,
+    headers: Headers<'s>,
+    hsts: bool,
+}
+
+impl<'s> FileHeaders<'s> {
+    fn of(site: &'s Site, file: &'s File, at: Option<Box<HeaderSet>>) -> FileHeaders<'s> {
+        match (at, &file.base) {
+            (Some(set), Some(base)) => {
+                let set = *set;
+                FileHeaders {
+                    content_type: Cow::Owned(set.content_type),
+                    cache_control: Cow::Owned(set.cache_control),
+                    headers: set
+                        .headers
+                        .into_iter()
+                        .filter_map(|(n, v)| Some((site_name(site, base, &n)?, Cow::Owned(v))))
+                        .collect(),
+                    hsts: set.hsts,
+                }
+            }
+            _ => FileHeaders {
+                content_type: Cow::Borrowed(&file.content_type),
+                cache_control: Cow::Borrowed(&file.cache_control),
+                headers: file
+                    .headers
+                    .iter()
+                    .map(|(n, v)| (n.as_ref(), Cow::Borrowed(v.as_ref())))
+                    .collect(),
+                hsts: file.hsts,
+            },
+        }
+    }
+}
+
+/// The site's own copy of a header name from a file's base headers or a `_headers` rule
+/// (where every name of a rule-applied set comes from), so the response can borrow it.
+fn site_name<'s>(site: &'s Site, base: &'s BaseHeaders, name: &str) -> Option<&'s str> {
+    base.headers
+        .iter()
+        .map(|(n, _)| n.as_ref())
+        .chain(site.header_rules.iter().flat_map(|r| {
+            r.ops.iter().map(|op| match op {
+                HeaderOp::Set(n, _) | HeaderOp::Detach(n) => n.as_ref(),
+            })
+        }))
+        .find(|n| *n == name)
+}
+
 fn file_response<'s>(
     site: &'s Site,
     file: &'s File,
     variant: &'s Variant,
     status: Status,
     range: Option<(u64, u64)>,
+    at: Option<Box<HeaderSet>>,
     cx: Context,
 ) -> Response<'s> {
-    let mut h: Headers = Vec::with_capacity(12 + file.headers.len());
-    h.push(("Content-Type", Cow::Borrowed(&file.content_type)));
-    if !file.cache_control.is_empty() {
-        h.push(("Cache-Control", Cow::Borrowed(&file.cache_control)));
+    let own = FileHeaders::of(site, file, at);
+    let mut h: Headers = Vec::with_capacity(12 + own.headers.len());
+    h.push(("Content-Type", own.content_type));
+    if !own.cache_control.is_empty() {
+        h.push(("Cache-Control", own.cache_control));
     }
     h.push(("ETag", Cow::Borrowed(&variant.etag)));
     h.push(("Last-Modified", Cow::Borrowed(&file.last_modified)));
@@ -293,12 +354,8 @@ fn file_response<'s>(
             Cow::Owned(format!("bytes {start}-{end}/{}", variant.len)),
         ));
     }
-    h.extend(
-        file.headers
-            .iter()
-            .map(|(n, v)| (n.as_ref(), Cow::Borrowed(v.as_ref()))),
-    );
-    if cx.https && file.hsts {
+    h.extend(own.headers);
+    if cx.https && own.hsts {
         if let Some(v) = &site.options.hsts {
             h.push(("Strict-Transport-Security", Cow::Borrowed(v.as_ref())));
         }
@@ -379,7 +436,15 @@ mod tests {
         let site = from_files(&[("a.css", "body{}".repeat(200).as_bytes())], "").unwrap();
         let file = site.file(0);
         let variant = &file.variants[1];
-        let r = render(&site, Outcome::NotModified { file, variant }, PLAIN);
+        let r = render(
+            &site,
+            Outcome::NotModified {
+                file,
+                variant,
+                at: None,
+            },
+            PLAIN,
+        );
         assert_eq!(r.status, Status::NotModified);
         assert_eq!(header(&r, "ETag"), Some(&*variant.etag));
         assert_eq!(header(&r, "Cache-Control"), Some("public, max-age=3600"));
@@ -409,6 +474,7 @@ mod tests {
                 variant: file.identity(),
                 status: Status::Ok,
                 range: None,
+                at: None,
             };
             render(&site, outcome, cx)
         };
@@ -458,6 +524,7 @@ mod tests {
             variant: file.identity(),
             status: Status::Ok,
             range: None,
+            at: None,
         };
         let get = render(&site, outcome(), PLAIN);
         let head = render(
@@ -481,6 +548,7 @@ mod tests {
             variant: file.identity(),
             status: Status::PartialContent,
             range: Some((2, 6)),
+            at: None,
         };
         let r = render(&site, outcome, PLAIN);
         assert_eq!(header(&r, "Content-Range"), Some("bytes 2-6/10"));

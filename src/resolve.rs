@@ -9,23 +9,27 @@ use crate::negotiate::{self, Choice};
 use crate::path::{self, PathError};
 use crate::preconditions::{self, Conditions, Validators, Verdict};
 use crate::range::{self, Requested};
-use crate::rules;
+use crate::rules::{self, apply, HeaderSet};
 use crate::site::{Action, File, Route, Site, Status, Variant};
 
 /// The decision for one request.
 #[derive(Debug)]
 pub enum Outcome<'s> {
     /// Send a file variant with `status` (200, or 404 for an error page; 206 with `range`).
+    /// `at`: the headers for the URL asked for, when a rewrite or the SPA fallback serves the
+    /// file at a URL whose `_headers` differ from the file's own.
     File {
         file: &'s File,
         variant: &'s Variant,
         status: Status,
         range: Option<(u64, u64)>,
+        at: Option<Box<HeaderSet>>,
     },
-    /// 304 for this variant.
+    /// 304 for this variant (`at` as for `File`).
     NotModified {
         file: &'s File,
         variant: &'s Variant,
+        at: Option<Box<HeaderSet>>,
     },
     /// 412.
     PreconditionFailed { file: &'s File },
@@ -82,7 +86,7 @@ pub fn resolve<'s>(site: &'s Site, req: &Request<'_>) -> Outcome<'s> {
         return outcome;
     }
     match route {
-        Some(Route::File(i)) => serve(site.file(*i), req, get),
+        Some(Route::File(i)) => serve(site.file(*i), req, get, Fit::own(site.file(*i))),
         Some(Route::Redirect(to)) => redirect(site, to, &req.query),
         None => not_found(site, &path, req, get),
     }
@@ -116,9 +120,10 @@ fn apply_rules<'s>(
             Action::Rewrite | Action::RewriteNotFound => {
                 let target_path = target.split('?').next().unwrap_or("");
                 let file = rewrite_target(site, target_path)?;
+                let fit = Fit::at(site, file, path);
                 return Some(match rule.action {
-                    Action::Rewrite => serve(file, req, get),
-                    _ => error_page(file, req),
+                    Action::Rewrite => serve(file, req, get, fit),
+                    _ => error_page(file, req, fit),
                 });
             }
         };
@@ -166,27 +171,82 @@ fn redirect_to<'s>(status: Status, location: String) -> Outcome<'s> {
 fn not_found<'s>(site: &'s Site, path: &str, req: &Request<'_>, get: bool) -> Outcome<'s> {
     if site.options.spa_fallback && path::is_extensionless(path) && accepts_html(req) {
         if let Some(index) = site.index() {
-            return serve(index, req, get);
+            return serve(index, req, get, Fit::at(site, index, path));
         }
     }
     if path::is_asset(path) {
         return Outcome::AssetNotFound;
     }
     match site.not_found_page(path) {
-        Some(page) => error_page(page, req),
+        Some(page) => error_page(page, req, Fit::own(page)),
         None => Outcome::NotFound,
+    }
+}
+
+/// The headers a response of a file carries, and what fits one ALB response with them.
+struct Fit {
+    /// The rules of the URL asked for applied to the file's base headers, when they differ
+    /// from the file's own; None: the file's own (whose sizes the build checked).
+    at: Option<Box<HeaderSet>>,
+    /// The JSON size of the largest header block, when it is not the file's own.
+    block: Option<u64>,
+    max_range: u64,
+}
+
+impl Fit {
+    /// The file's own headers.
+    fn own(file: &File) -> Fit {
+        Fit {
+            at: None,
+            block: None,
+            max_range: file.max_range,
+        }
+    }
+
+    /// The file served at `url` by a rewrite or the SPA fallback: the `_headers` of `url`
+    /// apply (the URL asked for, as Cloudflare Pages matches rules), over the file's base
+    /// headers. A set whose header block ALB would refuse falls back to the file's own.
+    fn at(site: &Site, file: &File, url: &str) -> Fit {
+        let Some(base) = &file.base else {
+            return Fit::own(file);
+        };
+        let Ok(set) = apply::apply(base.to_set(), &[url], &site.header_rules) else {
+            return Fit::own(file);
+        };
+        let block = apply::max_block_len(&set, site.options.hsts.as_deref().unwrap_or(""));
+        if block > limits::ALB_HEADER_BLOCK_LIMIT {
+            return Fit::own(file);
+        }
+        Fit {
+            at: Some(Box::new(set)),
+            block: Some(block),
+            max_range: limits::max_range(block),
+        }
+    }
+
+    /// Whether a full response with `v` fits one ALB response with these headers.
+    fn fits(&self, v: &Variant) -> bool {
+        match self.block {
+            None => v.fits,
+            Some(block) => crate::site::fits_response(block, v.body.json().len() as u64),
+        }
     }
 }
 
 /// A page of the site served with status 404 (no conditionals, no ranges: it stands in for a
 /// resource that does not exist).
-fn error_page<'s>(page: &'s File, req: &Request<'_>) -> Outcome<'s> {
-    match negotiate::choose(&page.variants, req.headers.accept_encoding.as_deref()) {
+fn error_page<'s>(page: &'s File, req: &Request<'_>, fit: Fit) -> Outcome<'s> {
+    match negotiate::choose_fitting(
+        &page.variants,
+        req.headers.accept_encoding.as_deref(),
+        |v| fit.fits(v),
+    ) {
         Choice::Variant(variant) => Outcome::File {
             file: page,
             variant,
             status: Status::NotFound,
             range: None,
+            at: fit.at,
         },
         _ => Outcome::NotFound,
     }
@@ -200,7 +260,7 @@ fn accepts_html(req: &Request<'_>) -> bool {
     }
 }
 
-fn serve<'s>(file: &'s File, req: &Request<'_>, get: bool) -> Outcome<'s> {
+fn serve<'s>(file: &'s File, req: &Request<'_>, get: bool, fit: Fit) -> Outcome<'s> {
     let h = &req.headers;
     let conditions = Conditions {
         if_match: h.if_match.as_deref(),
@@ -228,14 +288,16 @@ fn serve<'s>(file: &'s File, req: &Request<'_>, get: bool) -> Outcome<'s> {
                     Verdict::NotModified => Outcome::NotModified {
                         file,
                         variant: identity,
+                        at: fit.at,
                     },
                     Verdict::PreconditionFailed => Outcome::PreconditionFailed { file },
-                    Verdict::Proceed => match spec.resolve(identity.len, file.max_range) {
+                    Verdict::Proceed => match spec.resolve(identity.len, fit.max_range) {
                         Some(r) => Outcome::File {
                             file,
                             variant: identity,
                             status: Status::PartialContent,
                             range: Some(r),
+                            at: fit.at,
                         },
                         None => Outcome::RangeNotSatisfiable { file },
                     },
@@ -244,21 +306,24 @@ fn serve<'s>(file: &'s File, req: &Request<'_>, get: bool) -> Outcome<'s> {
         }
     }
 
-    let variant = match negotiate::choose(&file.variants, h.accept_encoding.as_deref()) {
-        Choice::Variant(v) => v,
-        Choice::NotAcceptable => {
-            return Outcome::NotAcceptable {
-                file,
-                too_large: false,
+    let variant =
+        match negotiate::choose_fitting(&file.variants, h.accept_encoding.as_deref(), |v| {
+            fit.fits(v)
+        }) {
+            Choice::Variant(v) => v,
+            Choice::NotAcceptable => {
+                return Outcome::NotAcceptable {
+                    file,
+                    too_large: false,
+                }
             }
-        }
-        Choice::TooLarge => {
-            return Outcome::NotAcceptable {
-                file,
-                too_large: true,
+            Choice::TooLarge => {
+                return Outcome::NotAcceptable {
+                    file,
+                    too_large: true,
+                }
             }
-        }
-    };
+        };
     match preconditions::evaluate(
         &conditions,
         Validators {
@@ -266,13 +331,18 @@ fn serve<'s>(file: &'s File, req: &Request<'_>, get: bool) -> Outcome<'s> {
             modified: file.modified,
         },
     ) {
-        Verdict::NotModified => Outcome::NotModified { file, variant },
+        Verdict::NotModified => Outcome::NotModified {
+            file,
+            variant,
+            at: fit.at,
+        },
         Verdict::PreconditionFailed => Outcome::PreconditionFailed { file },
         Verdict::Proceed => Outcome::File {
             file,
             variant,
             status: Status::Ok,
             range: None,
+            at: fit.at,
         },
     }
 }

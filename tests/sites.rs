@@ -679,3 +679,119 @@ fn the_spa_fallback_and_a_rewrite_answer_304_to_the_etag_of_the_file_they_serve(
         assert_eq!(header(&r, "etag"), Some(etag.as_str()), "{path}");
     }
 }
+
+/// A site whose `_headers` differ by URL, with a 200 rewrite, a 404 rewrite and the SPA fallback
+/// serving `index.html` and `gone.html` at URLs of their own.
+fn headers_by_url() -> &'static Site {
+    static SITE: OnceLock<Site> = OnceLock::new();
+    SITE.get_or_init(|| {
+        memory::from_files(
+            &[
+                ("index.html", b"<!doctype html><title>home</title>\n".as_slice()),
+                ("gone.html", b"<!doctype html><title>gone</title>\n"),
+                (
+                    "_headers",
+                    b"/\n  Set-Cookie: home=1; Path=/\n/old-home\n  X-Old: yes\n  Cache-Control: public, max-age=5\n/app/*\n  X-App: shell\n  ! X-Frame-Options\n/removed/*\n  X-Removed: 1\n",
+                ),
+                (
+                    "_redirects",
+                    b"/old-home  /index.html  200\n/removed/*  /gone  404\n",
+                ),
+            ],
+            "spa = \"on\"",
+        )
+        .unwrap()
+    })
+}
+
+#[test]
+fn a_200_rewrite_answers_with_the_headers_of_the_url_asked_for_not_the_targets() {
+    let r = ask(headers_by_url(), "GET", "/old-home", &[("accept", HTML)]);
+    assert_eq!(status(&r), 200);
+    assert_eq!(header(&r, "x-old"), Some("yes"));
+    assert_eq!(header(&r, "cache-control"), Some("public, max-age=5"));
+    assert_eq!(header(&r, "set-cookie"), None, "/'s cookie stays on /");
+    assert_eq!(header(&r, "content-type"), Some("text/html; charset=utf-8"));
+    // The target itself keeps its own.
+    let home = ask(headers_by_url(), "GET", "/", &[("accept", HTML)]);
+    assert_eq!(header(&home, "set-cookie"), Some("home=1; Path=/"));
+    assert_eq!(header(&home, "x-old"), None);
+}
+
+#[test]
+fn the_spa_fallback_answers_with_the_headers_of_the_url_asked_for() {
+    let r = ask(
+        headers_by_url(),
+        "GET",
+        "/app/settings",
+        &[("accept", HTML)],
+    );
+    assert_eq!(status(&r), 200);
+    assert_eq!(header(&r, "x-app"), Some("shell"));
+    assert_eq!(header(&r, "x-frame-options"), None, "detached for /app/*");
+    assert_eq!(header(&r, "set-cookie"), None);
+    assert_eq!(
+        header(&r, "cache-control"),
+        Some("no-cache"),
+        "the file's own policy"
+    );
+}
+
+#[test]
+fn a_404_rewrite_answers_with_the_headers_of_the_url_asked_for() {
+    let r = ask(headers_by_url(), "GET", "/removed/x", &[("accept", HTML)]);
+    assert_eq!(status(&r), 404);
+    assert_eq!(header(&r, "x-removed"), Some("1"));
+}
+
+#[test]
+fn a_304_on_a_rewrite_carries_the_headers_of_the_url_asked_for() {
+    let first = ask(headers_by_url(), "GET", "/old-home", &[("accept", HTML)]);
+    let etag = header(&first, "etag").unwrap().to_string();
+    let r = ask(
+        headers_by_url(),
+        "GET",
+        "/old-home",
+        &[("accept", HTML), ("if-none-match", &etag)],
+    );
+    assert_eq!(status(&r), 304);
+    assert_eq!(header(&r, "cache-control"), Some("public, max-age=5"));
+}
+
+#[test]
+fn rules_that_would_overflow_albs_header_limit_at_a_rewritten_url_fall_back_to_the_files_own() {
+    // 40 KB of headers for /big/*: no file is served there, so the build accepts it; the SPA
+    // fallback at /big/x must still never send a header block ALB refuses.
+    let huge = format!("/big/*\n  X-Big: {}\n", "b".repeat(40_000));
+    let site = memory::from_files(
+        &[
+            ("index.html", b"<!doctype html>shell".as_slice()),
+            ("_headers", huge.as_bytes()),
+        ],
+        "spa = \"on\"",
+    )
+    .unwrap();
+    let r = ask(&site, "GET", "/big/x", &[("accept", HTML)]);
+    assert_eq!(status(&r), 200);
+    assert_eq!(header(&r, "x-big"), None);
+}
+
+#[test]
+fn a_file_only_its_own_headers_can_carry_is_406_at_a_url_with_large_headers() {
+    // index.html near the 1 MB line: it fits with its own headers, not with 30 KB more.
+    let page = format!("<!doctype html>{}", "é".repeat(489_000));
+    let site = memory::from_files(
+        &[
+            ("index.html", page.as_bytes()),
+            (
+                "_headers",
+                format!("/app/*\n  X-Pad: {}\n", "p".repeat(30_000)).as_bytes(),
+            ),
+        ],
+        "spa = \"on\"\n[compression]\ngzip = false\nbrotli = false",
+    )
+    .unwrap();
+    assert_eq!(status(&ask(&site, "GET", "/", &[("accept", HTML)])), 200);
+    let r = ask(&site, "GET", "/app/x", &[("accept", HTML)]);
+    assert_eq!(status(&r), 406, "never a response ALB would refuse");
+}

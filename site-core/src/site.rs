@@ -14,6 +14,7 @@ use serde_json::value::RawValue;
 
 pub use crate::auth::{AccessRule, Auth};
 use crate::limits;
+pub use crate::rules::{HeaderOp, HeaderRule, HeaderSet};
 pub use crate::status::Status;
 
 /// What marks, in the built binary, the one line of JSON a deploy reads without running it
@@ -111,6 +112,34 @@ pub struct File {
     pub max_range: u64,
     /// Identity first, then the compressed variants worth keeping.
     pub variants: Cow<'static, [Variant]>,
+    /// The headers before `_headers`, kept when a rewrite or the SPA fallback may serve this
+    /// file at a URL of its own, whose rules then apply instead.
+    pub base: Option<BaseHeaders>,
+}
+
+/// A file's headers before `_headers` (type, cache policy, security defaults, HSTS).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaseHeaders {
+    pub content_type: Text,
+    pub cache_control: Text,
+    pub headers: Cow<'static, [(Text, Text)]>,
+    pub hsts: bool,
+}
+
+impl BaseHeaders {
+    /// As a set the rules can be applied to.
+    pub fn to_set(&self) -> HeaderSet {
+        HeaderSet {
+            content_type: self.content_type.to_string(),
+            cache_control: self.cache_control.to_string(),
+            headers: self
+                .headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            hsts: self.hsts,
+        }
+    }
 }
 
 impl File {
@@ -236,6 +265,9 @@ pub struct Site {
     pub routes: Routes,
     /// `_redirects`, in file order.
     pub redirects: Cow<'static, [Redirect]>,
+    /// `_headers`, in file order, kept when a rewrite or the SPA fallback may serve a file at
+    /// another URL (empty otherwise: every file's own headers are then final).
+    pub header_rules: Cow<'static, [HeaderRule]>,
     /// Folders with a `404.html` (`/`, `/docs/`), sorted, and the index of that file.
     pub not_found_pages: Cow<'static, [(Text, u32)]>,
     /// The top-level `index.html`, for the single-page-app fallback.

@@ -228,18 +228,7 @@ fn brotli(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Length of `s` written as a JSON string by serde_json (quotes included), without building it.
-pub fn json_string_len(s: &str) -> u64 {
-    let mut n = 2u64;
-    for b in s.bytes() {
-        n += match b {
-            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
-            0..=0x1f => 6,
-            _ => 1,
-        };
-    }
-    n
-}
+pub use crate::rules::apply::json_string_len;
 
 #[cfg(test)]
 mod tests {

@@ -5,120 +5,33 @@
 use std::path::Path;
 
 use super::config::Config;
-use super::encode::json_string_len;
 use super::error::PlanError;
-use crate::rules::{match_pattern, HeaderOp, HeaderRule};
+use crate::rules::{apply, HeaderRule, HeaderSet, HstsInRule};
 
 /// A file's headers after `_headers`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileHeaders {
-    pub content_type: String,
-    /// Empty when `! Cache-Control` removed it.
-    pub cache_control: String,
-    /// Security defaults and `_headers` additions, in order.
-    pub headers: Vec<(String, String)>,
-    /// HSTS goes out over https (configured, and not detached).
-    pub hsts: bool,
-}
+pub type FileHeaders = HeaderSet;
 
-/// Applies the `_headers` rules matching any of `urls` to the defaults. A rule replaces a
-/// default header; two rules join their values (as Cloudflare does); Set-Cookie lines stay
-/// separate. `headers_file` names `_headers` in errors.
+/// Applies the `_headers` rules matching any of `urls` to the defaults ([`apply::apply`]).
+/// `headers_file` names `_headers` in errors.
 pub fn resolve(
     defaults: FileHeaders,
     urls: &[String],
     rules: &[HeaderRule],
     headers_file: &Path,
 ) -> Result<FileHeaders, PlanError> {
-    let FileHeaders {
-        mut content_type,
-        mut cache_control,
-        mut headers,
-        mut hsts,
-    } = defaults;
-    let mut from_rule = vec![false; headers.len()];
-    for rule in rules {
-        if !urls
-            .iter()
-            .any(|u| match_pattern(&rule.pattern, u).is_some())
-        {
-            continue;
-        }
-        for op in &rule.ops {
-            match op {
-                HeaderOp::Set(name, value) => {
-                    let lower = name.to_ascii_lowercase();
-                    if lower == "content-type" {
-                        content_type = value.clone();
-                    } else if lower == "cache-control" {
-                        cache_control = value.clone();
-                    } else if lower == "strict-transport-security" {
-                        return Err(PlanError::at_line(
-                            headers_file,
-                            rule.line,
-                            "set HSTS with security.hsts in the settings file (it is sent only over https)",
-                        ));
-                    } else if lower == "set-cookie" {
-                        headers.push((name.clone(), value.clone()));
-                        from_rule.push(true);
-                    } else if let Some(k) = headers
-                        .iter()
-                        .position(|(n, _)| n.eq_ignore_ascii_case(name))
-                    {
-                        if from_rule[k] {
-                            headers[k].1 = format!("{}, {value}", headers[k].1);
-                        } else {
-                            headers[k] = (name.clone(), value.clone());
-                            from_rule[k] = true;
-                        }
-                    } else {
-                        headers.push((name.clone(), value.clone()));
-                        from_rule.push(true);
-                    }
-                }
-                HeaderOp::Detach(name) => {
-                    let lower = name.to_ascii_lowercase();
-                    if lower == "strict-transport-security" {
-                        hsts = false;
-                    } else if lower == "cache-control" {
-                        cache_control.clear();
-                    } else {
-                        let mut k = 0;
-                        while k < headers.len() {
-                            if headers[k].0.eq_ignore_ascii_case(name) {
-                                headers.remove(k);
-                                from_rule.remove(k);
-                            } else {
-                                k += 1;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-    Ok(FileHeaders {
-        content_type,
-        cache_control,
-        headers,
-        hsts,
+    let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
+    apply::apply(defaults, &urls, rules).map_err(|HstsInRule { line }| {
+        PlanError::at_line(
+            headers_file,
+            line,
+            "set HSTS with security.hsts in the settings file (it is sent only over https)",
+        )
     })
 }
 
-/// The JSON size of the largest header block a full response of this file can carry: its own
-/// headers plus those every full response adds (an HTTP-date is always 29 characters).
+/// The JSON size of the largest header block a full response of this file can carry.
 pub fn max_block_len(h: &FileHeaders, config: &Config) -> u64 {
-    let pair = |n: &str, v: &str| json_string_len(n) + json_string_len(v) + 4;
-    let mut len: u64 = h.headers.iter().map(|(n, v)| pair(n, v)).sum();
-    for (n, v) in [
-        ("Content-Type", h.content_type.as_str()),
-        ("Cache-Control", h.cache_control.as_str()),
-        ("Last-Modified", "Wed, 21 Oct 2015 07:28:00 GMT"),
-        ("Strict-Transport-Security", config.security.hsts.as_str()),
-    ] {
-        len += pair(n, v);
-    }
-    len
+    apply::max_block_len(h, &config.security.hsts)
 }
 
 /// Headers a response adds to a file's own, at their longest, in `Name: value\r\n` bytes:

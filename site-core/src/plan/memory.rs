@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 
 use super::error::{io, PlanError};
 use super::{plan_with, Config, Input, Plan};
-use crate::site::{Body, File, Options, Redirect, Routes, Site, Variant};
+use crate::site::{BaseHeaders, Body, File, Options, Redirect, Routes, Site, Variant};
 
 /// Plans `site_dir` with the settings `config_toml` (a settings file's text), caching encoded
 /// bodies in `cache_dir`.
@@ -29,6 +29,7 @@ pub fn load_with(site_dir: &Path, config_toml: &str, cache_dir: &Path) -> Result
 /// The planned site as an owned value.
 pub fn into_site(plan: &Plan) -> Result<Site, PlanError> {
     let mut files = Vec::with_capacity(plan.files.len());
+    let keep_base = plan.serves_at_other_urls();
     for f in &plan.files {
         let mut variants = Vec::with_capacity(f.variants.len());
         for (v, &fits) in f.variants.iter().zip(&f.fits) {
@@ -58,6 +59,12 @@ pub fn into_site(plan: &Plan) -> Result<Site, PlanError> {
             hsts: h.hsts,
             max_range: f.max_range,
             variants: Cow::Owned(variants),
+            base: keep_base.then(|| BaseHeaders {
+                content_type: f.base.content_type.clone().into(),
+                cache_control: f.base.cache_control.clone().into(),
+                headers: owned_pairs(f.base.headers.iter().cloned()),
+                hsts: f.base.hsts,
+            }),
         });
     }
     let config = &plan.config;
@@ -80,6 +87,11 @@ pub fn into_site(plan: &Plan) -> Result<Site, PlanError> {
                 })
                 .collect(),
         ),
+        header_rules: if keep_base {
+            Cow::Owned(plan.header_rules.clone())
+        } else {
+            Cow::Borrowed(&[])
+        },
         not_found_pages: Cow::Owned(
             plan.not_found_pages()
                 .into_iter()

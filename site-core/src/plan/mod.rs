@@ -53,6 +53,8 @@ pub struct Input {
 pub struct PlannedFile {
     pub site_path: String,
     pub headers: FileHeaders,
+    /// The headers before `_headers`, for serving the file at another URL.
+    pub base: FileHeaders,
     /// Seconds since the epoch.
     pub modified: u64,
     /// Identity first.
@@ -72,6 +74,8 @@ pub struct Plan {
     /// Decoded URL path → route.
     pub routes: BTreeMap<String, Route>,
     pub redirects: Vec<RedirectRule>,
+    /// `_headers`, in file order.
+    pub header_rules: Vec<HeaderRule>,
     /// The single-page-app fallback, decided from the setting and the files.
     pub spa_fallback: bool,
     /// What a build should say but not fail on.
@@ -102,6 +106,16 @@ impl Plan {
             .iter()
             .position(|f| f.site_path == "/index.html")
             .map(|k| k as u32)
+    }
+
+    /// Whether a file may be served at a URL other than its own (a 200 or 404 rewrite, the
+    /// single-page-app fallback), so its base headers and the rules are kept for run time.
+    pub fn serves_at_other_urls(&self) -> bool {
+        self.spa_fallback
+            || self
+                .redirects
+                .iter()
+                .any(|r| matches!(r.action, Action::Rewrite | Action::RewriteNotFound))
     }
 
     /// The files' own bytes in all.
@@ -190,6 +204,7 @@ pub fn plan_with(input: &Input, config: Config) -> Result<Plan, PlanError> {
         files: kept,
         routes,
         redirects,
+        header_rules,
         spa_fallback,
         warnings,
     })
@@ -234,6 +249,7 @@ fn plan_file(
     };
     let mut urls = routes::served_at(&f.site_path, config);
     urls.push(f.site_path.clone());
+    let base = defaults.clone();
     let headers = headers::resolve(defaults, &urls, rules, headers_path)?;
     headers::check_block(&f.site_path, &headers, config, headers_path)?;
 
@@ -260,6 +276,7 @@ fn plan_file(
     Ok(PlannedFile {
         site_path: f.site_path.clone(),
         headers,
+        base,
         modified,
         variants,
         fits,

@@ -1,8 +1,10 @@
 //! The `_headers` and `_redirects` file formats (Netlify / Cloudflare Pages), parsed and validated
 //! at build time (and by the dev tools). Patterns and their matching are in [`super::pattern`].
 
+use std::borrow::Cow;
+
 use super::pattern::{check_pattern, is_field_value, is_token, placeholders};
-use crate::site::{Action, Status};
+use crate::site::{Action, Status, Text};
 
 /// A parse error, reported as `file:line: message`.
 #[derive(Debug, PartialEq, Eq)]
@@ -17,20 +19,20 @@ pub struct RuleError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HeaderOp {
     /// `Name: value`: add the header (repeated names join with ", "; Set-Cookie stays separate).
-    Set(String, String),
+    Set(Text, Text),
     /// `! Name`: detach a header set by the defaults or an earlier rule.
-    Detach(String),
+    Detach(Text),
 }
 
 /// A `_headers` rule: a URL pattern and what it does to the headers of matching paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeaderRule {
     /// The URL pattern (`/assets/*`, `/blog/:slug`).
-    pub pattern: String,
+    pub pattern: Text,
     /// The line the pattern is on, for messages.
     pub line: usize,
     /// The headers, in file order.
-    pub ops: Vec<HeaderOp>,
+    pub ops: Cow<'static, [HeaderOp]>,
 }
 
 /// Headers the server computes per response; `_headers` cannot set them.
@@ -66,9 +68,9 @@ pub fn parse_headers(text: &str) -> Result<Vec<HeaderRule>, RuleError> {
         if !indented {
             check_pattern(trimmed).map_err(err)?;
             rules.push(HeaderRule {
-                pattern: trimmed.to_string(),
+                pattern: Cow::Owned(trimmed.to_string()),
                 line,
-                ops: Vec::new(),
+                ops: Cow::Owned(Vec::new()),
             });
             continue;
         }
@@ -83,7 +85,9 @@ pub fn parse_headers(text: &str) -> Result<Vec<HeaderRule>, RuleError> {
             if !is_token(name) {
                 return Err(err(format!("'! {name}': not a valid header name")));
             }
-            rule.ops.push(HeaderOp::Detach(name.to_string()));
+            rule.ops
+                .to_mut()
+                .push(HeaderOp::Detach(Cow::Owned(name.to_string())));
             continue;
         }
         let Some((name, value)) = trimmed.split_once(':') else {
@@ -110,8 +114,10 @@ pub fn parse_headers(text: &str) -> Result<Vec<HeaderRule>, RuleError> {
                 "{name} is computed by the server for each response and cannot be set in _headers"
             )));
         }
-        rule.ops
-            .push(HeaderOp::Set(name.to_string(), value.to_string()));
+        rule.ops.to_mut().push(HeaderOp::Set(
+            Cow::Owned(name.to_string()),
+            Cow::Owned(value.to_string()),
+        ));
     }
     Ok(rules)
 }

@@ -143,3 +143,44 @@ fn security_headers_follow_the_settings() {
         .security_headers()
         .is_empty());
 }
+
+/// The plan's warnings for a site made of `files` in a scratch folder.
+fn warnings(files: &[(&str, &str)], toml: &str) -> Vec<String> {
+    let dir = std::env::temp_dir().join(format!(
+        "build-plan-warnings-{}-{}",
+        std::process::id(),
+        files.len()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, text) in files {
+        let file = dir.join("site").join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    }
+    let input = site_core::plan::Input {
+        site_dir: dir.join("site"),
+        config: dir.join("none.toml"),
+        cache_dir: dir.join("cache"),
+        epoch: Some(0),
+    };
+    let plan = site_core::plan::plan_with(&input, Config::parse(toml).unwrap()).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    plan.warnings
+}
+
+#[test]
+fn a_headers_pattern_that_matches_no_file_is_a_warning_with_its_line() {
+    let w = warnings(
+        &[
+            ("index.html", "x"),
+            ("css/a.css", "a{}"),
+            ("_headers", "/css/*\n  X-A: 1\n/scripts/*\n  X-B: 2\n"),
+        ],
+        "spa = \"off\"",
+    );
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].ends_with("_headers:3: pattern /scripts/* matches no file"),
+        "{w:?}"
+    );
+}

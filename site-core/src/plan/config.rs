@@ -257,6 +257,7 @@ impl Config {
 
     /// Parses and validates the settings text; the error says which key is wrong and why.
     pub fn parse(text: &str) -> Result<Config, String> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
         config.validate()?;
         Ok(config)

@@ -153,18 +153,6 @@ mod tests {
     }
 
     #[test]
-    fn hsts_in_headers_is_an_error_naming_the_line() {
-        let e = apply(
-            "/*\n  X-A: 1\n/x\n  Strict-Transport-Security: max-age=1\n",
-            &["/x"],
-        );
-        assert_eq!(
-            e.unwrap_err().to_string(),
-            "_headers:3: set HSTS with security.hsts in the settings file (it is sent only over https)"
-        );
-    }
-
-    #[test]
     fn headers_over_alb_s_32_kb_are_refused_naming_the_file() {
         let big = format!("/*\n  X-Big: {}\n", "a".repeat(33_000));
         let h = apply(&big, &["/"]).unwrap();

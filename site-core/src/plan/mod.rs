@@ -199,7 +199,7 @@ pub fn plan_with(input: &Input, config: Config) -> Result<Plan, PlanError> {
         Spa::Off => false,
         Spa::Auto => has("/index.html") && !has("/404.html"),
     };
-    Ok(Plan {
+    let mut plan = Plan {
         config,
         files: kept,
         routes,
@@ -207,7 +207,38 @@ pub fn plan_with(input: &Input, config: Config) -> Result<Plan, PlanError> {
         header_rules,
         spa_fallback,
         warnings,
-    })
+    };
+    plan.warnings
+        .extend(unmatched_header_rules(&plan, &headers_path));
+    Ok(plan)
+}
+
+/// A `_headers` pattern no URL of the site matches is likely a typo: say so, with its line.
+fn unmatched_header_rules(plan: &Plan, headers_path: &Path) -> Vec<String> {
+    let elsewhere = plan.serves_at_other_urls();
+    plan.header_rules
+        .iter()
+        .filter(|rule| {
+            !plan
+                .routes
+                .keys()
+                .chain(plan.files.iter().map(|f| &f.site_path))
+                .any(|url| rules::match_pattern(&rule.pattern, url).is_some())
+        })
+        .map(|rule| {
+            format!(
+                "{}:{}: pattern {} matches no file{}",
+                headers_path.display(),
+                rule.line,
+                rule.pattern,
+                if elsewhere {
+                    " (it still applies where a rewrite or the SPA fallback serves one at such a URL)"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect()
 }
 
 /// Parses an optional rules file (`_headers`, `_redirects`); errors read `path:line: reason`.

@@ -52,6 +52,7 @@ pub const MANAGED_HEADERS: &[&str] = &[
 
 /// Parses a `_headers` file. Errors name the line and the reason.
 pub fn parse_headers(text: &str) -> Result<Vec<HeaderRule>, RuleError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rules: Vec<HeaderRule> = Vec::new();
     for (index, raw) in text.lines().enumerate() {
         let line = index + 1;
@@ -66,6 +67,16 @@ pub fn parse_headers(text: &str) -> Result<Vec<HeaderRule>, RuleError> {
         }
         let indented = raw.starts_with(' ') || raw.starts_with('\t');
         if !indented {
+            let looks_like_header = !trimmed.starts_with('/')
+                && !trimmed.starts_with("https://")
+                && trimmed
+                    .split_once(':')
+                    .is_some_and(|(name, _)| is_token(name.trim()));
+            if looks_like_header || trimmed.starts_with('!') {
+                return Err(err(format!(
+                    "{trimmed:?}: header lines must be indented under their path pattern"
+                )));
+            }
             check_pattern(trimmed).map_err(err)?;
             rules.push(HeaderRule {
                 pattern: Cow::Owned(trimmed.to_string()),
@@ -109,6 +120,12 @@ pub fn parse_headers(text: &str) -> Result<Vec<HeaderRule>, RuleError> {
                 "{name} has an empty value (use '! {name}' to remove a header)"
             )));
         }
+        if name.eq_ignore_ascii_case("strict-transport-security") {
+            return Err(err(
+                "set HSTS with security.hsts in the settings file (it is sent only over https)"
+                    .into(),
+            ));
+        }
         if MANAGED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
             return Err(err(format!(
                 "{name} is computed by the server for each response and cannot be set in _headers"
@@ -140,6 +157,7 @@ pub struct RedirectRule {
 
 /// Parses a `_redirects` file. Errors name the line and the reason.
 pub fn parse_redirects(text: &str) -> Result<Vec<RedirectRule>, RuleError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rules = Vec::new();
     for (index, raw) in text.lines().enumerate() {
         let line = index + 1;
@@ -147,7 +165,13 @@ pub fn parse_redirects(text: &str) -> Result<Vec<RedirectRule>, RuleError> {
         if raw.contains('\r') {
             return Err(err("carriage return inside a line".into()));
         }
-        let content = raw.split(" #").next().unwrap_or("").trim();
+        // A comment starts at '#' after a space or a tab (a '#' inside a URL is a fragment).
+        let content = raw
+            .split(" #")
+            .next()
+            .and_then(|c| c.split("\t#").next())
+            .unwrap_or("")
+            .trim();
         if content.is_empty() || content.starts_with('#') {
             continue;
         }
@@ -235,6 +259,47 @@ pub fn parse_redirects(text: &str) -> Result<Vec<RedirectRule>, RuleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_header_line_at_the_left_margin_says_it_must_be_indented() {
+        for text in ["/a\nX-Frame-Options: DENY\n", "/a\n! X-Frame-Options\n"] {
+            let e = parse_headers(text).unwrap_err();
+            assert_eq!(e.line, 2, "{text}");
+            assert!(
+                e.message
+                    .contains("must be indented under their path pattern"),
+                "{}",
+                e.message
+            );
+        }
+    }
+
+    #[test]
+    fn hsts_in_headers_is_refused_at_its_own_line() {
+        let e =
+            parse_headers("/a\n  X-A: 1\n  Strict-Transport-Security: max-age=1\n").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("security.hsts"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_at_the_start_of_a_rules_file_is_ignored() {
+        assert_eq!(
+            parse_headers("\u{feff}/a\n  X-A: 1\n").unwrap()[0].pattern,
+            "/a"
+        );
+        assert_eq!(
+            parse_redirects("\u{feff}/a /b 302\n").unwrap()[0].from,
+            "/a"
+        );
+    }
+
+    #[test]
+    fn a_comment_after_a_tab_in_redirects_is_a_comment() {
+        let rules = parse_redirects("/a\t/b\t302\t# moved in 2024\n").unwrap();
+        assert_eq!(rules[0].to, "/b");
+        assert_eq!(rules[0].action, Action::Redirect(Status::Found));
+    }
 
     #[test]
     fn headers_file_parses_patterns_headers_and_detach() {

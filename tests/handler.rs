@@ -315,9 +315,10 @@ fn binary_file_goes_as_base64_and_decodes_to_the_file() {
 }
 
 #[test]
-fn non_utf8_text_goes_as_base64() {
+fn non_utf8_text_goes_as_base64_and_is_not_labelled_utf8() {
     let r = get("/legacy-latin1.txt");
     assert_eq!(r["isBase64Encoded"], true);
+    assert_eq!(header(&r, "content-type"), Some("text/plain"));
     assert_eq!(body_bytes(&r), site_file("/legacy-latin1.txt"));
 }
 

@@ -795,3 +795,36 @@ fn a_file_only_its_own_headers_can_carry_is_406_at_a_url_with_large_headers() {
     let r = ask(&site, "GET", "/app/x", &[("accept", HTML)]);
     assert_eq!(status(&r), 406, "never a response ALB would refuse");
 }
+
+#[test]
+fn text_files_are_labelled_with_the_charset_of_their_bytes() {
+    let site = memory::from_files(
+        &[
+            ("latin1.txt", b"Caf\xe9 cr\xe8me br\xfbl\xe9e".as_slice()),
+            ("cp1252.txt", b"\x93smart quotes\x94 cost \x80 5"),
+            ("utf16.txt", b"\xFF\xFEC\x00a\x00f\x00\xe9\x00"),
+            ("utf8.txt", "Café crème brûlée".as_bytes()),
+            (
+                "legacy.html",
+                b"<meta charset=\"windows-1252\"><p>Caf\xe9</p>",
+            ),
+        ],
+        "",
+    )
+    .unwrap();
+    for (path, content_type) in [
+        ("/latin1.txt", "text/plain"),
+        ("/cp1252.txt", "text/plain"),
+        ("/utf16.txt", "text/plain; charset=utf-16le"),
+        ("/utf8.txt", "text/plain; charset=utf-8"),
+        ("/legacy", "text/html; charset=windows-1252"),
+    ] {
+        let r = ask(&site, "GET", path, &[]);
+        assert_eq!(header(&r, "content-type"), Some(content_type), "{path}");
+        let utf8 = content_type.ends_with("utf-8");
+        assert_eq!(
+            r["isBase64Encoded"], !utf8,
+            "{path}: non-UTF-8 bytes travel as base64"
+        );
+    }
+}

@@ -31,6 +31,53 @@ pub fn content_type(path: &str) -> String {
     }
 }
 
+/// The `Content-Type` for a file, its charset from its bytes: `utf-8` when they are UTF-8 (a BOM
+/// allowed), `utf-16le` / `utf-16be` after a UTF-16 BOM, the one an HTML `<meta charset>`, an XML
+/// declaration or a CSS `@charset` names, and none otherwise (a browser then sniffs, rather
+/// than showing mojibake under a wrong label).
+pub fn content_type_for(path: &str, bytes: &[u8]) -> String {
+    let labelled = content_type(path);
+    let Some(essence) = labelled.strip_suffix("; charset=utf-8") else {
+        return labelled;
+    };
+    match charset(essence, bytes) {
+        Some(cs) => format!("{essence}; charset={cs}"),
+        None => essence.to_string(),
+    }
+}
+
+fn charset(essence: &str, bytes: &[u8]) -> Option<String> {
+    if bytes.starts_with(&[0xFF, 0xFE]) {
+        return Some("utf-16le".into());
+    }
+    if bytes.starts_with(&[0xFE, 0xFF]) {
+        return Some("utf-16be".into());
+    }
+    if std::str::from_utf8(bytes).is_ok() {
+        return Some("utf-8".into());
+    }
+    // A declaration in the first kilobyte, read as ASCII.
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]).to_ascii_lowercase();
+    let declared = match essence {
+        "text/html" => after(&head, "charset="),
+        "text/css" => head
+            .strip_prefix("@charset \"")
+            .map(|rest| rest.split('"').next().unwrap_or("").to_string()),
+        e if e.ends_with("xml") => after(&head, "encoding="),
+        _ => None,
+    }?;
+    let token: String = declared
+        .trim_start_matches(['"', '\''])
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+        .collect();
+    (!token.is_empty() && token != "utf-8" && token != "utf8").then_some(token)
+}
+
+fn after(head: &str, key: &str) -> Option<String> {
+    head.find(key).map(|i| head[i + key.len()..].to_string())
+}
+
 /// Types whose bytes are text, so a UTF-8 body may travel as a plain JSON string.
 pub fn is_text(essence: &str) -> bool {
     essence.starts_with("text/")
@@ -188,6 +235,63 @@ mod tests {
     fn text_types_carry_utf8_and_scripts_are_text_javascript() {
         assert_eq!(content_type("/a.js"), "text/javascript; charset=utf-8");
         assert_eq!(content_type("/a.svg"), "image/svg+xml; charset=utf-8");
+    }
+
+    #[test]
+    fn utf8_text_keeps_its_charset_and_other_text_is_not_labelled_utf8() {
+        assert_eq!(
+            content_type_for("/a.txt", "café".as_bytes()),
+            "text/plain; charset=utf-8"
+        );
+        assert_eq!(
+            content_type_for("/a.txt", b"\xEF\xBB\xBFbom"),
+            "text/plain; charset=utf-8"
+        );
+        // Latin-1 / Windows-1252 bytes with nothing declared: no charset at all.
+        assert_eq!(
+            content_type_for("/a.txt", b"Caf\xe9 cr\xe8me"),
+            "text/plain"
+        );
+        assert_eq!(
+            content_type_for("/a.txt", b"\x93quoted\x94 \x80"),
+            "text/plain"
+        );
+        assert_eq!(
+            content_type_for("/a.txt", b"\xFF\xFEh\x00i\x00"),
+            "text/plain; charset=utf-16le"
+        );
+        assert_eq!(
+            content_type_for("/a.txt", b"\xFE\xFF\x00h\x00i"),
+            "text/plain; charset=utf-16be"
+        );
+    }
+
+    #[test]
+    fn a_declared_charset_is_used_when_the_bytes_are_not_utf8() {
+        assert_eq!(
+            content_type_for(
+                "/a.html",
+                b"<html><head><meta charset=\"windows-1252\"></head>Caf\xe9"
+            ),
+            "text/html; charset=windows-1252"
+        );
+        assert_eq!(
+            content_type_for(
+                "/a.html",
+                b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=ISO-8859-1\">\xe9"
+            ),
+            "text/html; charset=iso-8859-1"
+        );
+        assert_eq!(
+            content_type_for("/a.css", b"@charset \"iso-8859-15\";\nb{content:'\xa4'}"),
+            "text/css; charset=iso-8859-15"
+        );
+        // A page that claims UTF-8 but is not: no label rather than a wrong one.
+        assert_eq!(
+            content_type_for("/a.html", b"<meta charset=utf-8>\xe9"),
+            "text/html"
+        );
+        assert_eq!(content_type_for("/a.png", b"\x89PNG\xff"), "image/png");
         assert_eq!(content_type("/a.woff2"), "font/woff2");
         assert_eq!(content_type("/LICENSE"), "application/octet-stream");
         assert!(is_compressible("application/wasm") && !is_compressible("image/png"));

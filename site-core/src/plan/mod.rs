@@ -271,7 +271,7 @@ fn plan_file(
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_secs()),
     };
-    let content_type = media::content_type(&f.site_path);
+    let content_type = media::content_type_for(&f.site_path, &bytes);
     let defaults = FileHeaders {
         cache_control: media::cache_control(&f.site_path, &content_type, config),
         content_type,

@@ -51,6 +51,8 @@ pub struct RequestHeaders<'a> {
     pub oidc_identity: Option<Cow<'a, str>>,
     /// `cookie`: read only to find ALB's session-cookie shards on logout.
     pub cookie: Option<Cow<'a, str>>,
+    /// `access-control-request-method`: makes an OPTIONS a CORS preflight.
+    pub preflight_method: Option<Cow<'a, str>>,
 }
 
 impl<'a> RequestHeaders<'a> {
@@ -61,6 +63,9 @@ impl<'a> RequestHeaders<'a> {
             6 if name.eq_ignore_ascii_case("cookie") => &mut self.cookie,
             16 if name.eq_ignore_ascii_case("x-amzn-oidc-data") => &mut self.oidc_data,
             20 if name.eq_ignore_ascii_case("x-amzn-oidc-identity") => &mut self.oidc_identity,
+            29 if name.eq_ignore_ascii_case("access-control-request-method") => {
+                &mut self.preflight_method
+            }
             5 if name.eq_ignore_ascii_case("range") => &mut self.range,
             8 if name.eq_ignore_ascii_case("if-match") => &mut self.if_match,
             8 if name.eq_ignore_ascii_case("if-range") => &mut self.if_range,

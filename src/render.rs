@@ -178,6 +178,30 @@ pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response
             }
             empty(Status::Found, h, cx)
         }
+        Outcome::Preflight { file } => {
+            let mut h = defaults(site, cx);
+            let own = |name: &str| {
+                file.headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| Cow::Borrowed(v.as_ref()))
+            };
+            // The path's own CORS headers from `_headers`, with defaults for the ones it leaves
+            // out: a static site answers GET and HEAD, and a day is a common preflight cache.
+            for (name, default) in [
+                ("Access-Control-Allow-Origin", None),
+                ("Access-Control-Allow-Methods", Some("GET, HEAD")),
+                ("Access-Control-Allow-Headers", None),
+                ("Access-Control-Max-Age", Some("86400")),
+                ("Access-Control-Allow-Credentials", None),
+            ] {
+                if let Some(v) = own(name).or(default.map(Cow::Borrowed)) {
+                    h.push((name, v));
+                }
+            }
+            h.push(("Cache-Control", Cow::Borrowed("no-store")));
+            empty(Status::NoContent, h, cx)
+        }
         Outcome::UriTooLong => text(
             site,
             Status::UriTooLong,

@@ -48,6 +48,8 @@ pub enum Outcome<'s> {
     AssetNotFound,
     /// 405 with `Allow: GET, HEAD`.
     MethodNotAllowed,
+    /// 204 to a CORS preflight for a file whose `_headers` allow cross-origin requests.
+    Preflight { file: &'s File },
     /// 400 with the reason.
     BadRequest(Cow<'static, str>),
     /// 414.
@@ -69,7 +71,7 @@ pub enum Outcome<'s> {
 pub fn resolve<'s>(site: &'s Site, req: &Request<'_>) -> Outcome<'s> {
     let get = req.method == "GET";
     if !get && req.method != "HEAD" {
-        return Outcome::MethodNotAllowed;
+        return preflight(site, req).unwrap_or(Outcome::MethodNotAllowed);
     }
     let path = match path::decode(&req.path) {
         Ok(p) => p,
@@ -90,6 +92,23 @@ pub fn resolve<'s>(site: &'s Site, req: &Request<'_>) -> Outcome<'s> {
         Some(Route::Redirect(to)) => redirect(site, to, &req.query),
         None => not_found(site, &path, req, get),
     }
+}
+
+/// A CORS preflight (OPTIONS with Access-Control-Request-Method) for a file whose headers
+/// carry Access-Control-Allow-Origin: ALB does not answer preflights, so the function does.
+fn preflight<'s>(site: &'s Site, req: &Request<'_>) -> Option<Outcome<'s>> {
+    if req.method != "OPTIONS" || req.headers.preflight_method.is_none() {
+        return None;
+    }
+    let path = path::decode(&req.path).ok()?;
+    let Route::File(i) = site.route(&path)? else {
+        return None;
+    };
+    let file = site.file(*i);
+    file.headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("access-control-allow-origin"))
+        .then_some(Outcome::Preflight { file })
 }
 
 /// The first `_redirects` rule that matches, if any. `shadowed`: the site answers this path,

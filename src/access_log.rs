@@ -1,10 +1,11 @@
 //! The access log: one line per request, on stdout (CloudWatch Logs under Lambda).
 //!
-//! The shape is the one `lambda_runtime`'s default subscriber wrote before this project had its
-//! own Runtime API client, so queries written against it keep working: with
-//! `AWS_LAMBDA_LOG_FORMAT=json` a JSON object with `level`, `fields` (the request) and `span`
-//! (`requestId`, `xrayTraceId`); otherwise a text line. `AWS_LAMBDA_LOG_LEVEL` (or `RUST_LOG`)
-//! above INFO turns the line off.
+//! JSON by default, so CloudWatch Logs Insights queries the fields without parsing: an object
+//! with `level`, `fields` (the request: method, path, query, status, bytes, encoding, micros,
+//! host, user agent, client IP, ALB's trace id, and on a private site the user or the refusal)
+//! and `span` (`requestId`, `xrayTraceId`), the shape `lambda_runtime`'s default subscriber wrote
+//! before this project had its own Runtime API client. `AWS_LAMBDA_LOG_FORMAT=Text` gives a text
+//! line instead. `AWS_LAMBDA_LOG_LEVEL` (or `RUST_LOG`) above INFO turns the line off.
 
 use std::io::Write;
 
@@ -34,6 +35,17 @@ pub struct Entry<'a> {
     pub bytes: u64,
     pub encoding: &'a str,
     pub micros: u64,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub query: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<&'a str>,
+    #[serde(rename = "userAgent", skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<&'a str>,
+    #[serde(rename = "clientIp", skip_serializing_if = "Option::is_none")]
+    pub client_ip: Option<&'a str>,
+    /// ALB's `x-amzn-trace-id`: joins this line to ALB's access log.
+    #[serde(rename = "albTraceId", skip_serializing_if = "Option::is_none")]
+    pub alb_trace_id: Option<&'a str>,
     /// The verified user's `sub` and `email`, on a private site (never the token).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<&'a str>,
@@ -75,10 +87,10 @@ impl AccessLog {
     /// `format` as in `AWS_LAMBDA_LOG_FORMAT`, `level` as in `AWS_LAMBDA_LOG_LEVEL`; an
     /// unknown level means INFO, as Lambda's own runtimes read it.
     pub fn new(format: &str, level: &str) -> AccessLog {
-        let format = if format.eq_ignore_ascii_case("json") {
-            Format::Json
-        } else {
+        let format = if format.trim().eq_ignore_ascii_case("text") {
             Format::Text
+        } else {
+            Format::Json
         };
         let enabled = !["warn", "error", "fatal", "off"]
             .iter()
@@ -135,6 +147,19 @@ impl AccessLog {
                     printable(entry.encoding),
                     entry.micros
                 );
+                if !entry.query.is_empty() {
+                    let _ = write!(buf, " query={:?}", printable(entry.query));
+                }
+                for (key, value) in [
+                    ("host", entry.host),
+                    ("ua", entry.user_agent),
+                    ("ip", entry.client_ip),
+                    ("alb_trace", entry.alb_trace_id),
+                ] {
+                    if let Some(v) = value {
+                        let _ = write!(buf, " {key}={:?}", printable(v));
+                    }
+                }
                 if let Some(user) = entry.user {
                     let _ = write!(buf, " user={:?}", printable(user));
                 }
@@ -171,6 +196,11 @@ mod tests {
             bytes: 12,
             encoding: "br",
             micros: 7,
+            query: "",
+            host: None,
+            user_agent: None,
+            client_ip: None,
+            alb_trace_id: None,
             user: None,
             email: None,
             refused: None,
@@ -190,6 +220,36 @@ mod tests {
     };
 
     #[test]
+    fn json_is_the_default_and_text_is_had_by_asking() {
+        assert_eq!(AccessLog::new("", "").format, Format::Json);
+        assert_eq!(AccessLog::new("JSON", "").format, Format::Json);
+        assert_eq!(AccessLog::new("Text", "").format, Format::Text);
+        assert_eq!(AccessLog::new(" text ", "").format, Format::Text);
+    }
+
+    #[test]
+    fn a_line_names_what_an_operator_needs_to_find_the_request() {
+        let mut e = entry("/a");
+        e.query = "q=1&x=%0A";
+        e.host = Some("site.example.com");
+        e.user_agent = Some("Mozilla/5.0");
+        e.client_ip = Some("203.0.113.9");
+        e.alb_trace_id = Some("Root=1-67891233-abcdef012345678912345678");
+        let (mut out, mut buf) = (Vec::new(), Vec::new());
+        AccessLog::new("", "")
+            .write(&mut out, &mut buf, &e, Some(&SPAN))
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let f = &v["fields"];
+        assert_eq!(f["query"], "q=1&x=%0A");
+        assert_eq!(f["host"], "site.example.com");
+        assert_eq!(f["userAgent"], "Mozilla/5.0");
+        assert_eq!(f["clientIp"], "203.0.113.9");
+        assert_eq!(f["albTraceId"], "Root=1-67891233-abcdef012345678912345678");
+        assert_eq!(v["span"]["requestId"], SPAN.request_id);
+    }
+
+    #[test]
     fn json_format_keeps_the_level_fields_and_span_keys() {
         let text = line(AccessLog::new("JSON", ""), "/", Some(&SPAN));
         assert!(
@@ -206,7 +266,7 @@ mod tests {
 
     #[test]
     fn text_format_names_the_request_and_trace_ids() {
-        let text = line(AccessLog::new("", ""), "/a", Some(&SPAN));
+        let text = line(AccessLog::new("Text", ""), "/a", Some(&SPAN));
         assert!(
             text.starts_with("INFO Lambda runtime invoke{requestId=\"8476a536"),
             "{text}"

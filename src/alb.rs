@@ -53,6 +53,12 @@ pub struct RequestHeaders<'a> {
     pub cookie: Option<Cow<'a, str>>,
     /// `access-control-request-method`: makes an OPTIONS a CORS preflight.
     pub preflight_method: Option<Cow<'a, str>>,
+    /// For the access log only: `host`, `user-agent`, `x-forwarded-for` (the client first) and
+    /// ALB's `x-amzn-trace-id` (the key into ALB's own access logs).
+    pub host: Option<Cow<'a, str>>,
+    pub user_agent: Option<Cow<'a, str>>,
+    pub forwarded_for: Option<Cow<'a, str>>,
+    pub amzn_trace_id: Option<Cow<'a, str>>,
 }
 
 impl<'a> RequestHeaders<'a> {
@@ -61,6 +67,10 @@ impl<'a> RequestHeaders<'a> {
         let slot = match name.len() {
             6 if name.eq_ignore_ascii_case("accept") => &mut self.accept,
             6 if name.eq_ignore_ascii_case("cookie") => &mut self.cookie,
+            4 if name.eq_ignore_ascii_case("host") => &mut self.host,
+            10 if name.eq_ignore_ascii_case("user-agent") => &mut self.user_agent,
+            15 if name.eq_ignore_ascii_case("x-forwarded-for") => &mut self.forwarded_for,
+            15 if name.eq_ignore_ascii_case("x-amzn-trace-id") => &mut self.amzn_trace_id,
             16 if name.eq_ignore_ascii_case("x-amzn-oidc-data") => &mut self.oidc_data,
             20 if name.eq_ignore_ascii_case("x-amzn-oidc-identity") => &mut self.oidc_identity,
             29 if name.eq_ignore_ascii_case("access-control-request-method") => {
@@ -80,6 +90,15 @@ impl<'a> RequestHeaders<'a> {
             None => value,
             Some(prev) => Cow::Owned(format!("{prev}, {value}")),
         });
+    }
+
+    /// The client's address as ALB saw it: the first of `x-forwarded-for`.
+    pub fn client_ip(&self) -> Option<&str> {
+        self.forwarded_for
+            .as_deref()
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|ip| !ip.is_empty())
     }
 
     /// Whether the client came over https (so HSTS may be sent).

@@ -26,6 +26,13 @@ pub fn handle_site<'s>(site: &'s Site, event: &str) -> Response<'s> {
 pub struct RequestLine<'a> {
     pub method: Cow<'a, str>,
     pub path: Cow<'a, str>,
+    /// The query string as ALB passed it (empty: none).
+    pub query: String,
+    /// `host`, `user-agent`, the client's IP and ALB's `x-amzn-trace-id`, as sent.
+    pub host: Option<Cow<'a, str>>,
+    pub user_agent: Option<Cow<'a, str>>,
+    pub client_ip: Option<String>,
+    pub alb_trace_id: Option<Cow<'a, str>>,
     /// The verified user, on a private site.
     pub user: Option<User>,
     /// Why the login check refused the request (never sent to the client).
@@ -61,6 +68,11 @@ pub fn handle_guarded<'s, 'e>(
             let mut line = RequestLine {
                 method: Cow::Borrowed(""),
                 path: Cow::Borrowed(""),
+                query: String::new(),
+                host: None,
+                user_agent: None,
+                client_ip: req.headers.client_ip().map(str::to_string),
+                alb_trace_id: None,
                 user: None,
                 refused: None,
             };
@@ -97,6 +109,10 @@ pub fn handle_guarded<'s, 'e>(
             }
             line.method = req.method;
             line.path = req.path;
+            line.query = req.query;
+            line.host = req.headers.host;
+            line.user_agent = req.headers.user_agent;
+            line.alb_trace_id = req.headers.amzn_trace_id;
             (response, line)
         }
         Err(e) => (
@@ -112,6 +128,11 @@ pub fn handle_guarded<'s, 'e>(
             RequestLine {
                 method: Cow::Borrowed("-"),
                 path: Cow::Borrowed("-"),
+                query: String::new(),
+                host: None,
+                user_agent: None,
+                client_ip: None,
+                alb_trace_id: None,
                 user: None,
                 refused: None,
             },

@@ -50,6 +50,7 @@ pub struct Cache {
     pub immutable: String,
     pub default: String,
     pub errors: String,
+    pub cdn: Cdn,
 }
 
 impl Default for Cache {
@@ -59,8 +60,21 @@ impl Default for Cache {
             immutable: "public, max-age=31536000, immutable".into(),
             default: "public, max-age=3600".into(),
             errors: "no-cache".into(),
+            cdn: Cdn::default(),
         }
     }
+}
+
+/// `[cache.cdn]`: how long a CDN in front (CloudFront) keeps each kind of file, as `s-maxage`
+/// seconds (0: as long as the browser's policy says), and how long it may serve a stale page
+/// while it revalidates.
+#[derive(Deserialize, Debug, Clone, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Cdn {
+    pub html: u32,
+    pub immutable: u32,
+    pub default: u32,
+    pub stale_while_revalidate: u32,
 }
 
 /// Security headers sent by default.

@@ -162,18 +162,53 @@ pub fn is_fingerprinted(path: &str) -> bool {
 /// The default `Cache-Control` for a file: HTML revalidates, fingerprinted files are immutable,
 /// the rest gets a short public lifetime.
 pub fn cache_control(path: &str, content_type: &str, config: &Config) -> String {
-    if content_type.starts_with("text/html") {
-        config.cache.html.clone()
+    let cdn = &config.cache.cdn;
+    let (policy, shared, swr) = if content_type.starts_with("text/html") {
+        (&config.cache.html, cdn.html, cdn.stale_while_revalidate)
     } else if is_fingerprinted(path) {
-        config.cache.immutable.clone()
+        (&config.cache.immutable, cdn.immutable, 0)
     } else {
-        config.cache.default.clone()
+        (&config.cache.default, cdn.default, 0)
+    };
+    // A CDN in front (CloudFront) keeps a response for `s-maxage` whatever the browser's
+    // policy says, and may serve a stale page while it revalidates.
+    let mut out = policy.clone();
+    if shared > 0 {
+        out.push_str(&format!(", s-maxage={shared}"));
+        if swr > 0 {
+            out.push_str(&format!(", stale-while-revalidate={swr}"));
+        }
     }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cdn_settings_add_s_maxage_per_class_and_stale_while_revalidate_to_pages() {
+        let config = Config::parse(
+            "[cache.cdn]\nhtml = 60\nstale_while_revalidate = 600\nimmutable = 31536000",
+        )
+        .unwrap();
+        assert_eq!(
+            cache_control("/a.html", "text/html; charset=utf-8", &config),
+            "no-cache, s-maxage=60, stale-while-revalidate=600"
+        );
+        assert_eq!(
+            cache_control("/app.3f9a2c1b.js", "text/javascript", &config),
+            "public, max-age=31536000, immutable, s-maxage=31536000"
+        );
+        assert_eq!(
+            cache_control("/a.png", "image/png", &config),
+            "public, max-age=3600"
+        );
+        assert_eq!(
+            cache_control("/a.html", "text/html", &Config::default()),
+            "no-cache"
+        );
+    }
 
     #[test]
     fn bundler_hashes_are_fingerprints() {

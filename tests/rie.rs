@@ -353,22 +353,20 @@ fn malformed_events_get_400_responses_and_the_same_process_keeps_serving() {
 }
 
 #[test]
-fn json_log_format_makes_the_request_log_line_json() {
-    // Its own emulator: the log format is fixed when the function starts.
-    let Some(rie) = Rie::start(&[("AWS_LAMBDA_LOG_FORMAT", "json")]) else {
-        return;
-    };
+fn by_default_the_request_log_line_is_json() {
+    let Some(shared) = shared() else { return };
+    let rie = shared.get();
+    let before = rie.log_lines().len();
     let r = rie.invoke(
-        &load_event("not-found.json"),
+        &event("GET", "/no-such-page", &[("user-agent", "rie-test/1")]),
         "GET /no-such-page (JSON logs)",
     );
     assert_eq!(status(&r), 404, "{r}");
     let deadline = Instant::now() + Duration::from_secs(5);
     let line = loop {
-        let found = rie
-            .log_lines()
+        let found = rie.log_lines()[before..]
             .iter()
-            .find(|l| l.contains("\"request\"") || l.contains(" request "))
+            .find(|l| l.contains("/no-such-page"))
             .cloned();
         if let Some(line) = found {
             break line;
@@ -388,14 +386,17 @@ fn json_log_format_makes_the_request_log_line_json() {
     assert_eq!(fields["method"], "GET", "{log}");
     assert_eq!(fields["path"], "/no-such-page", "{log}");
     assert_eq!(fields["status"], 404, "{log}");
+    assert_eq!(fields["userAgent"], "rie-test/1", "{log}");
     assert!(fields["micros"].is_u64(), "{log}");
+    assert!(log["span"]["requestId"].is_string(), "{log}");
 }
 
 #[test]
-fn without_json_log_format_the_request_log_line_is_text() {
-    let Some(shared) = shared() else { return };
-    let rie = shared.get();
-    let before = rie.log_lines().len();
+fn text_log_format_makes_the_request_log_line_text() {
+    // Its own emulator: the log format is fixed when the function starts.
+    let Some(rie) = Rie::start(&[("AWS_LAMBDA_LOG_FORMAT", "Text")]) else {
+        return;
+    };
     let r = rie.invoke(
         &event("GET", "/robots.txt", &[]),
         "GET /robots.txt (text logs)",
@@ -403,14 +404,15 @@ fn without_json_log_format_the_request_log_line_is_text() {
     assert_eq!(status(&r), 200, "{r}");
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let found = rie.log_lines()[before..]
+        let found = rie
+            .log_lines()
             .iter()
             .find(|l| l.contains("/robots.txt"))
             .cloned();
         if let Some(line) = found {
             assert!(
                 serde_json::from_str::<Value>(&line).is_err(),
-                "text format by default: {line}"
+                "text format when asked: {line}"
             );
             assert!(line.contains("status=200"), "{line}");
             break;

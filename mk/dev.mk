@@ -48,3 +48,6 @@ test-dev: ## make dev, check and explain: end to end over HTTP, and dev against 
 
 bench-dev: dev-tool ## Start-up to first page, and an edit to the page seen in the browser, for make dev (tools/bench-dev.py)
 	python3 tools/bench-dev.py --tool $(DEV_TOOL)
+
+# The browser suite's last test reloads a page through the dev tool.
+test-browser: dev-tool

@@ -14,8 +14,9 @@ pub const EVENTS: &str = "/_dev/events";
 
 /// The script put into HTML pages: it remembers the first generation the server announces and
 /// reloads the page when another one is announced (a re-plan, or a restarted server).
+/// (`window.__siteDev` holds the generation once the page listens.)
 pub const SCRIPT: &str = "<script data-site-dev>(()=>{let g=null;const s=new EventSource(\"/_dev/events\");\
-s.onmessage=e=>{if(g===null){g=e.data}else if(e.data!==g){s.close();location.reload()}}})();</script>";
+s.onmessage=e=>{if(g===null){g=window.__siteDev=e.data}else if(e.data!==g){s.close();location.reload()}}})();</script>";
 
 /// `X-Dev-Reload`: the page carries the reload script.
 pub const RELOAD_HEADER: &str = "x-dev-reload";

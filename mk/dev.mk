@@ -1,14 +1,19 @@
 # make dev / make check / make explain: the site folder served from disk through the Lambda
-# handler behind local-alb's ALB conversion, re-planned in memory on every change (dev/), with
-# no release build. `make test-dev` is its suite; `make bench-dev` measures the editing loop.
+# handler behind local-alb's ALB conversion, re-planned in memory on every change (dev/),
+# without building the Lambda binary. `make test-dev` is its suite; `make bench-dev` measures
+# the editing loop.
 
 # The dev tool links the server library, whose build script embeds a site: it is built against
 # the fixed stub in dev/stub/ in a target dir of its own, so the site being edited (or broken)
-# never recompiles it, and no other build's SITE_DIR makes it rebuild.
+# never recompiles it, and no other build's SITE_DIR makes it rebuild. It is optimized (a re-plan
+# of 10,000 files takes 3.5x less CPU than in a debug build) but without the Lambda binary's fat
+# LTO and single codegen unit, which only a shipped binary is worth waiting for.
 DEV_TARGET_DIR := target/dev
-DEV_TOOL := $(DEV_TARGET_DIR)/debug/site-dev
+DEV_TOOL := $(DEV_TARGET_DIR)/release/site-dev
 DEV_CARGO := env -u SOURCE_DATE_EPOCH SITE_DIR=$(CURDIR)/dev/stub/site \
-  SITE_CONFIG=$(CURDIR)/dev/stub/site.toml CARGO_TARGET_DIR=$(CURDIR)/$(DEV_TARGET_DIR) $(CARGO)
+  SITE_CONFIG=$(CURDIR)/dev/stub/site.toml CARGO_TARGET_DIR=$(CURDIR)/$(DEV_TARGET_DIR) \
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+  CARGO_PROFILE_RELEASE_STRIP=false $(CARGO)
 # The site and settings, as for every other target (SITE_DIR=..., SITE_CONFIG=...).
 DEV_SITE = $(or $(SITE_DIR),site)
 DEV_CONFIG = $(or $(SITE_CONFIG),site.toml)
@@ -22,12 +27,12 @@ BENCH_TARGETS += bench-dev
 
 # DEV_TOOL_BUILT=1 skips the cargo step (the test suite runs `make dev` with the tool it built).
 dev-tool:
-	$(if $(DEV_TOOL_BUILT),@true,$(DEV_CARGO) build --locked --quiet -p site-dev)
+	$(if $(DEV_TOOL_BUILT),@true,$(DEV_CARGO) build --release --locked --quiet -p site-dev)
 
 dev: dev-tool ## Edit the site and see it: serve SITE_DIR from disk at http://127.0.0.1:$(PORT) as ALB + Lambda would, re-planned on every change, pages reload themselves (MULTI_VALUE=1)
 	@exec $(DEV_TOOL) serve --listen 127.0.0.1:$(PORT) $(DEV_SITE_ARGS)
 
-check: dev-tool ## Validate SITE_DIR and SITE_CONFIG in seconds, no release build: file:line: reason on any error (exit 1), warnings for rules that never fire
+check: dev-tool ## Validate SITE_DIR and SITE_CONFIG in seconds without building the Lambda binary: file:line: reason on any error (exit 1), warnings for rules that never fire
 	@$(DEV_TOOL) check $(DEV_SITE_ARGS)
 
 # make explain URL=/about H='Accept-Encoding: br'  (H may hold several headers separated by '|')
@@ -44,7 +49,7 @@ space := $(subst ,, )
 test-dev: ## make dev, check and explain: end to end over HTTP, and dev against the built binary for every event
 	$(CARGO) build --release --locked --bin bootstrap
 	BOOTSTRAP=$(CURDIR)/target/release/bootstrap DEV_EQUIV_SITE="$(abspath $(DEV_SITE))" \
-	  DEV_EQUIV_CONFIG="$(abspath $(DEV_CONFIG))" $(DEV_CARGO) test --locked -p site-dev
+	  DEV_EQUIV_CONFIG="$(abspath $(DEV_CONFIG))" $(DEV_CARGO) test --release --locked -p site-dev
 
 bench-dev: dev-tool ## Start-up to first page, and an edit to the page seen in the browser, for make dev (tools/bench-dev.py)
 	python3 tools/bench-dev.py --tool $(DEV_TOOL)

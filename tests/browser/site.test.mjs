@@ -286,7 +286,7 @@ test("private site: log in through the load balancer, see a private page, log ou
 test("make dev: an edited page reloads itself in the open tab", async () => {
   const { mkdtempSync, cpSync, readFileSync, writeFileSync, rmSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
-  const DEV_TOOL = process.env.DEV_TOOL ?? join(root, "target/dev/debug/site-dev");
+  const DEV_TOOL = process.env.DEV_TOOL ?? join(root, "target/dev/release/site-dev");
   const scratch = mkdtempSync(join(tmpdir(), "site-dev-browser-"));
   cpSync(join(root, "site"), join(scratch, "site"), { recursive: true });
   writeFileSync(join(scratch, "site.toml"), "# defaults\n");

@@ -23,7 +23,7 @@ DEV_SITE_ARGS = --site "$(DEV_SITE)" --config "$(DEV_CONFIG)" --cache target/dev
 TEST_TARGETS += test-dev
 BENCH_TARGETS += bench-dev
 
-.PHONY: dev dev-tool check explain test-dev bench-dev
+.PHONY: dev dev-tool check explain test-dev bench-dev dev-equiv-fixtures
 
 # DEV_TOOL_BUILT=1 skips the cargo step (the test suite runs `make dev` with the tool it built).
 dev-tool:
@@ -46,10 +46,24 @@ space := $(subst ,, )
 
 # The suite: unit tests, the end-to-end run of `make dev` on a copy of the sample site, and dev
 # against the built Lambda binary over events/ (the release bootstrap, built as for make test).
-test-dev: ## make dev, check and explain: end to end over HTTP, and dev against the built binary for every event
+# The fixture sites too (tests/sites/<site>/ with <settings>.toml, `-` for the defaults), each
+# built as test-sites builds them (debug, target/sites; a few seconds each once its
+# dependencies are compiled there).
+DEV_EQUIV_FIXTURES := notfound/- slashes/never slashes/always spa/site
+dev-equiv-fixtures:
+	@mkdir -p target/sites/bin
+	@for f in $(DEV_EQUIV_FIXTURES); do site=$${f%%/*}; settings=$${f#*/}; \
+	  config=$(CURDIR)/tests/sites/$$site/$$settings.toml; \
+	  [ "$$settings" = - ] && config=$(CURDIR)/target/sites/gen/no-settings.toml; \
+	  env -u SOURCE_DATE_EPOCH -u CARGO_TARGET_DIR SITE_DIR=$(CURDIR)/tests/sites/$$site/site SITE_CONFIG=$$config \
+	    nice -n 10 $(CARGO) build --locked --quiet --bin bootstrap --target-dir target/sites || exit 1; \
+	  cp target/sites/debug/bootstrap target/sites/bin/dev-equiv-$$site-$$settings; done
+
+test-dev: dev-equiv-fixtures ## make dev, check and explain: end to end over HTTP, and dev against the built binaries (sample site, fixture sites) for every event
 	$(CARGO) build --release --locked --bin bootstrap
 	BOOTSTRAP=$(CURDIR)/target/release/bootstrap DEV_EQUIV_SITE="$(abspath $(DEV_SITE))" \
-	  DEV_EQUIV_CONFIG="$(abspath $(DEV_CONFIG))" $(DEV_CARGO) test --release --locked -p site-dev
+	  DEV_EQUIV_CONFIG="$(abspath $(DEV_CONFIG))" DEV_EQUIV_FIXTURES="$(DEV_EQUIV_FIXTURES)" \
+	  $(DEV_CARGO) test --release --locked -p site-dev
 
 bench-dev: dev-tool ## Start-up to first page, and an edit to the page seen in the browser, for make dev (tools/bench-dev.py)
 	python3 tools/bench-dev.py --tool $(DEV_TOOL)

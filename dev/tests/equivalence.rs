@@ -4,8 +4,10 @@
 //! HTTP layer changes nothing but its own headers and the page script.
 //!
 //! The binary is the release `bootstrap` that `make test-dev` builds from the same SITE_DIR and
-//! SITE_CONFIG (`BOOTSTRAP`, `DEV_EQUIV_SITE`, `DEV_EQUIV_CONFIG`); without `BOOTSTRAP` these
-//! tests say so and pass (a bare `cargo test` has no release build).
+//! SITE_CONFIG (`BOOTSTRAP`, `DEV_EQUIV_SITE`, `DEV_EQUIV_CONFIG`), and, for the fixture sites
+//! of `tests/sites/`, the debug bootstraps it builds for them (`DEV_EQUIV_FIXTURES`: `site/settings`
+//! names, `-` for the defaults, binaries in `target/sites/bin/dev-equiv-site-settings`); without
+//! those variables these tests say so and pass (a bare `cargo test` has no such builds).
 
 mod common;
 
@@ -39,13 +41,30 @@ fn dev_site() -> Site {
     let epoch = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|v| v.trim().parse().ok());
-    let source = Source {
-        site_dir: var("DEV_EQUIV_SITE", "site"),
-        config: var("DEV_EQUIV_CONFIG", "site.toml"),
-        cache_dir: repo.join("target/dev-cache"),
+    plan(
+        var("DEV_EQUIV_SITE", "site"),
+        var("DEV_EQUIV_CONFIG", "site.toml"),
         epoch,
-    };
-    load::load(&source).unwrap_or_else(|e| panic!("{e}")).site
+    )
+}
+
+/// The sample events of `events/`.
+fn sample_events() -> Vec<(String, String)> {
+    let mut paths: Vec<_> = std::fs::read_dir(common::repo().join("events"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            (
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect()
 }
 
 /// The built binary's answer to one event (`bootstrap invoke -`).
@@ -69,6 +88,16 @@ fn binary(bootstrap: &PathBuf, event: &str) -> Value {
     serde_json::from_slice(&out.stdout).expect("the binary prints JSON")
 }
 
+fn plan(site_dir: PathBuf, config: PathBuf, epoch: Option<u64>) -> Site {
+    let source = Source {
+        site_dir,
+        config,
+        cache_dir: common::repo().join("target/dev-cache"),
+        epoch,
+    };
+    load::load(&source).unwrap_or_else(|e| panic!("{e}")).site
+}
+
 fn dev(site: &Site, event: &str) -> Value {
     serde_json::to_value(site_server::handler::handle_site(site, event)).unwrap()
 }
@@ -77,24 +106,15 @@ fn dev(site: &Site, event: &str) -> Value {
 fn every_sample_event_gets_the_same_alb_response_from_dev_and_the_built_binary() {
     let Some(bootstrap) = bootstrap() else { return };
     let site = dev_site();
-    let mut compared = 0;
-    let mut events: Vec<_> = std::fs::read_dir(common::repo().join("events"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    events.sort();
-    for path in events {
-        let event = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(
-            dev(&site, &event),
-            binary(&bootstrap, &event),
-            "{}",
-            path.display()
-        );
-        compared += 1;
+    let events = sample_events();
+    assert!(
+        events.len() >= 10,
+        "only {} events in events/",
+        events.len()
+    );
+    for (name, event) in &events {
+        assert_eq!(dev(&site, event), binary(&bootstrap, event), "{name}");
     }
-    assert!(compared >= 10, "only {compared} events in events/");
 }
 
 /// Every URL of the site, a path under each `_redirects` rule, and a few missing ones; each
@@ -193,4 +213,34 @@ fn dev_changes_only_its_own_headers_cache_control_and_the_page_script() {
             assert_eq!(plain.body, shown.body, "{event}");
         }
     }
+}
+
+#[test]
+fn every_fixture_site_gets_the_same_responses_from_dev_and_its_built_binary() {
+    let Some(fixtures) = std::env::var("DEV_EQUIV_FIXTURES").ok() else {
+        eprintln!("DEV_EQUIV_FIXTURES is not set (make test-dev sets it): the fixture sites are not compared");
+        return;
+    };
+    let repo = common::repo();
+    let mut compared = 0;
+    for fixture in fixtures.split_whitespace() {
+        let (name, settings) = fixture.split_once('/').expect("site/settings");
+        let config = match settings {
+            "-" => repo.join("target/sites/gen/no-settings.toml"),
+            s => repo.join(format!("tests/sites/{name}/{s}.toml")),
+        };
+        let site = plan(repo.join(format!("tests/sites/{name}/site")), config, None);
+        let bootstrap = repo.join(format!("target/sites/bin/dev-equiv-{name}-{settings}"));
+        let mut events = table(&site);
+        events.extend(sample_events().into_iter().map(|(_, e)| e));
+        for event in &events {
+            assert_eq!(
+                dev(&site, event),
+                binary(&bootstrap, event),
+                "{fixture}: {event}"
+            );
+        }
+        compared += 1;
+    }
+    assert!(compared > 0, "DEV_EQUIV_FIXTURES names no fixture");
 }

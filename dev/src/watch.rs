@@ -44,10 +44,14 @@ fn walk(dir: &Path, out: &mut Vec<Entry>) {
     let Ok(read) = fs::read_dir(dir) else {
         return;
     };
-    let mut children: Vec<PathBuf> = read.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    // The entry's type comes with the listing (no extra stat): a symlink is stat'ed through but
+    // never walked into, so a link loop cannot hang the watcher.
+    let mut children: Vec<(PathBuf, bool)> = read
+        .filter_map(|e| e.ok())
+        .map(|e| (e.path(), e.file_type().is_ok_and(|t| t.is_symlink())))
+        .collect();
     children.sort();
-    for path in children {
-        let is_link = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+    for (path, is_link) in children {
         if let Some(m) = stat_into(&path, out) {
             if m.is_dir() && !is_link {
                 walk(&path, out);

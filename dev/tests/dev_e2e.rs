@@ -106,17 +106,30 @@ fn every_response_revalidates_and_names_the_policy_the_binary_sends() {
 }
 
 #[test]
-fn requests_go_through_alb_s_rules() {
-    let s = Scratch::sample("alb");
+fn trace_gets_alb_s_own_405_page() {
+    let s = Scratch::sample("trace");
     let dev = Dev::start(&s, &[]);
-    // ALB answers TRACE itself, with its own page.
     let trace = dev.request("TRACE", "/", &[]);
     assert_eq!(trace.status, 405);
     assert_eq!(trace.header("server"), Some("awselb/2.0"));
-    // The function's 405 for other methods, in ALB's response shape.
+    assert!(trace
+        .text()
+        .contains("<center><h1>405 Method Not Allowed</h1></center>"));
+}
+
+#[test]
+fn a_post_gets_the_function_s_405_in_alb_s_shape() {
+    let s = Scratch::sample("post");
+    let dev = Dev::start(&s, &[]);
     let post = dev.request("POST", "/", &[("Content-Length", "0")]);
     assert_eq!(post.status, 405);
-    // The redirect from the sample's _redirects.
+    assert_eq!(post.header("allow"), Some("GET, HEAD"));
+}
+
+#[test]
+fn a_redirects_rule_of_the_site_answers() {
+    let s = Scratch::sample("redirect");
+    let dev = Dev::start(&s, &[]);
     let r = dev.get("/news/launch");
     assert_eq!(
         (r.status, r.header("location")),

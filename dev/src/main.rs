@@ -178,8 +178,9 @@ fn serve_forever(o: Options) -> Result<ExitCode, String> {
             .map_err(|e| format!("no local address: {e}"))?;
         let site = site_dev::load::shown(&o.source.site_dir);
         let config = site_dev::load::shown(&o.source.config);
+        let first = site_dev::watch::snapshot(&o.source.site_dir, &o.source.config);
         let dev = Dev::new(o.source, o.multi_value);
-        dev.watch_in_background();
+        dev.watch_in_background(first);
         eprintln!(
             "site-dev: serving {site} (settings {config}{}) at http://{addr}/ through the Lambda handler and ALB's rules; \
              re-planned on every change, open pages reload (Ctrl-C to stop)",

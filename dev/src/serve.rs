@@ -126,14 +126,15 @@ impl Dev {
     }
 
     /// Watches the site folder and the settings file on a thread of its own, re-planning on
-    /// each change.
-    pub fn watch_in_background(self: &Arc<Dev>) {
+    /// each change since `first` (a snapshot taken before the first plan, so that nothing
+    /// written while it was planned, or before the thread runs, is missed).
+    pub fn watch_in_background(self: &Arc<Dev>, first: crate::watch::Snapshot) {
         let dev = Arc::clone(self);
         std::thread::Builder::new()
             .name("site-dev-watch".into())
             .spawn(move || {
                 let (site_dir, config) = (dev.source.site_dir.clone(), dev.source.config.clone());
-                crate::watch::watch(&site_dir, &config, || dev.reload())
+                crate::watch::watch(&site_dir, &config, first, || dev.reload())
             })
             .expect("a thread for the watcher");
     }

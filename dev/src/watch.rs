@@ -66,10 +66,10 @@ pub const SETTLE: Duration = Duration::from_millis(50);
 /// The shortest interval between two polls.
 pub const POLL: Duration = Duration::from_millis(100);
 
-/// Calls `changed` (on this thread) after each change of the site folder or the settings file,
-/// once the files have been still for [`SETTLE`]. Never returns.
-pub fn watch(site_dir: &Path, config: &Path, mut changed: impl FnMut()) -> ! {
-    let mut last = snapshot(site_dir, config);
+/// Calls `changed` (on this thread) after each change of the site folder or the settings file
+/// since `first`, once the files have been still for [`SETTLE`]. Never returns.
+pub fn watch(site_dir: &Path, config: &Path, first: Snapshot, mut changed: impl FnMut()) -> ! {
+    let mut last = first;
     loop {
         let started = Instant::now();
         let now = snapshot(site_dir, config);

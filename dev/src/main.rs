@@ -129,7 +129,14 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             if !o.free.is_empty() {
                 return Err(format!("serve takes no argument {:?}", o.free[0]));
             }
-            serve_forever(o)
+            // A server that cannot start is not a usage error: say why, without the usage.
+            match serve_forever(o) {
+                Ok(code) => Ok(code),
+                Err(e) => {
+                    eprintln!("site-dev: {e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
         }
         "check" => {
             if !o.free.is_empty() {

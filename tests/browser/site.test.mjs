@@ -280,3 +280,46 @@ test("private site: log in through the load balancer, see a private page, log ou
   assert.ok(!after.some((c) => c.name === "AWSELBAuthSessionCookie-0"), "session cookie expired");
   await context.close();
 });
+
+// make dev's editing loop in a real browser: the dev tool (DEV_TOOL, built by mk/dev.mk) serves
+// a scratch copy of the sample site; an edit on disk reloads the open tab by itself.
+test("make dev: an edited page reloads itself in the open tab", async () => {
+  const { mkdtempSync, cpSync, readFileSync, writeFileSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const DEV_TOOL = process.env.DEV_TOOL ?? join(root, "target/dev/release/site-dev");
+  const scratch = mkdtempSync(join(tmpdir(), "site-dev-browser-"));
+  cpSync(join(root, "site"), join(scratch, "site"), { recursive: true });
+  writeFileSync(join(scratch, "site.toml"), "# defaults\n");
+  let devLog = "";
+  const dev = spawn(
+    DEV_TOOL,
+    ["serve", "--listen", "127.0.0.1:0", "--site", join(scratch, "site"),
+      "--config", join(scratch, "site.toml"), "--cache", join(root, "target/dev-cache")],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  dev.stderr.on("data", (d) => (devLog += d));
+  const context = await browser.newContext();
+  try {
+    const until = Date.now() + 20_000;
+    let port;
+    while (!(port = devLog.match(/ at http:\/\/127\.0\.0\.1:(\d+)\//)?.[1])) {
+      assert.ok(Date.now() < until, `site-dev did not start:\n${devLog}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${port}/about`, { waitUntil: "load" });
+    // The page is listening for changes before the edit.
+    await page.waitForFunction(() => window.__siteDev !== undefined, null, { timeout: 20_000 });
+    const file = join(scratch, "site", "about.html");
+    writeFileSync(file, readFileSync(file, "utf8").replace("</h1>", " (edited in dev)</h1>"));
+    await page.waitForFunction(
+      () => document.querySelector("h1")?.textContent.includes("(edited in dev)"),
+      null,
+      { timeout: 20_000 },
+    );
+  } finally {
+    await context.close();
+    dev.kill("SIGTERM");
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,367 @@
+//! The dev server: HTTP in, the event ALB would send, the Lambda handler (`handle_site`) on the
+//! site planned in memory, ALB's checks on the answer (a response ALB would refuse is its 502
+//! page here too), HTTP out — local-alb's own functions for each conversion, as `make local`.
+//! Plus what only dev has: a server-sent events stream under `/_dev/`, the reload script on
+//! HTML pages, and an error page while the site cannot be planned.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Body as _, Bytes, Frame, Incoming};
+use hyper::header::CONTENT_TYPE;
+use hyper::header::{HeaderName, HeaderValue, CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, UPGRADE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use local_alb::front::MAX_REQUEST_BODY;
+use local_alb::reply::{self, Reply};
+use local_alb::{event, ids, listen};
+use site_core::site::Site;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+
+use crate::inject::{self, EVENTS, PREFIX, SCRIPT};
+use crate::load::{self, Source};
+
+/// The target group ARN in dev's events (as local-alb's default).
+pub const TARGET_GROUP_ARN: &str =
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/site-dev/0123456789abcdef";
+
+/// What the server answers from: the site, or why it cannot be planned.
+pub enum Current {
+    Ready(Box<Site>),
+    Broken(String),
+}
+
+/// The dev server's state, shared by the connections and the watcher.
+pub struct Dev {
+    source: Source,
+    multi_value: bool,
+    listen_port: RwLock<u16>,
+    current: RwLock<Arc<Current>>,
+    warnings: RwLock<Vec<String>>,
+    /// The generation pages are told about; a new one makes them reload.
+    generation: watch::Sender<String>,
+    boot: u128,
+    count: RwLock<u64>,
+}
+
+pub type Body = BoxBody<Bytes, Infallible>;
+
+impl Dev {
+    /// Plans the site (an error is kept and shown, not fatal) and prints what happened.
+    pub fn new(source: Source, multi_value: bool) -> Arc<Dev> {
+        let boot = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        let (generation, _) = watch::channel(format!("{boot}-0"));
+        let dev = Arc::new(Dev {
+            source,
+            multi_value,
+            listen_port: RwLock::new(0),
+            current: RwLock::new(Arc::new(Current::Broken("not planned yet".into()))),
+            warnings: RwLock::new(Vec::new()),
+            generation,
+            boot,
+            count: RwLock::new(0),
+        });
+        dev.replan("planned");
+        dev
+    }
+
+    /// What requests are answered from now.
+    pub fn current(&self) -> Arc<Current> {
+        Arc::clone(&self.current.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Plans the site again, swaps it in and tells the open pages to reload.
+    pub fn reload(&self) {
+        self.replan("re-planned");
+    }
+
+    fn replan(&self, what: &str) {
+        let started = Instant::now();
+        let loaded = load::load(&self.source);
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let next = match loaded {
+            Ok(loaded) => {
+                eprintln!(
+                    "site-dev: {what} {} in {ms:.0} ms: {} files, {} URLs",
+                    load::shown(&self.source.site_dir),
+                    loaded.site.files.len(),
+                    loaded.site.routes.len()
+                );
+                let mut seen = self.warnings.write().unwrap_or_else(|e| e.into_inner());
+                if *seen != loaded.plan.warnings {
+                    for w in &loaded.plan.warnings {
+                        eprintln!("warning: {}", load::shorten(w));
+                    }
+                    *seen = loaded.plan.warnings.clone();
+                }
+                Current::Ready(Box::new(loaded.site))
+            }
+            Err(message) => {
+                eprintln!(
+                    "site-dev: the site cannot be planned; the browser shows this until it is fixed:\n{message}"
+                );
+                self.warnings
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clear();
+                Current::Broken(message)
+            }
+        };
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
+        let mut count = self.count.write().unwrap_or_else(|e| e.into_inner());
+        *count += 1;
+        self.generation
+            .send_replace(format!("{}-{}", self.boot, *count));
+    }
+
+    /// Watches the site folder and the settings file on a thread of its own, re-planning on
+    /// each change since `first` (a snapshot taken before the first plan, so that nothing
+    /// written while it was planned, or before the thread runs, is missed).
+    pub fn watch_in_background(self: &Arc<Dev>, first: crate::watch::Snapshot) {
+        let dev = Arc::clone(self);
+        std::thread::Builder::new()
+            .name("site-dev-watch".into())
+            .spawn(move || {
+                let (site_dir, config) = (dev.source.site_dir.clone(), dev.source.config.clone());
+                crate::watch::watch(&site_dir, &config, first, || dev.reload())
+            })
+            .expect("a thread for the watcher");
+    }
+}
+
+/// Serves HTTP on `listener` until the process ends.
+pub async fn serve(listener: TcpListener, dev: Arc<Dev>) {
+    if let Ok(addr) = listener.local_addr() {
+        *dev.listen_port.write().unwrap_or_else(|e| e.into_inner()) = addr.port();
+    }
+    listen::accept_each(listener, "HTTP", |stream, peer| {
+        let dev = Arc::clone(&dev);
+        async move {
+            let service = service_fn(move |req| handle(req, peer, Arc::clone(&dev)));
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        }
+    })
+    .await
+}
+
+async fn handle(
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    dev: Arc<Dev>,
+) -> Result<Response<Body>, Infallible> {
+    if req.uri().path().starts_with(PREFIX) {
+        return Ok(dev_url(&req, &dev));
+    }
+    let started = Instant::now();
+    let method = req.method().clone();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str().to_string())
+        .unwrap_or_else(|| req.uri().to_string());
+    let (response, why) = process(req, peer, &dev).await;
+    let bytes = response.body().size_hint().exact().unwrap_or(0);
+    let why = why.map(|w| format!(" ({w})")).unwrap_or_default();
+    eprintln!(
+        "site-dev: {method} {target} {} {bytes}B {:.1}ms{why}",
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    Ok(response.map(BodyExt::boxed))
+}
+
+/// As local-alb's front: ALB's own refusals, the event, the function's answer checked by ALB's
+/// rules. The function is the handler itself, on the site in memory.
+async fn process(
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    dev: &Dev,
+) -> (Response<reply::Body>, Option<String>) {
+    let is_head = req.method() == Method::HEAD;
+    let refuse = |status, why: &str| {
+        let mut page = reply::alb_page(status, is_head);
+        page.headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+        (page, Some(why.to_string()))
+    };
+    if req.method() == Method::TRACE {
+        return refuse(StatusCode::METHOD_NOT_ALLOWED, "ALB answers TRACE itself");
+    }
+    let upgrade = req
+        .headers()
+        .get(UPGRADE)
+        .map(|v| v.as_bytes().to_ascii_lowercase());
+    if upgrade.is_some_and(|v| v.windows(9).any(|w| w == b"websocket")) {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "WebSocket upgrades are not forwarded to Lambda",
+        );
+    }
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_REQUEST_BODY as u64) {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, "request body over 1 MB");
+    }
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            return refuse(StatusCode::PAYLOAD_TOO_LARGE, "request body over 1 MB");
+        }
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("unreadable body: {e}")),
+    };
+    let trace_id = ids::trace_root();
+    let line = event::RequestLine {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+    };
+    let listen_port = *dev.listen_port.read().unwrap_or_else(|e| e.into_inner());
+    let ctx = event::Context {
+        target_group_arn: TARGET_GROUP_ARN,
+        multi_value: dev.multi_value,
+        client_ip: peer.ip().to_string(),
+        listen_port,
+        trace_id: &trace_id,
+    };
+    let event = match event::build(&line, &parts.headers, &body, &ctx) {
+        Ok(event) => event.to_string(),
+        Err(why) => return refuse(StatusCode::BAD_REQUEST, &why),
+    };
+    let current = dev.current();
+    let site = match &*current {
+        Current::Ready(site) => site,
+        Current::Broken(message) => {
+            return (
+                reply::into_http(error_page(message), is_head),
+                Some("the site cannot be planned".into()),
+            )
+        }
+    };
+    match answer(site, &event, dev.multi_value) {
+        Ok(reply) => (reply::into_http(inject::dev_reply(reply), is_head), None),
+        Err(why) => (reply::alb_page(StatusCode::BAD_GATEWAY, is_head), Some(why)),
+    }
+}
+
+/// The handler's answer to one event, checked as ALB checks it; `Err` is why ALB would answer
+/// 502 (an invalid response, or the function failing).
+pub fn answer(site: &Site, event: &str, multi_value: bool) -> Result<Reply, String> {
+    let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        serde_json::to_vec(&site_server::handler::handle_site(site, event))
+    }));
+    match payload {
+        Ok(Ok(payload)) => reply::parse(&payload, multi_value)
+            .map_err(|why| format!("invalid function response: {why}")),
+        Ok(Err(e)) => Err(format!(
+            "function error: cannot serialize the response: {e}"
+        )),
+        Err(_) => Err("function error: the handler panicked".into()),
+    }
+}
+
+/// The page shown while the site cannot be planned: the same text as the terminal, and the
+/// reload script, so the page comes back by itself once the file is fixed.
+pub fn error_page(message: &str) -> Reply {
+    let escaped = message
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let html = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>site-dev: the site has an error</title>\
+<style>body{{font:15px/1.5 system-ui,sans-serif;margin:2em}}pre{{background:#fee;border-left:4px solid #c00;padding:1em;white-space:pre-wrap}}</style></head>\
+<body><h1>The site cannot be planned</h1><pre id=\"site-dev-error\">{escaped}</pre>\
+<p>Fix the file and save it: this page reloads by itself. (site-dev; the Lambda binary would fail to build.)</p>{SCRIPT}</body></html>"
+    );
+    let header = |n: HeaderName, v: &str| (n, HeaderValue::from_str(v).expect("ASCII header"));
+    Reply {
+        status: 500,
+        headers: vec![
+            header(CONTENT_TYPE, "text/html; charset=utf-8"),
+            header(CACHE_CONTROL, "no-store"),
+            header(
+                HeaderName::from_static("x-dev-error"),
+                "the site cannot be planned",
+            ),
+        ],
+        body: html.into_bytes(),
+    }
+}
+
+/// dev's own URLs, under `/_dev/`.
+fn dev_url(req: &Request<Incoming>, dev: &Dev) -> Response<Body> {
+    if req.uri().path() == EVENTS {
+        return events(dev);
+    }
+    let mut response = Response::new(
+        Full::new(Bytes::from_static(
+            b"site-dev reserves /_dev/ for its own URLs: /_dev/events\n",
+        ))
+        .boxed(),
+    );
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    response
+}
+
+/// A server-sent events stream: the current generation at once, then each new one.
+fn events(dev: &Dev) -> Response<Body> {
+    let mut generations = dev.generation.subscribe();
+    let (tx, rx) = mpsc::channel::<Bytes>(4);
+    tokio::spawn(async move {
+        let first = format!("retry: 300\ndata: {}\n\n", *generations.borrow_and_update());
+        if tx.send(first.into()).await.is_err() {
+            return;
+        }
+        loop {
+            let message = tokio::select! {
+                changed = generations.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    let generation = generations.borrow_and_update().clone();
+                    format!("data: {generation}\n\n")
+                }
+                _ = tokio::time::sleep(Duration::from_secs(15)) => ": still here\n\n".to_string(),
+            };
+            if tx.send(message.into()).await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut response = Response::new(Events(rx).boxed());
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The body of the events stream: whatever the stream's task sends, until it stops.
+struct Events(mpsc::Receiver<Bytes>);
+
+impl hyper::body::Body for Events {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.0.poll_recv(cx).map(|m| m.map(|b| Ok(Frame::data(b))))
+    }
+}

@@ -1,0 +1,119 @@
+//! `site-dev explain PATH`: which file or rule answers, the status, every header and its origin.
+
+mod common;
+
+use std::process::Command;
+
+fn explain(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_site-dev"))
+        .arg("explain")
+        .args(args)
+        .args(["--cache", "target/dev-cache"])
+        .current_dir(common::repo())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The origin printed under a header line.
+fn origin_of<'a>(report: &'a str, header: &str) -> &'a str {
+    let mut lines = report.lines();
+    lines
+        .by_ref()
+        .find(|l| l.trim_start().starts_with(&format!("{header}:")))
+        .unwrap_or_else(|| panic!("no {header} in\n{report}"));
+    lines.next().unwrap().trim_start().trim_start_matches("<- ")
+}
+
+#[test]
+fn a_header_from_headers_names_its_line() {
+    let r = explain(&["/blog/"]);
+    assert!(r.contains("answered by: the file /blog/index.html"), "{r}");
+    assert!(r.contains("status: 200 OK"), "{r}");
+    assert_eq!(
+        origin_of(&r, "X-Robots-Tag"),
+        "site/_headers line 11 (/blog/*)"
+    );
+}
+
+#[test]
+fn the_cache_policy_names_its_setting() {
+    let r = explain(&["/robots.txt"]);
+    assert_eq!(origin_of(&r, "Cache-Control"), "site.toml [cache] default");
+    assert_eq!(
+        origin_of(&r, "X-Content-Type-Options"),
+        "site.toml [security] headers (default on)"
+    );
+}
+
+#[test]
+fn a_redirects_rule_is_named_with_its_line_and_status() {
+    let r = explain(&["/news/launch?x=1"]);
+    assert!(
+        r.contains("answered by: site/_redirects line 6 (/news/* /blog/:splat 302)"),
+        "{r}"
+    );
+    assert!(r.contains("status: 302 Found"), "{r}");
+    assert!(r.contains("Location: /blog/launch?x=1"), "{r}");
+}
+
+#[test]
+fn a_header_removed_by_headers_is_listed_as_not_sent() {
+    let r = explain(&["/.well-known/security.txt"]);
+    let not_sent = r.split("not sent:").nth(1).expect("a not-sent list");
+    assert!(not_sent.contains("X-Frame-Options"), "{r}");
+    assert!(not_sent.contains("removed by site/_headers line 14"), "{r}");
+}
+
+#[test]
+fn accept_encoding_picks_the_variant_explained() {
+    let r = explain(&["/", "-H", "Accept-Encoding: br"]);
+    assert!(r.contains("Content-Encoding: br"), "{r}");
+    assert!(r.contains("body: "), "{r}");
+    assert!(r.contains("(br); ALB accepts this response"), "{r}");
+}
+
+#[test]
+fn a_missing_page_names_the_nearest_404_page() {
+    let r = explain(&["/docs/guide/missing"]);
+    assert!(
+        r.contains("answered by: no file: the nearest 404 page, /404.html"),
+        "{r}"
+    );
+    assert!(r.contains("status: 404 Not Found"), "{r}");
+}
+
+#[test]
+fn make_explain_passes_url_and_headers() {
+    let out = Command::new("make")
+        .args([
+            "--no-print-directory",
+            "-s",
+            "explain",
+            "DEV_TOOL_BUILT=1",
+            "URL=/about",
+        ])
+        .arg("H=Accept-Encoding: gzip|Accept: text/html")
+        .arg(format!("DEV_TOOL={}", env!("CARGO_BIN_EXE_site-dev")))
+        .current_dir(common::repo())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.starts_with(
+            "GET /about  (single-value headers; Accept-Encoding: gzip; Accept: text/html)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Content-Encoding: gzip"), "{text}");
+}

@@ -6,9 +6,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use site_core::plan::routes::served_at;
 use site_core::plan::Plan;
-use site_core::rules::{match_pattern, parse_headers};
 use site_core::site::{Route, Site};
 
 use crate::load::{self, Source};
@@ -50,7 +48,6 @@ pub fn check(source: &Source, multi_value: bool) -> Report {
         plan,
         &root.join("_redirects"),
     ));
-    warnings.extend(headers_that_match_no_file(plan, &root.join("_headers")));
     Report {
         errors: Vec::new(),
         warnings,
@@ -123,39 +120,4 @@ pub fn redirects_that_never_fire(site: &Site, plan: &Plan, file: &Path) -> Vec<S
         }
     }
     out
-}
-
-/// `_headers` patterns that match no URL of any file: their headers are never sent.
-pub fn headers_that_match_no_file(plan: &Plan, file: &Path) -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(file) else {
-        return Vec::new();
-    };
-    let Ok(rules) = parse_headers(&text) else {
-        return Vec::new();
-    };
-    let urls: Vec<Vec<String>> = plan
-        .files
-        .iter()
-        .map(|f| {
-            let mut urls = served_at(&f.site_path, &plan.config);
-            urls.push(f.site_path.clone());
-            urls
-        })
-        .collect();
-    let shown = load::shown(file);
-    rules
-        .iter()
-        .filter(|rule| {
-            !urls
-                .iter()
-                .flatten()
-                .any(|u| match_pattern(&rule.pattern, u).is_some())
-        })
-        .map(|rule| {
-            format!(
-                "{shown}:{}: {} matches no file of the site, so its headers are never sent",
-                rule.line, rule.pattern
-            )
-        })
-        .collect()
 }

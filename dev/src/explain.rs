@@ -172,10 +172,13 @@ fn rewrite_target(site: &Site, encoded: &str) -> Option<u32> {
     }
 }
 
-/// Where each header of a file comes from: lowercase name → origins, in order.
+/// Where each header of a file comes from: lowercase name → origins, in order. `at`: the URL a
+/// rewrite or the SPA fallback serves the file at, whose `_headers` rules then apply instead of
+/// those of the file's own URLs (as the server decides).
 pub fn header_origins(
     plan: &Plan,
     file: usize,
+    at: Option<&str>,
     headers_file: &Path,
 ) -> HashMap<String, Vec<String>> {
     let f = &plan.files[file];
@@ -195,8 +198,14 @@ pub fn header_origins(
             vec!["site.toml [security] headers (default on)".into()],
         );
     }
-    let mut urls = served_at(&f.site_path, config);
-    urls.push(f.site_path.clone());
+    let urls = match at {
+        Some(url) => vec![url.to_string()],
+        None => {
+            let mut urls = served_at(&f.site_path, config);
+            urls.push(f.site_path.clone());
+            urls
+        }
+    };
     let text = std::fs::read_to_string(headers_file).unwrap_or_default();
     let Ok(rules) = parse_headers(&text) else {
         return origins;
@@ -413,8 +422,14 @@ pub fn explain(
     let file = answer
         .file()
         .filter(|_| matches!(reply.status, 200 | 206 | 304 | 404));
+    // A 200/404 rewrite and the SPA fallback carry the rules of the URL asked for.
+    let decoded = site_core::path::decode(path).ok();
+    let at = match answer {
+        Answer::Spa(_) | Answer::Rule { .. } => decoded.as_deref(),
+        _ => None,
+    };
     let origins = file
-        .map(|k| header_origins(plan, k as usize, &root.join("_headers")))
+        .map(|k| header_origins(plan, k as usize, at, &root.join("_headers")))
         .unwrap_or_default();
     let epoch = source.epoch;
     let mut cookie_index: HashMap<String, usize> = HashMap::new();

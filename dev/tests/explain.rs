@@ -117,3 +117,13 @@ fn make_explain_passes_url_and_headers() {
     );
     assert!(text.contains("Content-Encoding: gzip"), "{text}");
 }
+
+#[test]
+fn a_rewrite_names_the_rules_of_the_url_asked_for_not_the_files_own() {
+    // /old-home is a 200 rewrite to /index.html; `/`'s Set-Cookie stays on `/`.
+    let r = explain(&["/old-home"]);
+    assert!(r.contains("status: 200 OK"), "{r}");
+    assert!(!r.contains("Set-Cookie: visited=yes"), "{r}");
+    let home = explain(&["/"]);
+    assert!(home.contains("Set-Cookie: visited=yes"), "{home}");
+}

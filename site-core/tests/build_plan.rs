@@ -180,7 +180,9 @@ fn a_headers_pattern_that_matches_no_file_is_a_warning_with_its_line() {
     );
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(
-        w[0].ends_with("_headers:3: pattern /scripts/* matches no file"),
+        w[0].ends_with(
+            "_headers:3: /scripts/* matches no file of the site, so its headers are never sent"
+        ),
         "{w:?}"
     );
 }

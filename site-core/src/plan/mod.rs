@@ -227,14 +227,14 @@ fn unmatched_header_rules(plan: &Plan, headers_path: &Path) -> Vec<String> {
         })
         .map(|rule| {
             format!(
-                "{}:{}: pattern {} matches no file{}",
+                "{}:{}: {} matches no file of the site{}",
                 headers_path.display(),
                 rule.line,
                 rule.pattern,
                 if elsewhere {
-                    " (it still applies where a rewrite or the SPA fallback serves one at such a URL)"
+                    " (its headers go out only where a rewrite or the SPA fallback serves a file at such a URL)"
                 } else {
-                    ""
+                    ", so its headers are never sent"
                 }
             )
         })

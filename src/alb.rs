@@ -28,6 +28,9 @@ pub struct Request<'a> {
     pub headers: RequestHeaders<'a>,
     /// Whether the event came in multi-value mode; the response must answer in the same mode.
     pub multi: bool,
+    /// Whether the event is payload format 2.0 (a Lambda Function URL or an API Gateway HTTP
+    /// API): the response then goes back in that format (cookies in `cookies`).
+    pub v2: bool,
 }
 
 /// The request headers that decide an answer, each read once from the event (names compared
@@ -116,6 +119,8 @@ pub struct EventError {
     pub message: String,
     /// The event carried `multiValueHeaders`.
     pub multi: bool,
+    /// The event said `"version": "2.0"` (Function URL, HTTP API).
+    pub v2: bool,
 }
 
 impl EventError {
@@ -123,6 +128,15 @@ impl EventError {
         EventError {
             message: message.into(),
             multi,
+            v2: false,
+        }
+    }
+
+    fn v2(message: impl Into<String>) -> EventError {
+        EventError {
+            message: message.into(),
+            multi: false,
+            v2: true,
         }
     }
 }
@@ -154,6 +168,43 @@ struct RawEvent<'a> {
     body: Option<Cow<'a, str>>,
     #[serde(default)]
     is_base64_encoded: Option<bool>,
+    /// `"2.0"` marks payload format 2.0; read raw, so a field of any type in an ALB event is
+    /// still ignored as ALB's other unknown fields are.
+    #[serde(borrow, default)]
+    version: Option<&'a serde_json::value::RawValue>,
+}
+
+/// A payload format 2.0 event (Function URLs, API Gateway HTTP APIs), read only when `version`
+/// says so.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawV2<'a> {
+    #[serde(borrow, default)]
+    raw_path: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    raw_query_string: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    cookies: Option<Values<'a>>,
+    #[serde(borrow, default)]
+    headers: Option<Pairs<'a, Cow<'a, str>>>,
+    #[serde(borrow, default)]
+    request_context: Option<RawContext<'a>>,
+    #[serde(borrow, default)]
+    body: Option<Cow<'a, str>>,
+    #[serde(default)]
+    is_base64_encoded: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct RawContext<'a> {
+    #[serde(borrow, default)]
+    http: Option<RawHttp<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawHttp<'a> {
+    #[serde(borrow, default)]
+    method: Option<Cow<'a, str>>,
 }
 
 /// Only the mode, for answering an event that failed to parse in the mode it came in.
@@ -162,6 +213,8 @@ struct RawEvent<'a> {
 struct ModeProbe {
     #[serde(default)]
     multi_value_headers: Option<IgnoredAny>,
+    #[serde(default)]
+    version: Option<String>,
 }
 
 /// Parses an ALB event. Multi-value mode is the presence of `multiValueHeaders` (ALB sends it
@@ -179,12 +232,17 @@ pub fn parse_request(json: &str) -> Result<Request<'_>, EventError> {
     let raw: RawEvent<'_> = match serde_json::from_str(json) {
         Ok(raw) => raw,
         Err(e) => {
-            let multi = serde_json::from_str::<ModeProbe>(json)
-                .map(|p| p.multi_value_headers.is_some())
-                .unwrap_or(false);
+            let probe = serde_json::from_str::<ModeProbe>(json).ok();
+            if probe.as_ref().and_then(|p| p.version.as_deref()) == Some("2.0") {
+                return Err(EventError::v2(format!("malformed event: {e}")));
+            }
+            let multi = probe.is_some_and(|p| p.multi_value_headers.is_some());
             return Err(EventError::new(format!("malformed ALB event: {e}"), multi));
         }
     };
+    if raw.version.is_some_and(|v| v.get() == "\"2.0\"") {
+        return parse_v2(json);
+    }
     let multi = raw.multi_value_headers.is_some();
     let fail = |m: &str| Err(EventError::new(m, multi));
     let Some(method) = raw.http_method else {
@@ -246,6 +304,56 @@ pub fn parse_request(json: &str) -> Result<Request<'_>, EventError> {
         query,
         headers,
         multi,
+        v2: false,
+    })
+}
+
+/// Payload format 2.0, as Lambda Function URLs and API Gateway HTTP APIs send it: the method
+/// in `requestContext.http`, the path and query raw in `rawPath` / `rawQueryString`, one value
+/// per header (repeated ones joined with commas), the request's cookies in `cookies`.
+fn parse_v2(json: &str) -> Result<Request<'_>, EventError> {
+    let fail = |m: &str| Err(EventError::v2(m));
+    let raw: RawV2<'_> = match serde_json::from_str(json) {
+        Ok(raw) => raw,
+        Err(e) => return Err(EventError::v2(format!("malformed event: {e}"))),
+    };
+    let Some(method) = raw
+        .request_context
+        .and_then(|c| c.http)
+        .and_then(|h| h.method)
+    else {
+        return fail("malformed event: missing requestContext.http.method");
+    };
+    let Some(path) = raw.raw_path else {
+        return fail("malformed event: missing rawPath");
+    };
+    if raw.is_base64_encoded == Some(true)
+        && raw.body.as_ref().is_some_and(|body| {
+            base64::engine::general_purpose::STANDARD
+                .decode(body.as_bytes())
+                .is_err()
+        })
+    {
+        return fail("malformed event: isBase64Encoded is true but the body is not valid base64");
+    }
+    let mut query = String::new();
+    push_query_part(&mut query, raw.raw_query_string.as_deref().unwrap_or(""));
+    let mut headers = RequestHeaders::default();
+    for (k, v) in raw.headers.map(|Pairs(h)| h).unwrap_or_default() {
+        headers.add(&k, v);
+    }
+    if let Some(Values(cookies)) = raw.cookies {
+        if !cookies.is_empty() {
+            headers.cookie = Some(Cow::Owned(cookies.join("; ")));
+        }
+    }
+    Ok(Request {
+        method,
+        path,
+        query,
+        headers,
+        multi: false,
+        v2: true,
     })
 }
 
@@ -356,6 +464,9 @@ pub struct Response<'s> {
     pub base64: bool,
     /// Answer with `multiValueHeaders` (true) or `headers` (false).
     pub multi: bool,
+    /// Answer in payload format 2.0: `headers` one value each, Set-Cookie in `cookies`, no
+    /// `statusDescription`.
+    pub v2: bool,
 }
 
 impl Response<'_> {
@@ -383,6 +494,9 @@ impl Response<'_> {
 
 impl Serialize for Response<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.v2 {
+            return self.serialize_v2(s);
+        }
         let mut m = s.serialize_map(Some(5))?;
         m.serialize_entry("statusCode", &self.status.code())?;
         m.serialize_entry("statusDescription", self.status.line())?;
@@ -396,6 +510,39 @@ impl Serialize for Response<'_> {
             ResponseBody::Raw { json, .. } => m.serialize_entry("body", json)?,
         }
         m.serialize_entry("isBase64Encoded", &self.base64)?;
+        m.end()
+    }
+}
+
+impl Response<'_> {
+    fn serialize_v2<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let is_cookie = |n: &str| n.eq_ignore_ascii_case("set-cookie");
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("statusCode", &self.status.code())?;
+        m.serialize_entry("headers", &V2Headers(&self.headers))?;
+        if self.headers.iter().any(|(n, _)| is_cookie(n)) {
+            m.serialize_entry("cookies", &ValuesOf(&self.headers, "set-cookie"))?;
+        }
+        match &self.body {
+            ResponseBody::Text(t) => m.serialize_entry("body", t)?,
+            ResponseBody::Raw { json, .. } => m.serialize_entry("body", json)?,
+        }
+        m.serialize_entry("isBase64Encoded", &self.base64)?;
+        m.end()
+    }
+}
+
+/// Payload 2.0 headers: one value per name (only Set-Cookie repeats, and it goes in `cookies`).
+struct V2Headers<'h, 's>(&'h HeaderList<'s>);
+
+impl Serialize for V2Headers<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        for (i, (n, v)) in self.0.iter().enumerate() {
+            if !n.eq_ignore_ascii_case("set-cookie") && !seen_before(self.0, i) {
+                m.serialize_entry(n, v)?;
+            }
+        }
         m.end()
     }
 }

@@ -59,6 +59,7 @@ pub fn handle_guarded<'s, 'e>(
         Ok(req) => {
             let cx = Context {
                 multi: req.multi,
+                v2: req.v2,
                 head: req.method == "HEAD",
                 https: req.headers.https(),
             };
@@ -121,6 +122,7 @@ pub fn handle_guarded<'s, 'e>(
                 Outcome::BadRequest(e.message.into()),
                 Context {
                     multi: e.multi,
+                    v2: e.v2,
                     head: false,
                     https: false,
                 },

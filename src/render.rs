@@ -15,6 +15,8 @@ use crate::site::{
 pub struct Context {
     /// Answer in multi-value mode.
     pub multi: bool,
+    /// Answer in payload format 2.0 (Function URL, HTTP API).
+    pub v2: bool,
     /// HEAD: the same headers as GET, no body.
     pub head: bool,
     /// The client came over https (`x-forwarded-proto: https`), so HSTS may be sent.
@@ -172,7 +174,11 @@ pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response
             h.extend(defaults(site, cx));
             h.push(("Location", Cow::Owned(location)));
             // One Set-Cookie per shard; single-value mode can carry only the first.
-            let keep = if cx.multi { set_cookies.len() } else { 1 };
+            let keep = if cx.multi || cx.v2 {
+                set_cookies.len()
+            } else {
+                1
+            };
             for c in set_cookies.into_iter().take(keep) {
                 h.push(("Set-Cookie", Cow::Owned(c)));
             }
@@ -281,6 +287,7 @@ fn body<'s>(
         },
         base64: false,
         multi: cx.multi,
+        v2: cx.v2,
     }
 }
 
@@ -291,6 +298,7 @@ fn empty(status: Status, headers: Headers<'_>, cx: Context) -> Response<'_> {
         body: ResponseBody::EMPTY,
         base64: false,
         multi: cx.multi,
+        v2: cx.v2,
     }
 }
 
@@ -410,6 +418,7 @@ fn file_response<'s>(
         body,
         base64,
         multi: cx.multi,
+        v2: cx.v2,
     }
 }
 
@@ -447,6 +456,7 @@ mod tests {
 
     const PLAIN: Context = Context {
         multi: false,
+        v2: false,
         head: false,
         https: false,
     };

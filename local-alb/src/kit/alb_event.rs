@@ -96,6 +96,79 @@ impl AlbEvent {
     }
 }
 
+impl AlbEvent {
+    /// The same request as a Lambda Function URL (or an API Gateway HTTP API) sends it, payload
+    /// format 2.0: `rawPath` and `rawQueryString` as sent, the method in
+    /// `requestContext.http`, one value per header (repeated names joined with commas, as
+    /// those front doors do), and the Cookie header split into `cookies`.
+    pub fn to_payload_v2(&self) -> Value {
+        let mut headers = Map::new();
+        let mut cookies = Vec::new();
+        for (k, v) in &self.headers {
+            let name = k.to_ascii_lowercase();
+            if name == "cookie" {
+                cookies.extend(v.split(';').map(|c| Value::from(c.trim())));
+                continue;
+            }
+            match headers.get_mut(&name) {
+                Some(Value::String(prev)) => {
+                    prev.push(',');
+                    prev.push_str(v);
+                }
+                _ => {
+                    headers.insert(name, Value::from(v.as_str()));
+                }
+            }
+        }
+        let query: Vec<String> = self
+            .query
+            .iter()
+            .map(|(k, v)| {
+                if v.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{k}={v}")
+                }
+            })
+            .collect();
+        let mut event = json!({
+            "version": "2.0",
+            "routeKey": "$default",
+            "rawPath": self.path,
+            "rawQueryString": query.join("&"),
+            "headers": headers,
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "abcdefghijklmnopqrstuvwxyz",
+                "domainName": "abcdefghijklmnopqrstuvwxyz.lambda-url.us-east-1.on.aws",
+                "domainPrefix": "abcdefghijklmnopqrstuvwxyz",
+                "http": {
+                    "method": self.method,
+                    "path": self.path,
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": "203.0.113.9",
+                    "userAgent": "Mozilla/5.0"
+                },
+                "requestId": "id",
+                "routeKey": "$default",
+                "stage": "$default",
+                "time": "30/Nov/2026:19:00:00 +0000",
+                "timeEpoch": 1_795_978_800_000u64
+            },
+            "isBase64Encoded": self.is_base64_encoded.unwrap_or(false),
+        });
+        if !cookies.is_empty() {
+            event["cookies"] = Value::Array(cookies);
+        }
+        if let Some(body) = &self.body {
+            if !body.is_empty() {
+                event["body"] = Value::from(body.as_str());
+            }
+        }
+        event
+    }
+}
+
 impl std::fmt::Display for AlbEvent {
     /// The event's JSON text, as the Lambda service passes it to the function.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -1,0 +1,148 @@
+//! The same binary behind a Lambda Function URL or an API Gateway HTTP API: payload format 2.0
+//! events in, payload 2.0 responses out (one value per header, Set-Cookie in `cookies`, no
+//! `statusDescription`), with the same decisions as behind ALB.
+
+mod common;
+
+use common::{body_bytes, site_file, AlbEvent};
+use serde_json::Value;
+use site_server::handler;
+
+/// The embedded site's answer to a payload 2.0 event, as JSON, checked for the shape a payload
+/// 2.0 front door reads.
+fn ask(event: &AlbEvent) -> Value {
+    ask_raw(&event.to_payload_v2().to_string())
+}
+
+fn ask_raw(json: &str) -> Value {
+    let r = handler::handle(json);
+    let text = serde_json::to_string(&r).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let o = v.as_object().unwrap();
+    for key in o.keys() {
+        assert!(
+            [
+                "statusCode",
+                "headers",
+                "cookies",
+                "body",
+                "isBase64Encoded"
+            ]
+            .contains(&key.as_str()),
+            "{key} is not a payload 2.0 response field: {text}"
+        );
+    }
+    assert!(o["statusCode"].is_u64(), "{text}");
+    assert!(o["body"].is_string(), "{text}");
+    assert!(o["isBase64Encoded"].is_boolean(), "{text}");
+    for (name, value) in o["headers"].as_object().unwrap() {
+        assert!(value.is_string(), "{name}: one string per header: {text}");
+        assert!(!name.eq_ignore_ascii_case("set-cookie"), "{text}");
+    }
+    if let Some(cookies) = o.get("cookies") {
+        assert!(
+            cookies.as_array().unwrap().iter().all(Value::is_string),
+            "{text}"
+        );
+    }
+    assert!(!text.contains("null"), "{text}");
+    v
+}
+
+fn status(r: &Value) -> u64 {
+    r["statusCode"].as_u64().unwrap()
+}
+
+fn header<'a>(r: &'a Value, name: &str) -> Option<&'a str> {
+    r["headers"]
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .and_then(|(_, v)| v.as_str())
+}
+
+#[test]
+fn a_function_url_event_gets_the_page_in_payload_2_format() {
+    let r = ask(&AlbEvent::new("GET", "/").header("accept", "text/html"));
+    assert_eq!(status(&r), 200);
+    assert_eq!(header(&r, "content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(body_bytes(&r), site_file("/index.html"));
+}
+
+#[test]
+fn several_set_cookie_headers_all_go_in_cookies() {
+    let r = ask(&AlbEvent::new("GET", "/about"));
+    assert_eq!(status(&r), 200);
+    let cookies: Vec<&str> = r["cookies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    assert!(cookies[0].starts_with("theme=light"));
+    assert!(cookies[1].starts_with("seen-about=1"));
+}
+
+#[test]
+fn compressed_and_binary_bodies_are_base64_as_the_front_door_decodes_them() {
+    let r = ask(&AlbEvent::new("GET", "/css/site.css").header("accept-encoding", "gzip"));
+    assert_eq!(header(&r, "content-encoding"), Some("gzip"));
+    assert_eq!(r["isBase64Encoded"], true);
+}
+
+#[test]
+fn the_query_is_kept_on_a_redirect() {
+    let mut event = AlbEvent::new("GET", "/news/launch");
+    event.query = vec![("utm".into(), "x".into())];
+    let r = ask(&event);
+    assert_eq!(status(&r), 302);
+    assert_eq!(header(&r, "location"), Some("/blog/launch?utm=x"));
+}
+
+#[test]
+fn a_conditional_request_gets_304() {
+    let first = ask(&AlbEvent::new("GET", "/robots.txt"));
+    let etag = header(&first, "etag").unwrap().to_string();
+    let r = ask(&AlbEvent::new("GET", "/robots.txt").header("if-none-match", &etag));
+    assert_eq!(status(&r), 304);
+}
+
+#[test]
+fn request_cookies_arrive_in_cookies_and_repeated_headers_joined() {
+    // A HEAD with two Accept-Encoding lines (joined with a comma by the front door).
+    let r = ask(&AlbEvent::new("GET", "/css/site.css")
+        .header("accept-encoding", "identity;q=0")
+        .header("accept-encoding", "br")
+        .header("cookie", "a=1; b=2"));
+    assert_eq!(status(&r), 200);
+    assert_eq!(header(&r, "content-encoding"), Some("br"));
+}
+
+#[test]
+fn a_malformed_payload_2_event_gets_a_400_in_payload_2_format() {
+    let r = ask_raw(r#"{"version":"2.0","rawPath":"/","requestContext":{}}"#);
+    assert_eq!(status(&r), 400);
+    let r = ask_raw(r#"{"version":"2.0","rawPath":7}"#);
+    assert_eq!(status(&r), 400);
+}
+
+#[test]
+fn an_alb_event_still_gets_albs_format() {
+    let r = common::get("/");
+    assert!(r.get("statusDescription").is_some());
+    assert!(r.get("cookies").is_none());
+}
+
+#[test]
+fn the_function_url_event_from_awss_documentation_is_understood() {
+    // AWS's documented Function URL request (a POST with a body, cookies and repeated values):
+    // the site answers GET and HEAD only, so 405 with Allow, in payload 2.0 format.
+    let docs = include_str!("fixtures/function-url/docs-example.json");
+    let r = ask_raw(docs);
+    assert_eq!(status(&r), 405);
+    assert_eq!(header(&r, "allow"), Some("GET, HEAD"));
+    let get = docs.replace("\"POST\"", "\"GET\"");
+    let r = ask_raw(&get);
+    assert_eq!(status(&r), 404, "no /my/path in the sample site");
+}

@@ -12,7 +12,9 @@ parse_args "$@"
 load_settings
 check_name_settings
 [[ $LOGS_SINCE =~ ^([0-9]+)([smhd])$ ]] || die "LOGS_SINCE='$LOGS_SINCE' must be a number and s, m, h or d (e.g. 10m, 2h)." "set LOGS_SINCE"
-SECONDS_BACK=$((BASH_REMATCH[1] * $(case ${BASH_REMATCH[2]} in s) echo 1 ;; m) echo 60 ;; h) echo 3600 ;; d) echo 86400 ;; esac)))
+AMOUNT=${BASH_REMATCH[1]}
+case ${BASH_REMATCH[2]} in s) UNIT=1 ;; m) UNIT=60 ;; h) UNIT=3600 ;; *) UNIT=86400 ;; esac
+SECONDS_BACK=$((10#$AMOUNT * UNIT))
 case $LOGS_FOLLOW in true | false) ;; *) die "LOGS_FOLLOW='$LOGS_FOLLOW' must be true or false." "set LOGS_FOLLOW" ;; esac
 setup_aws
 GROUP="/aws/lambda/$FUNCTION_NAME"

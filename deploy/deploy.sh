@@ -484,7 +484,9 @@ else
   info "published version $VERSION"
   if [[ $PRE_TRAFFIC_CHECK == on ]]; then
     info "checking version $VERSION before traffic moves (${PRE_TRAFFIC_INVOKER:+stand-in invoker: $PRE_TRAFFIC_INVOKER; }validator: $RESPONSE_VALIDATOR)"
-    if ! check_version "$VERSION" "$HEALTH_PATH" "$MULTI_VALUE_HEADERS"; then
+    LOGIN=""
+    [[ $AUTH != none ]] && LOGIN=login
+    if ! check_version "$VERSION" "$HEALTH_PATH" "$MULTI_VALUE_HEADERS" "$LOGIN"; then
       CHECK_FAILED=1
       die "version $VERSION failed the pre-traffic check: $CHECK_WHY" \
         "the alias $ALIAS_NAME stays on ${LIVE_VERSION:+version }${LIVE_VERSION:-nothing (no version was live yet)}. Fix the site or the server, build and deploy again; try it locally first: make invoke EVENT=events/get-index.json"

@@ -319,9 +319,11 @@ alb_event() {
   fi
 }
 
-# check_version VERSION HEALTH_PATH MULTI: invoke the published version with a health check and a
-# GET /, before any traffic reaches it. Both must answer 200 with a response ALB accepts
-# (RESPONSE_VALIDATOR). On failure CHECK_WHY says why and the status is 1.
+# check_version VERSION HEALTH_PATH MULTI [login]: invoke the published version with a health check
+# and a GET /, before any traffic reaches it. Both must answer 200 with a response ALB accepts
+# (RESPONSE_VALIDATOR). With "login" (AUTH is on) the GET / carries no signed login from the ALB,
+# so the function rightly refuses it: there any answer below 500 passes (ALB health checks skip
+# the login, so the health check must still answer 200). On failure CHECK_WHY says why; status 1.
 check_version() {
   local v=$1 name path agent ev out status validator flag=() err
   CHECK_WHY=""
@@ -345,7 +347,12 @@ check_version() {
       fi
     fi
     status=$(grep -oE '"statusCode" *: *[0-9]+' "$out" | head -n1 | grep -oE '[0-9]+$' || true)
-    if [[ $status != 200 ]]; then
+    if [[ $name == index && ${4:-} == login ]]; then
+      if [[ ! $status =~ ^[1-4][0-9][0-9]$ ]]; then
+        CHECK_WHY="GET $path (without a login) answered ${status:-no status code}, a server error: $(head -c 300 "$out")"
+        return 1
+      fi
+    elif [[ $status != 200 ]]; then
       CHECK_WHY="GET $path answered ${status:-no status code}, not 200: $(head -c 300 "$out")"
       return 1
     fi
@@ -353,6 +360,6 @@ check_version() {
       CHECK_WHY="GET $path: ALB would not accept the response (it would answer 502): $(tail -n 3 "$WORK/validator.out")"
       return 1
     fi
-    info "GET $path -> 200, a response ALB accepts"
+    info "GET $path -> $status, a response ALB accepts"
   done
 }

@@ -49,7 +49,10 @@ if [[ -n $TG_ARN && $TG_ARN != foreign ]]; then
 fi
 HEALTH=${HEALTH:-/health}
 if [[ $PRE_TRAFFIC_CHECK == on ]] && ! plan_mode; then
-  if ! check_version "$VERSION" "$HEALTH" "$MV"; then
+  LOGIN=""  # a version with SITE_AUTH_SIGNER sits behind a login (see check_version)
+  [[ $(aws_do lambda get-function-configuration --function-name "$FUNCTION_NAME" --qualifier "$VERSION" \
+    --query Environment.Variables.SITE_AUTH_SIGNER) != None ]] && LOGIN=login
+  if ! check_version "$VERSION" "$HEALTH" "$MV" "$LOGIN"; then
     CHECK_FAILED=1
     die "version $VERSION failed the pre-traffic check: $CHECK_WHY" "the alias $ALIAS_NAME stays on version $LIVE; pick another: make rollback VERSION=N"
   fi

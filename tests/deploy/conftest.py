@@ -143,7 +143,8 @@ class Aws:
         return _CLIENTS[key]
 
     def make_zip(self, content, name=None, arch="x86_64", health_path="/health", most_set_cookies=1,
-                 status=200, answer=None, deploy_info=True, pad=b"", entry="bootstrap", mode=0o755, raw=None):
+                 status=200, answer=None, answer_for=None, deploy_info=True, pad=b"", entry="bootstrap", mode=0o755,
+                 raw=None):
         """A small stand-in for dist/bootstrap.zip: an ELF header for `arch`, the deploy-info line
         the build writes (unless deploy_info=False), and the answer the stand-in invoker gives for it."""
         path = self.tmp / (name or f"bootstrap-{content}.zip")
@@ -153,6 +154,8 @@ class Aws:
             facts = {"files": 3, "health_path": health_path, "most_set_cookies": most_set_cookies, "site_bytes": 99}
             body += b"alb-static-site-deploy-info " + json.dumps(facts, separators=(",", ":")).encode() + b"\n"
         answer = answer or {"statusCode": status, "statusDescription": f"{status} X", "body": content, "isBase64Encoded": False}
+        for p, a in (answer_for or {}).items():  # a different answer for one path
+            body += f"standin-response-for {p} ".encode() + json.dumps(a).encode() + b"\n"
         body += b"standin-response " + json.dumps(answer).encode() + b"\n" + pad
         if raw is not None:
             body = raw

@@ -4,7 +4,8 @@
 # and CHECK_VERSION set. It finds the package that version runs by its CodeSha256 among the
 # zips in STANDIN_ZIPS (every zip the test made), and answers the event as that package would:
 # - a real bootstrap (dist/bootstrap.zip) is run locally: `bootstrap invoke EVENT_FILE`;
-# - a test's fake bootstrap carries its answer in a line "standin-response {JSON}".
+# - a test's fake bootstrap carries its answer in a line "standin-response {JSON}", and may carry
+#   another for one path in a line "standin-response-for PATH {JSON}".
 set -euo pipefail
 event=$1
 # (the endpoint explicitly: a test wraps `aws` in a CLI that ignores AWS_ENDPOINT_URL)
@@ -15,7 +16,11 @@ for z in "$STANDIN_ZIPS"/*.zip; do
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' EXIT
     unzip -q -o "$z" bootstrap -d "$tmp"
-    if line=$(grep -a -m1 -o 'standin-response {.*' "$tmp/bootstrap"); then
+    path=$(grep -oE '"path": *"[^"]*"' "$event" | head -n1 | sed -E 's/.*"([^"]*)"$/\1/')
+    if line=$(grep -a -m1 -o -F "standin-response-for $path {" "$tmp/bootstrap" >/dev/null &&
+      grep -a -m1 -o "standin-response-for $path {.*" "$tmp/bootstrap"); then
+      printf '%s\n' "${line#"standin-response-for $path "}"
+    elif line=$(grep -a -m1 -o 'standin-response {.*' "$tmp/bootstrap"); then
       printf '%s\n' "${line#standin-response }"
     else
       "$tmp/bootstrap" invoke "$event" 2>/dev/null

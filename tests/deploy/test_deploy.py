@@ -159,6 +159,7 @@ def test_deploy_creates_every_resource_with_its_settings(aws):
     assert listener["DefaultActions"][0]["TargetGroupArn"] == s["tg"]
 
     assert f"Open: http://{lb['DNSName']}/" in out
+    assert "HTTP only (no CERTIFICATE_ARN)" in out, "a deploy without a certificate says the site is HTTP-only"
 
 
 def test_every_step_is_printed_as_n_of_total(aws):
@@ -415,8 +416,4 @@ def test_scripts_are_shellcheck_clean():
     r = subprocess.run([sc, "-x", *files], cwd=REPO, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
 
-
-def test_template_passes_cfn_lint():
-    r = subprocess.run([str(BIN / "cfn-lint"), "deploy/template.yaml"], cwd=REPO, capture_output=True, text=True)
-    assert r.returncode == 0, r.stdout + r.stderr
 

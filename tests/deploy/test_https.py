@@ -79,12 +79,6 @@ def test_dropping_the_certificate_goes_back_to_http_on_80(https_site):
 
 # --------------------------------------------------------------------------- fresh account each
 
-def test_deploy_without_a_certificate_says_the_site_is_http_only(aws):
-    out = aws.deploy()
-    assert "HTTP only" in out
-    assert "Open: http://" in out
-
-
 def test_certificate_not_yet_issued_stops_before_any_change(aws):
     cert = aws.client("acm").request_certificate(DomainName=DOMAIN, ValidationMethod="DNS")["CertificateArn"]
     r = aws.run(DEPLOY, CERTIFICATE_ARN=cert)

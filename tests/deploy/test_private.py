@@ -105,7 +105,13 @@ def https_listener_of_existing_alb(aws):
 
 def test_cognito_login_on_an_existing_listener_rule_and_its_alb_signs(aws):
     lb_arn, listener = https_listener_of_existing_alb(aws)
-    aws.deploy(LISTENER_ARN=listener, **COGNITO)
+    # The pre-traffic GET / carries no signed login: a function verifying logins refuses it (401),
+    # which the check accepts behind a login (the health check must still answer 200).
+    aws.zip = aws.make_zip("login", answer_for={"/": {"statusCode": 401, "statusDescription": "401 Unauthorized",
+                                                      "body": "login required", "isBase64Encoded": False}})
+    out = aws.deploy(LISTENER_ARN=listener, **COGNITO)
+    assert "GET / -> 401, a response ALB accepts" in out
+    assert "GET /health -> 200" in out
     elbv2, lam = aws.client("elbv2"), aws.client("lambda")
     tg = elbv2.describe_target_groups(Names=[f"{STACK}-tg"])["TargetGroups"][0]["TargetGroupArn"]
     [rule] = [r for r in elbv2.describe_rules(ListenerArn=listener)["Rules"] if not r["IsDefault"]]

@@ -28,6 +28,43 @@ def versions(aws):
             if v["Version"] != "$LATEST"]
 
 
+# --------------------------------------------------------------------------- one shared deploy (read-only tests)
+
+@pytest.fixture(scope="module")
+def deployed(module_aws):
+    module_aws.deploy(LOG_RETENTION_DAYS="14")
+    return module_aws
+
+
+def test_log_retention_is_set_from_the_setting(deployed):
+    [g] = deployed.client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{STACK}")["logGroups"]
+    assert g["retentionInDays"] == 14
+
+
+def test_status_shows_live_version_url_and_target_health(deployed):
+    r = deployed.run(STATUS)
+    assert r.returncode == 0, r.stdout
+    dns = deployed.client("elbv2").describe_load_balancers()["LoadBalancers"][0]["DNSName"]
+    assert "live: version 1 of static-site" in r.stdout
+    assert f"url: http://{dns}/" in r.stdout
+    assert "target: arn:aws:lambda:us-east-1:123456789012:function:static-site:live: healthy" in r.stdout
+    assert "kept 14 days" in r.stdout
+
+
+def test_logs_prints_the_functions_log_events(deployed):
+    logs = deployed.client("logs")
+    group = f"/aws/lambda/{STACK}"
+    logs.create_log_stream(logGroupName=group, logStreamName="2026/11/30/[1]abc")
+    logs.put_log_events(logGroupName=group, logStreamName="2026/11/30/[1]abc",
+                        logEvents=[{"timestamp": int(time.time() * 1000), "message": "GET /index.html 200"}])
+    r = deployed.run(LOGS, LOGS_FOLLOW="false")
+    assert r.returncode == 0, r.stdout
+    assert "GET /index.html 200" in r.stdout
+
+
+# --------------------------------------------------------------------------- fresh account each
+
+
 def test_standin_check_passes_and_the_alias_moves_to_the_new_version(aws):
     aws.deploy()
     aws.zip = aws.make_zip("v2")
@@ -95,12 +132,14 @@ def test_rollback_goes_back_to_the_previous_version_and_again_undoes_it(aws):
 
 def test_rollback_to_a_given_version(aws):
     aws.deploy()
-    for v in ("v2", "v3"):
-        aws.zip = aws.make_zip(v)
-        aws.deploy()
-    r = aws.run(ROLLBACK, VERSION="1")
+    aws.zip = aws.make_zip("v2")
+    aws.deploy()
+    lam = aws.client("lambda")  # version 3: published, never live
+    lam.update_function_code(FunctionName=STACK, ZipFile=aws.make_zip("v3").read_bytes())
+    lam.publish_version(FunctionName=STACK)
+    r = aws.run(ROLLBACK, VERSION="3")
     assert r.returncode == 0, r.stdout
-    assert live(aws) == "1"
+    assert live(aws) == "3", "the given version, not the previous one (1)"
 
 
 def test_rollback_to_a_version_that_does_not_exist_changes_nothing(aws):
@@ -122,32 +161,3 @@ def test_old_versions_are_pruned_keeping_the_newest_and_the_previous_live(aws):
     assert live(aws) == "5"
     assert versions(aws) == ["1", "4", "5"], "the 2 newest, and 1: live before, for make rollback"
     assert "deleted old version(s) 2 3" in out
-
-
-def test_log_retention_is_set_from_the_setting(aws):
-    aws.deploy(LOG_RETENTION_DAYS="14")
-    [g] = aws.client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{STACK}")["logGroups"]
-    assert g["retentionInDays"] == 14
-
-
-def test_status_shows_live_version_url_and_target_health(aws):
-    aws.deploy()
-    r = aws.run(STATUS)
-    assert r.returncode == 0, r.stdout
-    dns = aws.client("elbv2").describe_load_balancers()["LoadBalancers"][0]["DNSName"]
-    assert "live: version 1 of static-site" in r.stdout
-    assert f"url: http://{dns}/" in r.stdout
-    assert "target: arn:aws:lambda:us-east-1:123456789012:function:static-site:live: healthy" in r.stdout
-    assert "kept 30 days" in r.stdout
-
-
-def test_logs_prints_the_functions_log_events(aws):
-    aws.deploy()
-    logs = aws.client("logs")
-    group = f"/aws/lambda/{STACK}"
-    logs.create_log_stream(logGroupName=group, logStreamName="2026/11/30/[1]abc")
-    logs.put_log_events(logGroupName=group, logStreamName="2026/11/30/[1]abc",
-                        logEvents=[{"timestamp": int(time.time() * 1000), "message": "GET /index.html 200"}])
-    r = aws.run(LOGS, LOGS_FOLLOW="false")
-    assert r.returncode == 0, r.stdout
-    assert "GET /index.html 200" in r.stdout

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Deploy the static-site Lambda behind an Application Load Balancer (`make deploy`).
 #
-# Creates or updates, in order: execution role, function, version + alias, target group,
-# the ELB invoke permission, the registration, and a listener rule (LISTENER_ARN) or a new
-# ALB with its security group and HTTP :80 listener. Idempotent: a second run only ships new
-# code; a run that stopped half-way completes when run again. Settings: deploy/settings.env.
+# Creates or updates, in order: execution role, load balancer + security group (or uses
+# LISTENER_ARN's), function, a published version that must pass a pre-traffic check (a health
+# check and a GET /, answered 200 in a form ALB accepts) before the alias moves to it, target
+# group, the ELB invoke permission, the registration, the listeners (HTTP :80, HTTPS :443 with
+# CERTIFICATE_ARN, the login action with AUTH) or a listener rule, a Route 53 record, log
+# retention, and prunes old versions. Checks the package and every setting before any change.
+# Idempotent: a second run changes nothing; a run that stopped half-way completes when run again.
+# PLAN=1 prints what would be created or changed and changes nothing. Settings: deploy/settings.env.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ACTION=deploy
-STEPS=10
+STEPS=14
 parse_args "$@"
 load_settings
 
@@ -19,24 +23,51 @@ in_range() { # in_range NAME VALUE MIN MAX
     die "$1=$2 is not a whole number from $3 to $4." "set $1 in deploy/settings.env"
   fi
 }
+one_of() { # one_of NAME VALUE ALLOWED...
+  local n=$1 v=$2
+  shift 2
+  [[ " $* " == *" $v "* ]] || die "$n='$v' must be one of: $*." "set $n in deploy/settings.env"
+}
+csv_words() { # "a, b,c" -> a b c (one per line)
+  tr ',' '\n' <<<"$1" | sed -E 's/^[[:space:]]+//; s/[[:space:]]+$//' | sed '/^$/d'
+}
+csv_json() { # "a,b" -> "a","b"
+  local out="" v
+  while read -r v; do out+="${out:+,}\"$v\""; done < <(csv_words "$1")
+  printf '%s' "$out"
+}
+json_str() { sed -E 's/\\/\\\\/g; s/"/\\"/g' <<<"$1"; }
+https_url() { [[ $2 =~ ^https://[^[:space:]]+$ ]] || die "$1='$2' must be an https:// URL." "set $1 (see your identity provider's discovery document)"; }
 
 # ------------------------------------------------------------------ 1. checks (no changes)
-step "checking settings, credentials and the package (no changes yet)"
+step "checking settings, the package, credentials and what exists (no changes yet)"
+make_work
 check_name_settings
+plan_mode && info "PLAN=1: nothing will be changed; lines starting with PLAN say what a deploy would do"
+one_of PLAN "$PLAN" 0 1
 require ZIP "the deployment package to upload (built by 'make build')"
 [[ -f $ZIP ]] || die "the package $ZIP does not exist." "build it with 'make build', or point ZIP at a zip holding 'bootstrap'"
 require ALIAS_NAME "the load balancer targets this alias"
 [[ $ALIAS_NAME =~ ^[A-Za-z][A-Za-z0-9_-]{0,127}$ ]] || die "ALIAS_NAME='$ALIAS_NAME' is not a valid alias name." "start with a letter; letters, digits, - and _"
-case $ARCHITECTURE in x86_64 | arm64) ;; *) die "ARCHITECTURE='$ARCHITECTURE' must be x86_64 or arm64." "set ARCHITECTURE" ;; esac
-case $LOG_FORMAT in Text | JSON) ;; *) die "LOG_FORMAT='$LOG_FORMAT' must be Text or JSON." "set LOG_FORMAT" ;; esac
-case $MULTI_VALUE_HEADERS in true | false) ;; *) die "MULTI_VALUE_HEADERS='$MULTI_VALUE_HEADERS' must be true or false." "set MULTI_VALUE_HEADERS" ;; esac
-case $CURL_CHECK in auto | never) ;; *) die "CURL_CHECK='$CURL_CHECK' must be auto or never." "set CURL_CHECK" ;; esac
+one_of ARCHITECTURE "$ARCHITECTURE" x86_64 arm64
+one_of LOG_FORMAT "$LOG_FORMAT" Text JSON
+one_of MULTI_VALUE_HEADERS "$MULTI_VALUE_HEADERS" auto true false
+one_of CURL_CHECK "$CURL_CHECK" auto never
+one_of PRE_TRAFFIC_CHECK "$PRE_TRAFFIC_CHECK" on off
+one_of LOG_RETENTION_DAYS "$LOG_RETENTION_DAYS" 1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653
+one_of ALB_SCHEME "$ALB_SCHEME" internet-facing internal
+one_of AUTH "$AUTH" none oidc cognito
 in_range MEMORY_SIZE "$MEMORY_SIZE" 128 10240
 in_range TIMEOUT "$TIMEOUT" 1 900
 in_range HEALTH_CHECK_INTERVAL "$HEALTH_CHECK_INTERVAL" 10 300
+in_range HEALTH_CHECK_TIMEOUT "$HEALTH_CHECK_TIMEOUT" 2 120
+((HEALTH_CHECK_TIMEOUT < HEALTH_CHECK_INTERVAL)) || die "HEALTH_CHECK_TIMEOUT=$HEALTH_CHECK_TIMEOUT must be less than HEALTH_CHECK_INTERVAL=$HEALTH_CHECK_INTERVAL." "lower the timeout or raise the interval"
 in_range DIRECT_UPLOAD_LIMIT "$DIRECT_UPLOAD_LIMIT" 1 52428800
-require HEALTH_PATH "the ALB health checks call this path"
-[[ $HEALTH_PATH == /* ]] || die "HEALTH_PATH='$HEALTH_PATH' must start with /." "for example HEALTH_PATH=/health"
+in_range UNZIPPED_LIMIT "$UNZIPPED_LIMIT" 1 262144000
+in_range KEEP_VERSIONS "$KEEP_VERSIONS" 2 100
+if [[ $PRE_TRAFFIC_CHECK == on && -z $PRE_TRAFFIC_INVOKER ]]; then
+  require RESPONSE_VALIDATOR "the pre-traffic check validates the new version's answers with it"
+fi
 if [[ -n $ROLE_ARN && ! $ROLE_ARN =~ ^arn:aws[a-z-]*:iam::[0-9]{12}:role/ ]]; then
   die "ROLE_ARN='$ROLE_ARN' is not an IAM role ARN." "give arn:aws:iam::<account>:role/<name>, or leave ROLE_ARN empty to create one"
 fi
@@ -47,9 +78,67 @@ if [[ -n $LISTENER_ARN ]]; then
   in_range RULE_PRIORITY "$RULE_PRIORITY" 1 50000
   [[ -n $RULE_PATH_PATTERNS || -n $RULE_HOST_HEADERS ]] ||
     die "RULE_PATH_PATTERNS and RULE_HOST_HEADERS are both empty: the listener rule needs a condition." "set RULE_PATH_PATTERNS=/* (all paths) or a host in RULE_HOST_HEADERS"
+  for v in CERTIFICATE_ARN VPC_ID SUBNET_IDS ALLOWED_CIDRS; do
+    [[ -z ${!v} ]] || die "$v is set, but LISTENER_ARN is too: deploy then adds a rule to that listener and creates no load balancer." \
+      "leave $v empty (configure the existing load balancer yourself), or leave LISTENER_ARN empty"
+  done
+  [[ $ALB_SCHEME == internet-facing ]] || die "ALB_SCHEME=$ALB_SCHEME is set, but LISTENER_ARN is too." "leave ALB_SCHEME at its default; the existing load balancer's scheme is what it is"
+fi
+if [[ -n $CERTIFICATE_ARN && ! $CERTIFICATE_ARN =~ ^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/ ]]; then
+  die "CERTIFICATE_ARN='$CERTIFICATE_ARN' is not an ACM certificate ARN." "copy it from 'aws acm list-certificates --region $AWS_REGION'"
+fi
+if [[ -n $DOMAIN_NAME || -n $HOSTED_ZONE_ID ]]; then
+  [[ -n $DOMAIN_NAME && -n $HOSTED_ZONE_ID ]] || die "DOMAIN_NAME and HOSTED_ZONE_ID go together (one is empty)." \
+    "set both (aws route53 list-hosted-zones-by-name --dns-name <your domain>), or neither"
+  DOMAIN_NAME=${DOMAIN_NAME%.}
+  [[ $DOMAIN_NAME =~ ^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$ ]] || die "DOMAIN_NAME='$DOMAIN_NAME' is not a domain name." "for example DOMAIN_NAME=www.example.com"
+  HOSTED_ZONE_ID=${HOSTED_ZONE_ID#/hostedzone/}
+fi
+if [[ $AUTH == oidc ]]; then
+  for v in OIDC_ISSUER OIDC_AUTHORIZATION_ENDPOINT OIDC_TOKEN_ENDPOINT OIDC_USER_INFO_ENDPOINT; do
+    require "$v" "AUTH=oidc needs the identity provider's issuer and endpoints"
+    https_url "$v" "${!v}"
+  done
+  require OIDC_CLIENT_ID "AUTH=oidc needs the client id registered with the identity provider"
+  if [[ -n $OIDC_CLIENT_SECRET_FILE && -n $OIDC_CLIENT_SECRET_SSM ]] || [[ -z $OIDC_CLIENT_SECRET_FILE && -z $OIDC_CLIENT_SECRET_SSM ]]; then
+    die "AUTH=oidc needs the client secret from exactly one of OIDC_CLIENT_SECRET_FILE and OIDC_CLIENT_SECRET_SSM." \
+      "put the secret in a file only you can read (OIDC_CLIENT_SECRET_FILE=path), or in an SSM SecureString (OIDC_CLIENT_SECRET_SSM=/name)"
+  fi
+  if [[ -n $OIDC_CLIENT_SECRET_FILE ]]; then
+    [[ -r $OIDC_CLIENT_SECRET_FILE && -s $OIDC_CLIENT_SECRET_FILE ]] || die "OIDC_CLIENT_SECRET_FILE=$OIDC_CLIENT_SECRET_FILE is missing, unreadable or empty." "write the client secret into it (nothing else)"
+    CLIENT_SECRET=$(<"$OIDC_CLIENT_SECRET_FILE")
+  fi
+elif [[ $AUTH == cognito ]]; then
+  require COGNITO_USER_POOL_ARN "AUTH=cognito needs the user pool's ARN"
+  [[ $COGNITO_USER_POOL_ARN =~ ^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:[0-9]{12}:userpool/ ]] || die "COGNITO_USER_POOL_ARN='$COGNITO_USER_POOL_ARN' is not a Cognito user pool ARN." "copy it from 'aws cognito-idp describe-user-pool'"
+  require COGNITO_CLIENT_ID "AUTH=cognito needs the user pool's app client id"
+  require COGNITO_DOMAIN "AUTH=cognito needs the user pool's domain prefix"
+fi
+if [[ $AUTH != none && -z $LISTENER_ARN && -z $CERTIFICATE_ARN ]]; then
+  die "AUTH=$AUTH needs HTTPS: an ALB runs its login action only on an HTTPS listener, and CERTIFICATE_ARN is empty." \
+    "set CERTIFICATE_ARN to an issued ACM certificate for your domain"
 fi
 
+# --- the package: what it is, read from its bytes (never run: it may be built for another machine)
+unzip -Z1 "$ZIP" >"$WORK/entries" 2>/dev/null || die "$ZIP is not a zip file." "build it with 'make build'"
+grep -qx bootstrap "$WORK/entries" || die "$ZIP has no 'bootstrap' at its root (Lambda would fail with Runtime.InvalidEntrypoint)." \
+  "build it with 'make build'; a zip made with 'zip -j' or from inside dist/ has bootstrap at its root"
+[[ $(unzip -Z "$ZIP" bootstrap | cut -c1-4) == -rwx ]] || die "bootstrap in $ZIP is not executable (Lambda would fail with Runtime.InvalidEntrypoint / permission denied)." \
+  "chmod 755 the binary before zipping it (make build does)"
+unzip -p "$ZIP" bootstrap >"$WORK/bootstrap"
+MAGIC=$(od -An -tx1 -N4 "$WORK/bootstrap" | tr -d ' \n')
+[[ $MAGIC == 7f454c46 ]] || die "bootstrap in $ZIP is not a Linux executable (ELF); Lambda could not start it." "build it with 'make build'"
+case $(od -An -tx1 -j18 -N2 "$WORK/bootstrap" | tr -d ' \n') in
+  3e00) BIN_ARCH=x86_64 ;;
+  b700) BIN_ARCH=arm64 ;;
+  *) BIN_ARCH="another machine ($(od -An -tx1 -j18 -N2 "$WORK/bootstrap" | tr -d ' \n'))" ;;
+esac
+[[ $BIN_ARCH == "$ARCHITECTURE" ]] || die "bootstrap in $ZIP is built for $BIN_ARCH, but ARCHITECTURE=$ARCHITECTURE: the function would answer every request with a 502." \
+  "build for $ARCHITECTURE (make deploy ARCH=$ARCHITECTURE), or set ARCHITECTURE=$BIN_ARCH"
 ZIP_SIZE=$(stat -c %s "$ZIP")
+UNZIPPED=$(unzip -Zt "$ZIP" | sed -nE 's/.* ([0-9]+) bytes uncompressed.*/\1/p')
+((UNZIPPED <= UNZIPPED_LIMIT)) || die "$ZIP unzips to $UNZIPPED bytes, over Lambda's limit of $UNZIPPED_LIMIT bytes for a function's code." \
+  "make the site smaller (large media belongs in S3 or a CDN), then build again"
 ZIP_SHA=$(sha256sum "$ZIP" | cut -c1-64)
 USE_S3=false
 if ((ZIP_SIZE > DIRECT_UPLOAD_LIMIT)); then
@@ -57,7 +146,47 @@ if ((ZIP_SIZE > DIRECT_UPLOAD_LIMIT)); then
   [[ -n $DEPLOY_BUCKET ]] || die "$ZIP is $ZIP_SIZE bytes, over Lambda's direct-upload limit ($DIRECT_UPLOAD_LIMIT bytes), and DEPLOY_BUCKET is empty." \
     "name an existing S3 bucket in $AWS_REGION: make deploy DEPLOY_BUCKET=<bucket> (or make the package smaller)"
 fi
-info "package $ZIP: $ZIP_SIZE bytes, sha256 ${ZIP_SHA:0:12}…"
+info "package $ZIP: $ZIP_SIZE bytes ($UNZIPPED unzipped), $BIN_ARCH, sha256 ${ZIP_SHA:0:12}…"
+
+# The facts the build wrote into the binary: one line "alb-static-site-deploy-info {JSON}".
+DEPLOY_INFO=$(grep -a -m1 -o 'alb-static-site-deploy-info {.*' "$WORK/bootstrap" | head -n1 | cut -d' ' -f2- || true)
+info_num() { sed -nE "s/.*\"$1\":([0-9]+).*/\\1/p" <<<"$DEPLOY_INFO"; }
+info_str() { sed -nE "s/.*\"$1\":\"([^\"]*)\".*/\\1/p" <<<"$DEPLOY_INFO"; }
+if [[ -z $DEPLOY_INFO ]]; then
+  warn "the package carries no deploy facts (built before they existed?): the health path and Set-Cookie checks are skipped"
+  BIN_HEALTH=/health BIN_FILES="?" BIN_COOKIES=0
+else
+  BIN_HEALTH=$(info_str health_path) BIN_FILES=$(info_num files) BIN_COOKIES=$(info_num most_set_cookies)
+  BIN_COOKIES=${BIN_COOKIES:-0}
+fi
+if [[ -z $HEALTH_PATH ]]; then
+  HEALTH_PATH=$BIN_HEALTH
+elif [[ -n $DEPLOY_INFO && $HEALTH_PATH != "$BIN_HEALTH" ]]; then
+  die "HEALTH_PATH=$HEALTH_PATH, but the package answers health checks on $BIN_HEALTH: every target would be unhealthy." \
+    "leave HEALTH_PATH empty (deploy reads it from the package), or change health_path in your site.toml and build again"
+fi
+[[ $HEALTH_PATH == /* ]] || die "HEALTH_PATH='$HEALTH_PATH' must start with /." "for example HEALTH_PATH=/health"
+case $MULTI_VALUE_HEADERS in
+  auto)
+    if [[ $AUTH != none ]]; then
+      MULTI_VALUE_HEADERS=true WHY_MV="AUTH=$AUTH: the logout answer expires several session cookies"
+    elif ((BIN_COOKIES > 1)); then
+      MULTI_VALUE_HEADERS=true WHY_MV="a response of the site sends $BIN_COOKIES Set-Cookie headers"
+    else
+      MULTI_VALUE_HEADERS=false WHY_MV="no response sends more than one Set-Cookie"
+    fi ;;
+  false)
+    ((BIN_COOKIES <= 1)) || die "a response of the site sends $BIN_COOKIES Set-Cookie headers (_headers), but MULTI_VALUE_HEADERS=false: ALB would pass on only one of them." \
+      "set MULTI_VALUE_HEADERS=true (or auto), or send at most one Set-Cookie per response"
+    [[ $AUTH == none ]] || die "AUTH=$AUTH needs MULTI_VALUE_HEADERS=true (the logout answer expires several session cookies)." "set MULTI_VALUE_HEADERS=auto or true"
+    WHY_MV="set" ;;
+  true) WHY_MV="set" ;;
+esac
+info "site: SITE_DIR=$SITE_DIR (SITE_CONFIG=$SITE_CONFIG), $BIN_FILES files embedded; health checks on $HEALTH_PATH; multi-value headers $MULTI_VALUE_HEADERS ($WHY_MV)"
+SITE_REAL=$(realpath -m "$DEPLOY_DIR/../$SITE_DIR" 2>/dev/null || true)
+if [[ $SITE_REAL == "$(realpath -m "$DEPLOY_DIR/../site")" ]]; then
+  warn "SITE_DIR is the sample site in site/: set SITE_DIR to your site's folder (make deploy SITE_DIR=path, or in DEPLOY_ENV_FILE)"
+fi
 
 setup_aws
 # (aws_do output goes into a variable first: a failure inside <(...) or a pipe would not stop the script)
@@ -70,6 +199,31 @@ if $USE_S3; then
   aws_try s3api head-bucket --bucket "$DEPLOY_BUCKET" >/dev/null ||
     die "the bucket DEPLOY_BUCKET=$DEPLOY_BUCKET cannot be used: $(tail -n 2 "$AWS_ERR")" \
       "create it in $AWS_REGION (aws s3 mb s3://$DEPLOY_BUCKET) or fix the name, and check you may write to it"
+fi
+if [[ -n $CERTIFICATE_ARN ]]; then
+  if ! CERT_STATUS=$(aws_try acm describe-certificate --certificate-arn "$CERTIFICATE_ARN" --query 'Certificate.[Status,DomainName]'); then
+    not_found && die "the certificate CERTIFICATE_ARN=$CERTIFICATE_ARN does not exist in $AWS_REGION." "an ALB's certificate must be in the ALB's region: request or import it there"
+    aws_fail acm describe-certificate
+  fi
+  read -r CERT_STATUS CERT_DOMAIN <<<"$CERT_STATUS"
+  [[ $CERT_STATUS == ISSUED ]] || die "the certificate for $CERT_DOMAIN is $CERT_STATUS, not ISSUED: an HTTPS listener cannot use it yet." \
+    "finish its validation (add the DNS record ACM asks for), then run again"
+  info "HTTPS with the certificate for $CERT_DOMAIN, policy $TLS_POLICY; HTTP :80 answers 301 to https"
+else
+  [[ -n $LISTENER_ARN ]] || info "HTTP only: no CERTIFICATE_ARN, so the site is served over plain http on :80 (see README: HTTPS and a domain)"
+fi
+if [[ -n $HOSTED_ZONE_ID ]]; then
+  if ! ZONE_NAME=$(aws_try route53 get-hosted-zone --id "$HOSTED_ZONE_ID" --query HostedZone.Name); then
+    not_found && die "the hosted zone HOSTED_ZONE_ID=$HOSTED_ZONE_ID does not exist." "aws route53 list-hosted-zones-by-name --dns-name ${DOMAIN_NAME#*.}"
+    aws_fail route53 get-hosted-zone
+  fi
+  ZONE_NAME=${ZONE_NAME%.}
+  [[ $DOMAIN_NAME == "$ZONE_NAME" || $DOMAIN_NAME == *".$ZONE_NAME" ]] || die "DOMAIN_NAME=$DOMAIN_NAME is not inside the hosted zone $ZONE_NAME ($HOSTED_ZONE_ID)." "use the zone that holds the name"
+fi
+if [[ $AUTH == oidc && -n $OIDC_CLIENT_SECRET_SSM ]]; then
+  CLIENT_SECRET=$(aws_try ssm get-parameter --name "$OIDC_CLIENT_SECRET_SSM" --with-decryption --query Parameter.Value) ||
+    die "the SSM parameter OIDC_CLIENT_SECRET_SSM=$OIDC_CLIENT_SECRET_SSM cannot be read: $(tail -n 2 "$AWS_ERR")" \
+      "create it (aws ssm put-parameter --type SecureString --name ...), or check the name and your ssm:GetParameter / kms:Decrypt permissions"
 fi
 
 taken() { die "$1 already exists and was not created by this stack (no tag $TAG_KEY=$STACK_NAME)." \
@@ -86,24 +240,60 @@ TG_ARN=$(find_tg)
 [[ $TG_ARN == foreign ]] && taken "target group $TG_NAME"
 
 if [[ -n $LISTENER_ARN ]]; then
-  aws_try elbv2 describe-listeners --listener-arns "$LISTENER_ARN" --query 'Listeners[0].LoadBalancerArn' >"$WORK/lb" ||
+  aws_try elbv2 describe-listeners --listener-arns "$LISTENER_ARN" --query 'Listeners[0].[LoadBalancerArn,Protocol,Port]' >"$WORK/lb" ||
     { not_found && die "the listener LISTENER_ARN=$LISTENER_ARN does not exist in $AWS_REGION." "check the ARN and the region (aws elbv2 describe-listeners --load-balancer-arn ...)"; aws_fail elbv2 describe-listeners; }
-  LB_ARN=$(<"$WORK/lb")
-  info "routing: a rule (priority $RULE_PRIORITY) on the existing listener $LISTENER_ARN"
+  read -r LB_ARN LISTENER_PROTO LISTENER_PORT <"$WORK/lb"
+  if [[ $AUTH != none && $LISTENER_PROTO != HTTPS ]]; then
+    die "AUTH=$AUTH needs an HTTPS listener, and LISTENER_ARN is $LISTENER_PROTO :$LISTENER_PORT." "give the ARN of the load balancer's HTTPS :443 listener"
+  fi
+  info "routing: a rule (priority $RULE_PRIORITY) on the existing listener $LISTENER_PROTO :$LISTENER_PORT $LISTENER_ARN"
 else
-  VPC_ID=$(default_vpc)
-  [[ -n $VPC_ID ]] || die "there is no default VPC in $AWS_REGION to put a new load balancer in." \
-    "create one (aws ec2 create-default-vpc), or use an existing ALB: make deploy LISTENER_ARN=<listener arn>"
-  OUT=$(aws_do ec2 describe-subnets --filters "Name=vpc-id,Values=$VPC_ID" Name=default-for-az,Values=true \
-    --query 'Subnets[].SubnetId')
-  read -r -d "" -a SUBNETS <<<"$OUT" || true
-  ((${#SUBNETS[@]} >= 2)) || die "the default VPC $VPC_ID has ${#SUBNETS[@]} default subnet(s); an ALB needs two in different zones." \
-    "add a default subnet (aws ec2 create-default-subnet --availability-zone ...), or use LISTENER_ARN"
+  if [[ -n $SUBNET_IDS ]]; then
+    mapfile -t SUBNETS < <(csv_words "$SUBNET_IDS")
+    OUT=$(aws_try ec2 describe-subnets --subnet-ids "${SUBNETS[@]}" --query 'Subnets[].[VpcId,AvailabilityZone]') ||
+      die "SUBNET_IDS=$SUBNET_IDS: $(tail -n 2 "$AWS_ERR")" "list the VPC's subnets: aws ec2 describe-subnets --filters Name=vpc-id,Values=<vpc>"
+    SUBNET_VPC=$(cut -f1 <<<"$OUT" | sort -u)
+    [[ $(wc -l <<<"$SUBNET_VPC") == 1 ]] || die "SUBNET_IDS=$SUBNET_IDS are in different VPCs ($(tr '\n' ' ' <<<"$SUBNET_VPC"))." "give subnets of one VPC"
+    [[ -z $VPC_ID || $VPC_ID == "$SUBNET_VPC" ]] || die "SUBNET_IDS are in $SUBNET_VPC, not in VPC_ID=$VPC_ID." "fix VPC_ID or SUBNET_IDS (or leave VPC_ID empty)"
+    (($(cut -f2 <<<"$OUT" | sort -u | wc -l) >= 2)) || die "SUBNET_IDS=$SUBNET_IDS are all in one availability zone; an ALB needs subnets in at least two." "add a subnet of another zone"
+    VPC_ID=$SUBNET_VPC
+  elif [[ -n $VPC_ID ]]; then
+    die "VPC_ID=$VPC_ID is set but SUBNET_IDS is empty: which subnets should the load balancer use?" \
+      "set SUBNET_IDS=subnet-a,subnet-b (two zones; private subnets for ALB_SCHEME=internal): aws ec2 describe-subnets --filters Name=vpc-id,Values=$VPC_ID"
+  else
+    VPC_ID=$(default_vpc)
+    [[ -n $VPC_ID ]] || die "there is no default VPC in $AWS_REGION to put a new load balancer in." \
+      "set VPC_ID and SUBNET_IDS, create a default VPC (aws ec2 create-default-vpc), or use an existing ALB: LISTENER_ARN=<listener arn>"
+    OUT=$(aws_do ec2 describe-subnets --filters "Name=vpc-id,Values=$VPC_ID" Name=default-for-az,Values=true \
+      --query 'Subnets[].SubnetId')
+    read -r -d "" -a SUBNETS <<<"$OUT" || true
+    ((${#SUBNETS[@]} >= 2)) || die "the default VPC $VPC_ID has ${#SUBNETS[@]} default subnet(s); an ALB needs two in different zones." \
+      "set SUBNET_IDS, add a default subnet (aws ec2 create-default-subnet --availability-zone ...), or use LISTENER_ARN"
+  fi
+  if [[ -z $ALLOWED_CIDRS ]]; then
+    if [[ $ALB_SCHEME == internal ]]; then
+      ALLOWED_CIDRS=$(aws_do ec2 describe-vpcs --vpc-ids "$VPC_ID" --query 'Vpcs[0].CidrBlock')
+    else
+      ALLOWED_CIDRS=0.0.0.0/0
+    fi
+  fi
+  mapfile -t CIDRS < <(csv_words "$ALLOWED_CIDRS")
+  for c in "${CIDRS[@]}"; do
+    [[ $c =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$ ]] || die "ALLOWED_CIDRS: '$c' is not an IPv4 CIDR." "for example ALLOWED_CIDRS=10.0.0.0/8,192.168.0.0/16"
+  done
   LB_ARN=$(find_alb)
   [[ $LB_ARN == foreign ]] && taken "load balancer $ALB_NAME"
+  if [[ -n $LB_ARN ]]; then
+    OUT=$(aws_do elbv2 describe-load-balancers --load-balancer-arns "$LB_ARN" --query 'LoadBalancers[0].[Scheme,VpcId]')
+    read -r HAVE_SCHEME HAVE_VPC <<<"$OUT"
+    [[ $HAVE_SCHEME == "$ALB_SCHEME" ]] || die "the load balancer $ALB_NAME is $HAVE_SCHEME, and ALB_SCHEME=$ALB_SCHEME: a load balancer's scheme cannot change." \
+      "make destroy first (the site is down until the next deploy), or deploy under another STACK_NAME"
+    [[ $HAVE_VPC == "$VPC_ID" ]] || die "the load balancer $ALB_NAME is in $HAVE_VPC, not $VPC_ID: it cannot move to another VPC." \
+      "make destroy first, or deploy under another STACK_NAME"
+  fi
   SG_ID=$(find_sg "$VPC_ID")
   [[ $SG_ID == foreign ]] && taken "security group $SG_NAME in $VPC_ID"
-  info "routing: ${LB_ARN:+existing }load balancer $ALB_NAME in the default VPC $VPC_ID, HTTP :80"
+  info "routing: ${LB_ARN:+existing }$ALB_SCHEME load balancer $ALB_NAME in $VPC_ID (${SUBNETS[*]}), from ${CIDRS[*]}"
 fi
 
 # ------------------------------------------------------------------ 2. role
@@ -117,25 +307,89 @@ else
     info "exists: $ROLE_ARN"
   else
     TRUST='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
-    ROLE_ARN=$(aws_do iam create-role --role-name "$ROLE_NAME" --assume-role-policy-document "$TRUST" \
+    ROLE_ARN=$(change create "IAM role $ROLE_NAME" iam create-role --role-name "$ROLE_NAME" --assume-role-policy-document "$TRUST" \
       --description "Execution role of the $FUNCTION_NAME static site (make deploy)" \
       --tags "Key=$TAG_KEY,Value=$STACK_NAME" --query Role.Arn)
-    info "created $ROLE_ARN"
+    if plan_mode; then ROLE_ARN="new:role"; else info "created $ROLE_ARN"; fi
   fi
-  OUT=$(aws_do iam list-attached-role-policies --role-name "$ROLE_NAME" --query 'AttachedPolicies[].PolicyArn')
+  OUT=""
+  is_new "$ROLE_ARN" || OUT=$(aws_do iam list-attached-role-policies --role-name "$ROLE_NAME" --query 'AttachedPolicies[].PolicyArn')
   if ! grep -qF "$POLICY_ARN" <<<"$OUT"; then
-    aws_do iam attach-role-policy --role-name "$ROLE_NAME" --policy-arn "$POLICY_ARN" >/dev/null
-    info "attached AWSLambdaBasicExecutionRole (CloudWatch Logs)"
+    change change "role $ROLE_NAME: attach AWSLambdaBasicExecutionRole" iam attach-role-policy --role-name "$ROLE_NAME" --policy-arn "$POLICY_ARN" >/dev/null
+    plan_mode || info "attached AWSLambdaBasicExecutionRole (CloudWatch Logs)"
   fi
 fi
 
-# ------------------------------------------------------------------ 3. package
+# ------------------------------------------------------------------ 3. load balancer
+if [[ -n $LISTENER_ARN ]]; then
+  step "load balancer: the existing one of LISTENER_ARN"
+  info "left alone: $LB_ARN"
+else
+  step "security group $SG_NAME and $ALB_SCHEME load balancer $ALB_NAME"
+  if [[ -z $SG_ID ]]; then
+    SG_ID=$(change create "security group $SG_NAME in $VPC_ID" ec2 create-security-group --group-name "$SG_NAME" --vpc-id "$VPC_ID" \
+      --description "HTTP(S) to the $STACK_NAME static site ALB (make deploy)" \
+      --tag-specifications "ResourceType=security-group,Tags=[{Key=$TAG_KEY,Value=$STACK_NAME}]" --query GroupId)
+    if plan_mode; then SG_ID="new:sg"; else info "created security group $SG_ID"; fi
+  else
+    info "security group exists: $SG_ID"
+  fi
+  # Ingress: tcp/80 always (with HTTPS it answers the redirect), tcp/443 with a certificate;
+  # from exactly ALLOWED_CIDRS. Anything else on those ports is revoked.
+  WANT_INGRESS=()
+  for c in "${CIDRS[@]}"; do
+    WANT_INGRESS+=("80 $c")
+    [[ -n $CERTIFICATE_ARN ]] && WANT_INGRESS+=("443 $c")
+  done
+  HAVE_INGRESS=""
+  if ! is_new "$SG_ID"; then
+    OUT=$(aws_do ec2 describe-security-groups --group-ids "$SG_ID" \
+      --query "SecurityGroups[0].IpPermissions[?IpProtocol=='tcp'].[FromPort, join(' ', IpRanges[].CidrIp)]")
+    while read -r port cidrs; do
+      [[ $port == 80 || $port == 443 ]] || continue
+      for c in $cidrs; do HAVE_INGRESS+="$port $c"$'\n'; done
+    done <<<"$OUT"
+  fi
+  for r in "${WANT_INGRESS[@]}"; do
+    if ! grep -qxF "$r" <<<"$HAVE_INGRESS"; then
+      change change "security group: allow tcp/${r% *} from ${r#* }" ec2 authorize-security-group-ingress --group-id "$SG_ID" \
+        --protocol tcp --port "${r% *}" --cidr "${r#* }" >/dev/null
+      plan_mode || info "allowed tcp/${r% *} from ${r#* }"
+    fi
+  done
+  while read -r r; do
+    [[ -z $r || " ${WANT_INGRESS[*]/%/,} " == *" $r,"* ]] && continue
+    change change "security group: revoke tcp/${r% *} from ${r#* }" ec2 revoke-security-group-ingress --group-id "$SG_ID" \
+      --protocol tcp --port "${r% *}" --cidr "${r#* }" >/dev/null
+    plan_mode || info "revoked tcp/${r% *} from ${r#* }"
+  done <<<"$HAVE_INGRESS"
+  if [[ -z $LB_ARN ]]; then
+    LB_ARN=$(change create "$ALB_SCHEME load balancer $ALB_NAME" elbv2 create-load-balancer --name "$ALB_NAME" --type application \
+      --scheme "$ALB_SCHEME" --subnets "${SUBNETS[@]}" --security-groups "$SG_ID" --tags "Key=$TAG_KEY,Value=$STACK_NAME" \
+      --query 'LoadBalancers[0].LoadBalancerArn')
+    if plan_mode; then LB_ARN="new:alb"; else info "created $LB_ARN; waiting until it is active (a few minutes on AWS)"; fi
+  else
+    info "load balancer exists: $LB_ARN"
+    HAVE_SUBNETS=$(aws_do elbv2 describe-load-balancers --load-balancer-arns "$LB_ARN" --query 'LoadBalancers[0].AvailabilityZones[].SubnetId' | tr '\t' '\n' | sort)
+    if [[ $HAVE_SUBNETS != "$(printf '%s\n' "${SUBNETS[@]}" | sort)" ]]; then
+      change change "load balancer subnets: $(tr '\n' ' ' <<<"$HAVE_SUBNETS")-> ${SUBNETS[*]}" elbv2 set-subnets --load-balancer-arn "$LB_ARN" --subnets "${SUBNETS[@]}" >/dev/null
+      plan_mode || info "subnets now ${SUBNETS[*]}"
+    fi
+  fi
+  is_new "$LB_ARN" || aws_wait elbv2 wait load-balancer-available --load-balancer-arns "$LB_ARN"
+fi
+
+# ------------------------------------------------------------------ 4. package
 step "deployment package"
 if $USE_S3; then
   S3_KEY="${S3_PREFIX}bootstrap-${ZIP_SHA:0:16}.zip"
   info "$ZIP_SIZE bytes is over the direct-upload limit of $DIRECT_UPLOAD_LIMIT bytes: uploading through s3://$DEPLOY_BUCKET/$S3_KEY"
-  aws_do s3api put-object --bucket "$DEPLOY_BUCKET" --key "$S3_KEY" --body "$ZIP" \
-    --tagging "$TAG_KEY=$STACK_NAME" --query ETag >/dev/null
+  if aws_try s3api head-object --bucket "$DEPLOY_BUCKET" --key "$S3_KEY" >/dev/null; then
+    info "already uploaded"
+  else
+    change create "s3://$DEPLOY_BUCKET/$S3_KEY" s3api put-object --bucket "$DEPLOY_BUCKET" --key "$S3_KEY" --body "$ZIP" \
+      --tagging "$TAG_KEY=$STACK_NAME" --query ETag >/dev/null
+  fi
   CREATE_CODE=(--code "S3Bucket=$DEPLOY_BUCKET,S3Key=$S3_KEY")
   UPDATE_CODE=(--s3-bucket "$DEPLOY_BUCKET" --s3-key "$S3_KEY")
 else
@@ -144,14 +398,27 @@ else
   UPDATE_CODE=(--zip-file "fileb://$ZIP")
 fi
 
-# ------------------------------------------------------------------ 4. function
-step "Lambda function $FUNCTION_NAME (provided.al2023, $ARCHITECTURE, ${MEMORY_SIZE} MB, ${TIMEOUT} s, $LOG_FORMAT logs)"
+# ------------------------------------------------------------------ 5. function
+# With a login, the function verifies the ALB's signed user claims: SITE_AUTH_SIGNER is the ARN
+# of the load balancer that signs them (read by the function at start; no rebuild).
+SIGNER=""
+[[ $AUTH != none ]] && SIGNER=$LB_ARN
+if is_new "$SIGNER"; then SIGNER_TEXT="(the new load balancer's ARN)"; else SIGNER_TEXT=$SIGNER; fi
+ENV_JSON='{"Variables":{}}'
+[[ -n $SIGNER ]] && ENV_JSON="{\"Variables\":{\"SITE_AUTH_SIGNER\":\"$SIGNER\"}}"
+step "Lambda function $FUNCTION_NAME (provided.al2023, $ARCHITECTURE, ${MEMORY_SIZE} MB, ${TIMEOUT} s, $LOG_FORMAT logs${SIGNER:+, SITE_AUTH_SIGNER})"
+LIVE_VERSION="" LIVE_DESC=""
 if [[ -z $FN_ARN ]]; then
   # A role created seconds ago may not be assumable by Lambda yet: retry for a while.
   for try in $(seq 1 12); do
+    if plan_mode; then
+      change create "Lambda function $FUNCTION_NAME${SIGNER:+ with SITE_AUTH_SIGNER=$SIGNER_TEXT}"
+      FN_ARN="new:function"
+      break
+    fi
     if FN_ARN=$(aws_try lambda create-function --function-name "$FUNCTION_NAME" --runtime provided.al2023 \
       --handler bootstrap --architectures "$ARCHITECTURE" --memory-size "$MEMORY_SIZE" --timeout "$TIMEOUT" \
-      --logging-config "LogFormat=$LOG_FORMAT" --role "$ROLE_ARN" "${CREATE_CODE[@]}" \
+      --logging-config "LogFormat=$LOG_FORMAT" --role "$ROLE_ARN" "${CREATE_CODE[@]}" --environment "$ENV_JSON" \
       --tags "{\"$TAG_KEY\":\"$STACK_NAME\"}" --query FunctionArn); then
       break
     fi
@@ -161,98 +428,116 @@ if [[ -z $FN_ARN ]]; then
     info "the new role is not usable by Lambda yet; retrying in 5 s ($try/12)"
     sleep 5
   done
-  info "created $FN_ARN; waiting until it is active"
-  aws_do lambda wait function-active-v2 --function-name "$FUNCTION_NAME" >/dev/null
+  if ! plan_mode; then
+    info "created $FN_ARN; waiting until it is active"
+    aws_wait lambda wait function-active-v2 --function-name "$FUNCTION_NAME"
+  fi
 else
   info "exists: $FN_ARN"
-  aws_do lambda wait function-updated-v2 --function-name "$FUNCTION_NAME" >/dev/null
-  WANT="provided.al2023 bootstrap $MEMORY_SIZE $TIMEOUT $ROLE_ARN $LOG_FORMAT"
+  aws_wait lambda wait function-updated-v2 --function-name "$FUNCTION_NAME"
+  WANT="provided.al2023 bootstrap $MEMORY_SIZE $TIMEOUT $ROLE_ARN $LOG_FORMAT ${SIGNER:-None}"
   HAVE=$(aws_do lambda get-function-configuration --function-name "$FUNCTION_NAME" \
-    --query '[Runtime,Handler,MemorySize,Timeout,Role,LoggingConfig.LogFormat]' | tr '\t' ' ')
+    --query '[Runtime,Handler,MemorySize,Timeout,Role,LoggingConfig.LogFormat,Environment.Variables.SITE_AUTH_SIGNER]' | tr '\t' ' ')
   # An absent LoggingConfig means Lambda's default, Text (moto does not store it at all).
-  HAVE=${HAVE% None}
-  [[ $HAVE == *" "@(Text|JSON) ]] || HAVE+=" Text"
+  HAVE=$(sed -E 's/ None ([^ ]+)$/ Text \1/' <<<"$HAVE")
   CONFIG_CHANGED=""
   if [[ $HAVE != "$WANT" ]]; then
     CONFIG_CHANGED=1
-    info "updating the configuration (was: $HAVE)"
-    aws_do lambda update-function-configuration --function-name "$FUNCTION_NAME" --runtime provided.al2023 \
+    change change "function configuration (was: $HAVE; now: ${WANT/#provided.al2023 bootstrap /}${SIGNER:+ = $SIGNER_TEXT})" \
+      lambda update-function-configuration --function-name "$FUNCTION_NAME" --runtime provided.al2023 \
       --handler bootstrap --memory-size "$MEMORY_SIZE" --timeout "$TIMEOUT" --role "$ROLE_ARN" \
-      --logging-config "LogFormat=$LOG_FORMAT" --query LastUpdateStatus >/dev/null
-    aws_do lambda wait function-updated-v2 --function-name "$FUNCTION_NAME" >/dev/null
+      --logging-config "LogFormat=$LOG_FORMAT" --environment "$ENV_JSON" --query LastUpdateStatus >/dev/null
+    plan_mode || info "updated the configuration (was: $HAVE)"
+    aws_wait lambda wait function-updated-v2 --function-name "$FUNCTION_NAME"
   else
     info "configuration unchanged"
   fi
   # Lambda's CodeSha256 is the base64 SHA-256 of the package. The same package with the same
   # configuration is neither uploaded nor published again: a repeated deploy changes nothing.
   ZIP_SHA_B64=$(openssl dgst -sha256 -binary "$ZIP" | base64 -w0)
-  if [[ -z $CONFIG_CHANGED ]] &&
-    LIVE=$(aws_try lambda get-alias --function-name "$FUNCTION_NAME" --name "$ALIAS_NAME" --query FunctionVersion) &&
-    [[ $(aws_do lambda get-function-configuration --function-name "$FUNCTION_NAME" --qualifier "$LIVE" \
+  OUT=$(alias_info)
+  [[ -n $OUT ]] && IFS=$'\t' read -r LIVE_VERSION LIVE_DESC <<<"$OUT"
+  if [[ -z $CONFIG_CHANGED && -n $LIVE_VERSION ]] &&
+    [[ $(aws_do lambda get-function-configuration --function-name "$FUNCTION_NAME" --qualifier "$LIVE_VERSION" \
       --query CodeSha256) == "$ZIP_SHA_B64" ]]; then
-    LIVE_VERSION=$LIVE
+    UNCHANGED=1
     info "code unchanged: version $LIVE_VERSION (alias $ALIAS_NAME) already runs this package"
   else
-    info "uploading the code; waiting until the update has finished"
-    aws_do lambda update-function-code --function-name "$FUNCTION_NAME" --architectures "$ARCHITECTURE" \
-      "${UPDATE_CODE[@]}" --query LastUpdateStatus >/dev/null
-    aws_do lambda wait function-updated-v2 --function-name "$FUNCTION_NAME" >/dev/null
+    change change "function code (sha256 ${ZIP_SHA:0:12}…)" lambda update-function-code --function-name "$FUNCTION_NAME" \
+      --architectures "$ARCHITECTURE" "${UPDATE_CODE[@]}" --query LastUpdateStatus >/dev/null
+    plan_mode || info "uploaded the code; waiting until the update has finished"
+    aws_wait lambda wait function-updated-v2 --function-name "$FUNCTION_NAME"
   fi
 fi
 
-# ------------------------------------------------------------------ 5. version + alias
-step "published version and alias $ALIAS_NAME"
-if [[ -n ${LIVE_VERSION-} ]]; then
+# ------------------------------------------------------------------ 6. version + check
+step "published version, checked before it gets traffic"
+if [[ -n ${UNCHANGED-} ]]; then
   VERSION=$LIVE_VERSION
-  info "alias $ALIAS_NAME stays on version $VERSION"
+  info "nothing new to publish: version $VERSION is live"
+elif plan_mode; then
+  change create "a new version of $FUNCTION_NAME, then check it (GET $HEALTH_PATH and GET / must answer 200 in a form ALB accepts)"
+  VERSION="new:version"
 else
   VERSION=$(aws_do lambda publish-version --function-name "$FUNCTION_NAME" \
     --description "make deploy, sha256 ${ZIP_SHA:0:12}" --query Version)
-  if aws_try lambda get-alias --function-name "$FUNCTION_NAME" --name "$ALIAS_NAME" --query FunctionVersion >"$WORK/alias"; then
-    aws_do lambda update-alias --function-name "$FUNCTION_NAME" --name "$ALIAS_NAME" --function-version "$VERSION" \
-      --query AliasArn >/dev/null
-    info "alias $ALIAS_NAME: version $(<"$WORK/alias") -> $VERSION"
+  info "published version $VERSION"
+  if [[ $PRE_TRAFFIC_CHECK == on ]]; then
+    info "checking version $VERSION before traffic moves (${PRE_TRAFFIC_INVOKER:+stand-in invoker: $PRE_TRAFFIC_INVOKER; }validator: $RESPONSE_VALIDATOR)"
+    LOGIN=""
+    [[ $AUTH != none ]] && LOGIN=login
+    if ! check_version "$VERSION" "$HEALTH_PATH" "$MULTI_VALUE_HEADERS" "$LOGIN"; then
+      CHECK_FAILED=1
+      die "version $VERSION failed the pre-traffic check: $CHECK_WHY" \
+        "the alias $ALIAS_NAME stays on ${LIVE_VERSION:+version }${LIVE_VERSION:-nothing (no version was live yet)}. Fix the site or the server, build and deploy again; try it locally first: make invoke EVENT=events/get-index.json"
+    fi
   else
-    not_found || aws_fail lambda get-alias
-    aws_do lambda create-alias --function-name "$FUNCTION_NAME" --name "$ALIAS_NAME" --function-version "$VERSION" \
-      --query AliasArn >/dev/null
-    info "created alias $ALIAS_NAME -> version $VERSION"
+    warn "PRE_TRAFFIC_CHECK=off: version $VERSION gets traffic unchecked"
   fi
+fi
+
+# ------------------------------------------------------------------ 7. alias
+step "alias $ALIAS_NAME"
+if [[ $VERSION == "$LIVE_VERSION" ]]; then
+  info "stays on version $VERSION"
+else
+  point_alias "$VERSION" "$LIVE_VERSION" "make deploy"
+  plan_mode || info "alias $ALIAS_NAME: ${LIVE_VERSION:+version $LIVE_VERSION }-> version $VERSION"
 fi
 ALIAS_ARN="$FN_ARN:$ALIAS_NAME"
 
-# ------------------------------------------------------------------ 6. target group
-step "target group $TG_NAME (lambda, multi-value headers $MULTI_VALUE_HEADERS, health checks on $HEALTH_PATH)"
-HC_TIMEOUT=$((HEALTH_CHECK_INTERVAL > 35 ? 30 : HEALTH_CHECK_INTERVAL - 5))
+# ------------------------------------------------------------------ 8. target group
+step "target group $TG_NAME (lambda, multi-value headers $MULTI_VALUE_HEADERS, health checks on $HEALTH_PATH every $HEALTH_CHECK_INTERVAL s)"
 if [[ -z $TG_ARN ]]; then
-  TG_ARN=$(aws_do elbv2 create-target-group --name "$TG_NAME" --target-type lambda \
+  TG_ARN=$(change create "target group $TG_NAME" elbv2 create-target-group --name "$TG_NAME" --target-type lambda \
     --health-check-enabled --health-check-path "$HEALTH_PATH" \
-    --health-check-interval-seconds "$HEALTH_CHECK_INTERVAL" --health-check-timeout-seconds "$HC_TIMEOUT" \
+    --health-check-interval-seconds "$HEALTH_CHECK_INTERVAL" --health-check-timeout-seconds "$HEALTH_CHECK_TIMEOUT" \
     --matcher HttpCode=200 --tags "Key=$TAG_KEY,Value=$STACK_NAME" --query 'TargetGroups[0].TargetGroupArn')
-  info "created $TG_ARN"
+  if plan_mode; then TG_ARN="new:tg"; else info "created $TG_ARN"; fi
 else
   info "exists: $TG_ARN"
   HAVE=$(aws_do elbv2 describe-target-groups --target-group-arns "$TG_ARN" \
-    --query 'TargetGroups[0].[HealthCheckEnabled,HealthCheckPath,HealthCheckIntervalSeconds]' | tr '\t' ' ')
-  if [[ $HAVE != "True $HEALTH_PATH $HEALTH_CHECK_INTERVAL" ]]; then
-    aws_do elbv2 modify-target-group --target-group-arn "$TG_ARN" --health-check-enabled \
+    --query 'TargetGroups[0].[HealthCheckEnabled,HealthCheckPath,HealthCheckIntervalSeconds,HealthCheckTimeoutSeconds]' | tr '\t' ' ')
+  if [[ $HAVE != "True $HEALTH_PATH $HEALTH_CHECK_INTERVAL $HEALTH_CHECK_TIMEOUT" ]]; then
+    change change "health check (was: $HAVE)" elbv2 modify-target-group --target-group-arn "$TG_ARN" --health-check-enabled \
       --health-check-path "$HEALTH_PATH" --health-check-interval-seconds "$HEALTH_CHECK_INTERVAL" \
-      --health-check-timeout-seconds "$HC_TIMEOUT" --query 'TargetGroups[0].TargetGroupArn' >/dev/null
-    info "updated the health check (was: $HAVE)"
+      --health-check-timeout-seconds "$HEALTH_CHECK_TIMEOUT" --query 'TargetGroups[0].TargetGroupArn' >/dev/null
+    plan_mode || info "updated the health check (was: $HAVE)"
   fi
 fi
-MV=$(aws_do elbv2 describe-target-group-attributes --target-group-arn "$TG_ARN" \
+MV=""
+is_new "$TG_ARN" || MV=$(aws_do elbv2 describe-target-group-attributes --target-group-arn "$TG_ARN" \
   --query "Attributes[?Key=='lambda.multi_value_headers.enabled'].Value | [0]")
 if [[ $MV != "$MULTI_VALUE_HEADERS" ]]; then
-  aws_do elbv2 modify-target-group-attributes --target-group-arn "$TG_ARN" \
+  change change "lambda.multi_value_headers.enabled = $MULTI_VALUE_HEADERS" elbv2 modify-target-group-attributes --target-group-arn "$TG_ARN" \
     --attributes "Key=lambda.multi_value_headers.enabled,Value=$MULTI_VALUE_HEADERS" --query Attributes >/dev/null
-  info "lambda.multi_value_headers.enabled = $MULTI_VALUE_HEADERS"
+  plan_mode || info "lambda.multi_value_headers.enabled = $MULTI_VALUE_HEADERS"
 fi
 
-# ------------------------------------------------------------------ 7. permission
+# ------------------------------------------------------------------ 9. permission
 step "permission for elasticloadbalancing.amazonaws.com to invoke $FUNCTION_NAME:$ALIAS_NAME from $TG_NAME"
 POLICY=""
-if ! POLICY=$(aws_try lambda get-policy --function-name "$FUNCTION_NAME" --qualifier "$ALIAS_NAME" --query Policy); then
+if ! is_new "$FN_ARN" && ! POLICY=$(aws_try lambda get-policy --function-name "$FUNCTION_NAME" --qualifier "$ALIAS_NAME" --query Policy); then
   not_found || aws_fail lambda get-policy
   POLICY=""
 fi
@@ -260,133 +545,266 @@ if grep -qE "\"Sid\" *: *\"$STATEMENT_ID\"" <<<"$POLICY" && grep -qF "$TG_ARN" <
   info "exists: statement $STATEMENT_ID"
 else
   if grep -qE "\"Sid\" *: *\"$STATEMENT_ID\"" <<<"$POLICY"; then
-    info "replacing statement $STATEMENT_ID (it names another target group)"
-    aws_do lambda remove-permission --function-name "$FUNCTION_NAME" --qualifier "$ALIAS_NAME" --statement-id "$STATEMENT_ID" >/dev/null
+    change delete "statement $STATEMENT_ID (it names another target group)" lambda remove-permission --function-name "$FUNCTION_NAME" \
+      --qualifier "$ALIAS_NAME" --statement-id "$STATEMENT_ID" >/dev/null
   fi
-  aws_do lambda add-permission --function-name "$FUNCTION_NAME" --qualifier "$ALIAS_NAME" \
+  change create "invoke permission $STATEMENT_ID" lambda add-permission --function-name "$FUNCTION_NAME" --qualifier "$ALIAS_NAME" \
     --statement-id "$STATEMENT_ID" --principal elasticloadbalancing.amazonaws.com --action lambda:InvokeFunction \
     --source-arn "$TG_ARN" --source-account "$ACCOUNT" --query Statement >/dev/null
-  info "added statement $STATEMENT_ID (source ARN: the target group)"
+  plan_mode || info "added statement $STATEMENT_ID (source ARN: the target group)"
 fi
 
-# ------------------------------------------------------------------ 8. registration
+# ------------------------------------------------------------------ 10. registration
 step "registering $FUNCTION_NAME:$ALIAS_NAME in the target group"
-OUT=$(aws_do elbv2 describe-target-health --target-group-arn "$TG_ARN" --query 'TargetHealthDescriptions[].Target.Id')
-read -r -d "" -a TARGETS <<<"$OUT" || true
+TARGETS=()
+if ! is_new "$TG_ARN"; then
+  OUT=$(aws_do elbv2 describe-target-health --target-group-arn "$TG_ARN" --query 'TargetHealthDescriptions[].Target.Id')
+  read -r -d "" -a TARGETS <<<"$OUT" || true
+fi
 REGISTERED=false
 for t in "${TARGETS[@]}"; do
   if [[ $t == "$ALIAS_ARN" ]]; then
     REGISTERED=true
   else # one Lambda per target group: an old target (e.g. another alias) must go first
-    aws_do elbv2 deregister-targets --target-group-arn "$TG_ARN" --targets "Id=$t" >/dev/null
-    info "deregistered the old target $t"
+    change delete "target $t" elbv2 deregister-targets --target-group-arn "$TG_ARN" --targets "Id=$t" >/dev/null
+    plan_mode || info "deregistered the old target $t"
   fi
 done
 if $REGISTERED; then
   info "already registered: $ALIAS_ARN"
 else
-  aws_do elbv2 register-targets --target-group-arn "$TG_ARN" --targets "Id=$ALIAS_ARN" >/dev/null
-  info "registered $ALIAS_ARN"
+  change create "target $FUNCTION_NAME:$ALIAS_NAME" elbv2 register-targets --target-group-arn "$TG_ARN" --targets "Id=$ALIAS_ARN" >/dev/null
+  plan_mode || info "registered $ALIAS_ARN"
 fi
 
-# ------------------------------------------------------------------ 9. routing
-csv_json() { # "a,b" -> "a","b"
-  local IFS=, out="" v
-  for v in $1; do
-    v=${v#"${v%%[![:space:]]*}"}
-    v=${v%"${v##*[![:space:]]}"}
-    [[ -n $v ]] && out+="${out:+,}\"$v\""
-  done
-  printf '%s' "$out"
+# ------------------------------------------------------------------ 11. routing
+# The actions in front of the function: the login (AUTH), then forward. Written to a file
+# (mode 600): the client secret never appears on a command line or in the output.
+write_actions() { # write_actions FILE
+  local auth="" order=1 secret
+  case $AUTH in
+    oidc)
+      secret=$(json_str "$CLIENT_SECRET")
+      auth="{\"Type\":\"authenticate-oidc\",\"Order\":1,\"AuthenticateOidcConfig\":{\"Issuer\":\"$OIDC_ISSUER\",\"AuthorizationEndpoint\":\"$OIDC_AUTHORIZATION_ENDPOINT\",\"TokenEndpoint\":\"$OIDC_TOKEN_ENDPOINT\",\"UserInfoEndpoint\":\"$OIDC_USER_INFO_ENDPOINT\",\"ClientId\":\"$(json_str "$OIDC_CLIENT_ID")\",\"ClientSecret\":\"$secret\",\"OnUnauthenticatedRequest\":\"authenticate\"}}," ;;
+    cognito)
+      auth="{\"Type\":\"authenticate-cognito\",\"Order\":1,\"AuthenticateCognitoConfig\":{\"UserPoolArn\":\"$COGNITO_USER_POOL_ARN\",\"UserPoolClientId\":\"$COGNITO_CLIENT_ID\",\"UserPoolDomain\":\"$COGNITO_DOMAIN\",\"OnUnauthenticatedRequest\":\"authenticate\"}}," ;;
+  esac
+  [[ -n $auth ]] && order=2
+  (umask 077 && printf '[%s{"Type":"forward","Order":%d,"TargetGroupArn":"%s"}]\n' "$auth" "$order" "$TG_ARN" >"$1")
 }
+# actions_summary LISTENER_OR_RULE_JSON_QUERY_RESULT: "type type tg" of what exists, to compare.
+WANT_ACTIONS="forward $TG_ARN"
+[[ $AUTH != none ]] && WANT_ACTIONS="authenticate-$AUTH $WANT_ACTIONS"
+AUTH_TEXT=""
+[[ $AUTH != none ]] && AUTH_TEXT="login ($AUTH), then "
 if [[ -n $LISTENER_ARN ]]; then
-  step "listener rule (priority $RULE_PRIORITY${RULE_PATH_PATTERNS:+, path $RULE_PATH_PATTERNS}${RULE_HOST_HEADERS:+, host $RULE_HOST_HEADERS})"
+  step "listener rule (priority $RULE_PRIORITY${RULE_PATH_PATTERNS:+, path $RULE_PATH_PATTERNS}${RULE_HOST_HEADERS:+, host $RULE_HOST_HEADERS}): ${AUTH_TEXT}forward"
   CONDITIONS=()
   [[ -n $RULE_PATH_PATTERNS ]] && CONDITIONS+=("{\"Field\":\"path-pattern\",\"PathPatternConfig\":{\"Values\":[$(csv_json "$RULE_PATH_PATTERNS")]}}")
   [[ -n $RULE_HOST_HEADERS ]] && CONDITIONS+=("{\"Field\":\"host-header\",\"HostHeaderConfig\":{\"Values\":[$(csv_json "$RULE_HOST_HEADERS")]}}")
   COND_JSON="[$(IFS=,; echo "${CONDITIONS[*]}")]"
-  RULE_ARN=$(find_rule "$TG_ARN")
+  write_actions "$WORK/actions.json"
+  RULE_ARN=""
+  is_new "$TG_ARN" || RULE_ARN=$(find_rule "$TG_ARN")
   if [[ -z $RULE_ARN ]]; then
-    RULE_ARN=$(aws_do elbv2 create-rule --listener-arn "$LISTENER_ARN" --priority "$RULE_PRIORITY" \
-      --conditions "$COND_JSON" --actions "Type=forward,TargetGroupArn=$TG_ARN" \
+    RULE_ARN=$(change create "listener rule (priority $RULE_PRIORITY): ${AUTH_TEXT}forward to $TG_NAME" elbv2 create-rule \
+      --listener-arn "$LISTENER_ARN" --priority "$RULE_PRIORITY" --conditions "$COND_JSON" --actions "file://$WORK/actions.json" \
       --tags "Key=$TAG_KEY,Value=$STACK_NAME" --query 'Rules[0].RuleArn')
-    info "created $RULE_ARN"
+    plan_mode || info "created $RULE_ARN"
   else
     info "exists: $RULE_ARN"
-    aws_do elbv2 modify-rule --rule-arn "$RULE_ARN" --conditions "$COND_JSON" --query 'Rules[0].RuleArn' >/dev/null
-    PRIO=$(aws_do elbv2 describe-rules --rule-arns "$RULE_ARN" --query 'Rules[0].Priority')
-    if [[ $PRIO != "$RULE_PRIORITY" ]]; then
-      aws_do elbv2 set-rule-priorities --rule-priorities "RuleArn=$RULE_ARN,Priority=$RULE_PRIORITY" --query 'Rules[0].RuleArn' >/dev/null
-      info "priority $PRIO -> $RULE_PRIORITY"
+    HAVE_PRIO=$(aws_do elbv2 describe-rules --rule-arns "$RULE_ARN" --query 'Rules[0].Priority')
+    HAVE_ACTIONS=$(aws_do elbv2 describe-rules --rule-arns "$RULE_ARN" --query 'Rules[0].Actions[].[Type]' | tr '\n\t' '  ' | sed 's/ *$//')
+    HAVE_COND=$(aws_do elbv2 describe-rules --rule-arns "$RULE_ARN" --output json --query 'Rules[0].Conditions[].[Field, PathPatternConfig.Values, HostHeaderConfig.Values]' | tr -d ' \n')
+    WANT_COND=$(printf '%s' "[${RULE_PATH_PATTERNS:+[\"path-pattern\",[$(csv_json "$RULE_PATH_PATTERNS")],null]}${RULE_PATH_PATTERNS:+${RULE_HOST_HEADERS:+,}}${RULE_HOST_HEADERS:+[\"host-header\",null,[$(csv_json "$RULE_HOST_HEADERS")]]}]" | tr -d ' ')
+    if [[ $AUTH == oidc || $HAVE_COND != "$WANT_COND" || $HAVE_ACTIONS != "${WANT_ACTIONS% *}" ]]; then
+      change change "rule conditions and actions (${AUTH_TEXT}forward)" elbv2 modify-rule --rule-arn "$RULE_ARN" \
+        --conditions "$COND_JSON" --actions "file://$WORK/actions.json" --query 'Rules[0].RuleArn' >/dev/null
+      plan_mode || info "updated its conditions and actions"
+    fi
+    if [[ $HAVE_PRIO != "$RULE_PRIORITY" ]]; then
+      change change "rule priority $HAVE_PRIO -> $RULE_PRIORITY" elbv2 set-rule-priorities \
+        --rule-priorities "RuleArn=$RULE_ARN,Priority=$RULE_PRIORITY" --query 'Rules[0].RuleArn' >/dev/null
+      plan_mode || info "priority $HAVE_PRIO -> $RULE_PRIORITY"
     fi
   fi
-  OUT=$(aws_do elbv2 describe-listeners --listener-arns "$LISTENER_ARN" --query 'Listeners[0].[Protocol,Port]')
-  read -r LISTENER_PROTO LISTENER_PORT <<<"$OUT"
 else
-  step "load balancer $ALB_NAME, security group $SG_NAME and HTTP :80 listener"
-  if [[ -z $SG_ID ]]; then
-    SG_ID=$(aws_do ec2 create-security-group --group-name "$SG_NAME" --vpc-id "$VPC_ID" \
-      --description "HTTP to the $STACK_NAME static site ALB (make deploy)" \
-      --tag-specifications "ResourceType=security-group,Tags=[{Key=$TAG_KEY,Value=$STACK_NAME}]" --query GroupId)
-    info "created security group $SG_ID"
+  if [[ -n $CERTIFICATE_ARN ]]; then
+    step "listeners: HTTPS :443 (${AUTH_TEXT}forward) and HTTP :80 (301 to https)"
   else
-    info "security group exists: $SG_ID"
+    step "listener: HTTP :80 (forward; HTTP only)"
   fi
-  if [[ $(aws_do ec2 describe-security-groups --group-ids "$SG_ID" \
-    --query "length(SecurityGroups[0].IpPermissions[?FromPort==\`80\` && IpProtocol=='tcp'])") == 0 ]]; then
-    aws_do ec2 authorize-security-group-ingress --group-id "$SG_ID" --protocol tcp --port 80 --cidr 0.0.0.0/0 >/dev/null
-    info "allowed tcp/80 from anywhere"
+  write_actions "$WORK/actions.json"
+  # listener_state ARN [tls] -> what matters of a listener, as compact JSON, to compare with what is wanted:
+  # [protocol, action types, target groups, redirects(, certificates, TLS policy)]
+  listener_state() {
+    local q='Protocol, DefaultActions[].Type, DefaultActions[].TargetGroupArn, DefaultActions[].RedirectConfig.[Protocol,Port,StatusCode]'
+    [[ ${2:-} == tls ]] && q+=', Certificates[].CertificateArn, SslPolicy'
+    aws_do elbv2 describe-listeners --listener-arns "$1" --output json --query "Listeners[0].[$q]" | tr -d ' \n'
+  }
+  REDIRECT='[{"Type":"redirect","RedirectConfig":{"Protocol":"HTTPS","Port":"443","StatusCode":"HTTP_301"}}]'
+  L80="" L443=""
+  if ! is_new "$LB_ARN"; then
+    OUT=$(aws_do elbv2 describe-listeners --load-balancer-arn "$LB_ARN" --query 'Listeners[].[Port,ListenerArn]')
+    L80=$(awk '$1 == 80 {print $2}' <<<"$OUT")
+    L443=$(awk '$1 == 443 {print $2}' <<<"$OUT")
   fi
-  if [[ -z $LB_ARN ]]; then
-    LB_ARN=$(aws_do elbv2 create-load-balancer --name "$ALB_NAME" --type application --scheme internet-facing \
-      --subnets "${SUBNETS[@]}" --security-groups "$SG_ID" --tags "Key=$TAG_KEY,Value=$STACK_NAME" \
-      --query 'LoadBalancers[0].LoadBalancerArn')
-    info "created $LB_ARN; waiting until it is active (a few minutes on AWS)"
+  if [[ -n $CERTIFICATE_ARN ]]; then
+    AUTH_TYPES=""
+    [[ $AUTH != none ]] && AUTH_TYPES="\"authenticate-$AUTH\","
+    WANT_443="[\"HTTPS\",[${AUTH_TYPES}\"forward\"],[\"$TG_ARN\"],[],[\"$CERTIFICATE_ARN\"],\"$TLS_POLICY\"]"
+    if [[ -z $L443 ]]; then
+      L443=$(change create "listener HTTPS :443 (${AUTH_TEXT}forward, $TLS_POLICY)" elbv2 create-listener --load-balancer-arn "$LB_ARN" \
+        --protocol HTTPS --port 443 --certificates "CertificateArn=$CERTIFICATE_ARN" --ssl-policy "$TLS_POLICY" \
+        --default-actions "file://$WORK/actions.json" --tags "Key=$TAG_KEY,Value=$STACK_NAME" --query 'Listeners[0].ListenerArn')
+      plan_mode || info "created listener HTTPS :443 -> ${AUTH_TEXT}$TG_NAME"
+    else
+      HAVE_443=$(listener_state "$L443" tls)
+      # The OIDC client secret cannot be read back to compare: with AUTH=oidc it is always re-applied.
+      if [[ $HAVE_443 != "$WANT_443" || $AUTH == oidc ]]; then
+        change change "listener HTTPS :443 (certificate, $TLS_POLICY, ${AUTH_TEXT}forward)" elbv2 modify-listener --listener-arn "$L443" \
+          --protocol HTTPS --port 443 --certificates "CertificateArn=$CERTIFICATE_ARN" --ssl-policy "$TLS_POLICY" \
+          --default-actions "file://$WORK/actions.json" --query 'Listeners[0].ListenerArn' >/dev/null
+        plan_mode || info "updated listener HTTPS :443 (${AUTH_TEXT}forward)"
+      else
+        info "listener HTTPS :443 unchanged"
+      fi
+    fi
+    WANT_80='["HTTP",["redirect"],[],[["HTTPS","443","HTTP_301"]]]'
+    L80_ACTIONS=$REDIRECT
+    L80_TEXT="301 to https"
   else
-    info "load balancer exists: $LB_ARN"
+    if [[ -n $L443 ]]; then
+      change delete "listener HTTPS :443 (CERTIFICATE_ARN is empty now)" elbv2 delete-listener --listener-arn "$L443" >/dev/null
+      plan_mode || info "deleted listener HTTPS :443 (CERTIFICATE_ARN is empty)"
+    fi
+    WANT_80="[\"HTTP\",[\"forward\"],[\"$TG_ARN\"],[]]"
+    L80_ACTIONS="[{\"Type\":\"forward\",\"TargetGroupArn\":\"$TG_ARN\"}]"
+    L80_TEXT="forward to $TG_NAME"
   fi
-  aws_do elbv2 wait load-balancer-available --load-balancer-arns "$LB_ARN" >/dev/null
-  LISTENER_ARN_80=$(aws_do elbv2 describe-listeners --load-balancer-arn "$LB_ARN" \
-    --query "Listeners[?Port==\`80\`].ListenerArn | [0]")
-  if [[ $LISTENER_ARN_80 == None || -z $LISTENER_ARN_80 ]]; then
-    LISTENER_ARN_80=$(aws_do elbv2 create-listener --load-balancer-arn "$LB_ARN" --protocol HTTP --port 80 \
-      --default-actions "Type=forward,TargetGroupArn=$TG_ARN" --tags "Key=$TAG_KEY,Value=$STACK_NAME" \
-      --query 'Listeners[0].ListenerArn')
-    info "created listener HTTP :80 -> $TG_NAME"
+  if [[ -z $L80 ]]; then
+    change create "listener HTTP :80 ($L80_TEXT)" elbv2 create-listener --load-balancer-arn "$LB_ARN" --protocol HTTP --port 80 \
+      --default-actions "$L80_ACTIONS" --tags "Key=$TAG_KEY,Value=$STACK_NAME" --query 'Listeners[0].ListenerArn' >/dev/null
+    plan_mode || info "created listener HTTP :80 ($L80_TEXT)"
   else
-    info "listener HTTP :80 exists: $LISTENER_ARN_80"
-    FWD=$(aws_do elbv2 describe-listeners --listener-arns "$LISTENER_ARN_80" --query 'Listeners[0].DefaultActions[0].TargetGroupArn')
-    if [[ $FWD != "$TG_ARN" ]]; then
-      aws_do elbv2 modify-listener --listener-arn "$LISTENER_ARN_80" --default-actions "Type=forward,TargetGroupArn=$TG_ARN" \
+    HAVE_80=$(listener_state "$L80")
+    if [[ $HAVE_80 != "$WANT_80" ]]; then
+      change change "listener HTTP :80 -> $L80_TEXT" elbv2 modify-listener --listener-arn "$L80" --default-actions "$L80_ACTIONS" \
         --query 'Listeners[0].ListenerArn' >/dev/null
-      info "pointed its default action at $TG_NAME"
+      plan_mode || info "listener HTTP :80 now: $L80_TEXT"
+    else
+      info "listener HTTP :80 unchanged ($L80_TEXT)"
     fi
   fi
-  LISTENER_PROTO=HTTP
-  LISTENER_PORT=80
 fi
 
-# ------------------------------------------------------------------ 10. result
+# ------------------------------------------------------------------ 12. DNS
+if [[ -n $DOMAIN_NAME ]]; then
+  step "Route 53: $DOMAIN_NAME -> the load balancer (alias record in $HOSTED_ZONE_ID)"
+  if is_new "$LB_ARN"; then
+    change create "alias record A $DOMAIN_NAME -> the new load balancer"
+  else
+    OUT=$(aws_do elbv2 describe-load-balancers --load-balancer-arns "$LB_ARN" --query 'LoadBalancers[0].[DNSName,CanonicalHostedZoneId]')
+    read -r LB_DNS LB_ZONE <<<"$OUT"
+    HAVE=$(aws_do route53 list-resource-record-sets --hosted-zone-id "$HOSTED_ZONE_ID" --start-record-name "$DOMAIN_NAME" \
+      --start-record-type A --max-items 1 --query "ResourceRecordSets[?Type=='A' && Name=='$DOMAIN_NAME.'].AliasTarget.DNSName | [0]")
+    HAVE=${HAVE%.}
+    if [[ ${HAVE,,} == "${LB_DNS,,}" || ${HAVE,,} == "dualstack.${LB_DNS,,}" ]]; then
+      info "exists: $DOMAIN_NAME -> $LB_DNS"
+    else
+      CHANGE_JSON="{\"Comment\":\"make deploy $STACK_NAME\",\"Changes\":[{\"Action\":\"UPSERT\",\"ResourceRecordSet\":{\"Name\":\"$DOMAIN_NAME\",\"Type\":\"A\",\"AliasTarget\":{\"HostedZoneId\":\"$LB_ZONE\",\"DNSName\":\"$LB_DNS\",\"EvaluateTargetHealth\":false}}}]}"
+      change "$([[ $HAVE == None || -z $HAVE ]] && echo create || echo change)" "alias record A $DOMAIN_NAME -> $LB_DNS" \
+        route53 change-resource-record-sets --hosted-zone-id "$HOSTED_ZONE_ID" --change-batch "$CHANGE_JSON" --query ChangeInfo.Id >/dev/null
+      plan_mode || info "$DOMAIN_NAME -> $LB_DNS (alias record; DNS takes a minute to answer)"
+    fi
+  fi
+else
+  step "Route 53: no DOMAIN_NAME, no record"
+  info "the site answers on the load balancer's own name"
+fi
+
+# ------------------------------------------------------------------ 13. logs and old versions
+step "log retention ($LOG_RETENTION_DAYS days) and old versions (keep $KEEP_VERSIONS)"
+LOG_GROUP="/aws/lambda/$FUNCTION_NAME"
+HAVE=$(aws_do logs describe-log-groups --log-group-name-prefix "$LOG_GROUP" \
+  --query "logGroups[?logGroupName=='$LOG_GROUP'].[logGroupName, retentionInDays] | [0]")
+if [[ -z $HAVE || $HAVE == None ]]; then
+  change create "log group $LOG_GROUP" logs create-log-group --log-group-name "$LOG_GROUP" --tags "$TAG_KEY=$STACK_NAME" >/dev/null
+  HAVE="$LOG_GROUP None"
+fi
+if [[ ${HAVE##*[[:space:]]} != "$LOG_RETENTION_DAYS" ]]; then
+  change change "log retention of $LOG_GROUP: ${HAVE##*[[:space:]]} -> $LOG_RETENTION_DAYS days" logs put-retention-policy \
+    --log-group-name "$LOG_GROUP" --retention-in-days "$LOG_RETENTION_DAYS" >/dev/null
+  plan_mode || info "$LOG_GROUP keeps logs $LOG_RETENTION_DAYS days"
+else
+  info "$LOG_GROUP keeps logs $LOG_RETENTION_DAYS days (unchanged)"
+fi
+if ! is_new "$FN_ARN" && ! plan_mode; then
+  # Keep the KEEP_VERSIONS newest, every version an alias points at, and the one before the live one.
+  OUT=$(aws_do lambda list-versions-by-function --function-name "$FUNCTION_NAME" --query 'Versions[].Version')
+  mapfile -t ALL < <(tr '\t' '\n' <<<"$OUT" | grep -E '^[0-9]+$' | sort -n)
+  KEEP=$(aws_do lambda list-aliases --function-name "$FUNCTION_NAME" --query 'Aliases[].FunctionVersion' | tr '\t' '\n')
+  # the version live before this deploy (or, when nothing moved, the one the alias records)
+  if [[ $VERSION == "$LIVE_VERSION" ]]; then PREV=$(previous_of "$LIVE_DESC"); else PREV=$LIVE_VERSION; fi
+  KEEP+=$'\n'"$PREV"
+  PRUNED=()
+  for ((i = 0; i < ${#ALL[@]} - KEEP_VERSIONS; i++)); do
+    v=${ALL[i]}
+    grep -qx "$v" <<<"$KEEP" && continue
+    aws_do lambda delete-function --function-name "$FUNCTION_NAME" --qualifier "$v" >/dev/null
+    PRUNED+=("$v")
+  done
+  if ((${#PRUNED[@]})); then info "deleted old version(s) ${PRUNED[*]}"; else info "no old versions to delete"; fi
+else
+  info "old versions: none to delete"
+fi
+
+# ------------------------------------------------------------------ 14. result
 step "done"
-DNS=$(aws_do elbv2 describe-load-balancers --load-balancer-arns "$LB_ARN" --query 'LoadBalancers[0].DNSName')
-SCHEME=$(tr '[:upper:]' '[:lower:]' <<<"$LISTENER_PROTO")
+if plan_mode; then
+  N_CREATE=$(grep -c '^create ' "$WORK/plan" || true)
+  N_CHANGE=$(grep -c '^change ' "$WORK/plan" || true)
+  N_DELETE=$(grep -c '^delete ' "$WORK/plan" || true)
+  echo
+  echo "Plan: $N_CREATE to create, $N_CHANGE to change, $N_DELETE to delete; everything else is left alone."
+  echo "Nothing was changed (PLAN=1). Run without PLAN=1 to apply."
+  exit 0
+fi
+OUT=$(aws_do elbv2 describe-load-balancers --load-balancer-arns "$LB_ARN" --query 'LoadBalancers[0].[DNSName,Scheme]')
+read -r DNS SCHEME_LB <<<"$OUT"
+if [[ -n $LISTENER_ARN ]]; then
+  SCHEME=$(tr '[:upper:]' '[:lower:]' <<<"$LISTENER_PROTO")
+  PORT=$LISTENER_PORT
+elif [[ -n $CERTIFICATE_ARN ]]; then
+  SCHEME=https PORT=443
+else
+  SCHEME=http PORT=80
+fi
 PORT_PART=""
-[[ ($SCHEME == http && $LISTENER_PORT != 80) || ($SCHEME == https && $LISTENER_PORT != 443) ]] && PORT_PART=":$LISTENER_PORT"
-URL="$SCHEME://$DNS$PORT_PART/"
+[[ ($SCHEME == http && $PORT != 80) || ($SCHEME == https && $PORT != 443) ]] && PORT_PART=":$PORT"
+HOST=${DOMAIN_NAME:-$DNS}
+URL="$SCHEME://$HOST$PORT_PART/"
 info "function $FN_ARN, version $VERSION behind alias $ALIAS_NAME"
 info "target group $TG_ARN"
+info "load balancer $DNS ($SCHEME_LB)"
+[[ $AUTH != none ]] && info "login: $AUTH; the function verifies it with SITE_AUTH_SIGNER=$LB_ARN"
 if [[ -n $RULE_HOST_HEADERS ]]; then
   info "the rule only matches Host: $RULE_HOST_HEADERS (point that name at $DNS)"
 fi
+if [[ -n $CERTIFICATE_ARN && -z $DOMAIN_NAME ]]; then
+  info "the certificate is for ${CERT_DOMAIN:-your domain}: point that name at $DNS (or set DOMAIN_NAME and HOSTED_ZONE_ID)"
+fi
 echo
+[[ $SCHEME == http ]] && echo "Note: HTTP only (no CERTIFICATE_ARN): traffic to this site is not encrypted."
+[[ $SCHEME_LB == internal ]] && echo "Note: internal load balancer: the URL answers only from inside $VPC_ID (or networks connected to it)."
 echo "Open: $URL"
 if [[ $CURL_CHECK == auto ]]; then
   if ! command -v curl >/dev/null; then
     info "(curl is not installed: skipping the health check request)"
-  elif CODE=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$SCHEME://$DNS$PORT_PART$HEALTH_PATH"); then
-    echo "curl $SCHEME://$DNS$PORT_PART$HEALTH_PATH -> HTTP $CODE"
+  elif CODE=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$SCHEME://$HOST$PORT_PART$HEALTH_PATH"); then
+    echo "curl $SCHEME://$HOST$PORT_PART$HEALTH_PATH -> HTTP $CODE"
   else
-    echo "curl $SCHEME://$DNS$PORT_PART$HEALTH_PATH: not reachable from here (yet). A new load balancer's name"
-    echo "takes a few minutes to resolve; try again later: curl -i $SCHEME://$DNS$PORT_PART$HEALTH_PATH"
+    echo "curl $SCHEME://$HOST$PORT_PART$HEALTH_PATH: not reachable from here (yet). A new load balancer's name"
+    echo "takes a few minutes to resolve; try again later: curl -i $SCHEME://$HOST$PORT_PART$HEALTH_PATH"
   fi
 fi

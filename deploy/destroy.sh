@@ -3,12 +3,14 @@
 #
 # Every resource is looked up by its name and must carry the tag alb-static-site:stack=<STACK_NAME>;
 # anything without the tag is left alone and reported. An existing listener/ALB given as LISTENER_ARN
-# is never deleted: only the rule deploy added to it. Running it again when nothing is left is a no-op.
+# is never deleted: only the rule deploy added to it. Certificates (CERTIFICATE_ARN), hosted zones
+# (HOSTED_ZONE_ID), VPCs and subnets are yours and never deleted: only the DNS record deploy wrote,
+# when it still points at this stack's load balancer. Running it again when nothing is left is a no-op.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ACTION=destroy
-STEPS=8
+STEPS=9
 parse_args "$@"
 load_settings
 
@@ -44,9 +46,38 @@ else
   fi
 fi
 
-# ------------------------------------------------------------------ 3. load balancer
-step "load balancer $ALB_NAME and its listeners"
 LB_ARN=$(find_alb)
+
+# ------------------------------------------------------------------ 3. DNS record
+step "Route 53 record${DOMAIN_NAME:+ $DOMAIN_NAME}"
+if [[ -z $DOMAIN_NAME || -z $HOSTED_ZONE_ID ]]; then
+  info "DOMAIN_NAME / HOSTED_ZONE_ID are empty: no record to remove (set them if an earlier deploy used them)"
+else
+  DOMAIN_NAME=${DOMAIN_NAME%.}
+  HOSTED_ZONE_ID=${HOSTED_ZONE_ID#/hostedzone/}
+  if ! OUT=$(aws_try route53 list-resource-record-sets --hosted-zone-id "$HOSTED_ZONE_ID" --start-record-name "$DOMAIN_NAME" \
+    --start-record-type A --max-items 1 --output json --query "ResourceRecordSets[?Type=='A' && Name=='$DOMAIN_NAME.'] | [0]"); then
+    not_found || aws_fail route53 list-resource-record-sets
+    OUT=null
+  fi
+  LB_DNS=""
+  [[ -n $LB_ARN && $LB_ARN != foreign ]] && LB_DNS=$(aws_do elbv2 describe-load-balancers --load-balancer-arns "$LB_ARN" --query 'LoadBalancers[0].DNSName')
+  TARGET=$(sed -nE 's/.*"DNSName": *"([^"]*)".*/\1/p' <<<"$OUT" | tr '[:upper:]' '[:lower:]')
+  TARGET=${TARGET%.}
+  TARGET=${TARGET#dualstack.}
+  if [[ $OUT == null || -z $OUT ]]; then
+    info "none"
+  elif [[ -n $LB_DNS && $TARGET == "${LB_DNS,,}" ]] || [[ -z $LB_DNS && $TARGET =~ ^(internal-)?${ALB_NAME,,}-[0-9a-z]+\. ]]; then
+    aws_do route53 change-resource-record-sets --hosted-zone-id "$HOSTED_ZONE_ID" \
+      --change-batch "{\"Changes\":[{\"Action\":\"DELETE\",\"ResourceRecordSet\":$(tr -d '\n' <<<"$OUT")}]}" --query ChangeInfo.Id >/dev/null
+    info "deleted $DOMAIN_NAME -> $TARGET (the hosted zone stays)"
+  else
+    info "left alone: $DOMAIN_NAME points at $TARGET, not at this stack's load balancer"
+  fi
+fi
+
+# ------------------------------------------------------------------ 4. load balancer
+step "load balancer $ALB_NAME and its listeners"
 if [[ -z $LB_ARN ]]; then
   info "none"
 elif [[ $LB_ARN == foreign ]]; then
@@ -62,11 +93,9 @@ else
   aws_do elbv2 wait load-balancers-deleted --load-balancer-arns "$LB_ARN" >/dev/null
 fi
 
-# ------------------------------------------------------------------ 4. security group
+# ------------------------------------------------------------------ 5. security group
 step "security group $SG_NAME"
-VPC_ID=$(default_vpc)
-SG_ID=""
-[[ -n $VPC_ID ]] && SG_ID=$(find_sg "$VPC_ID")
+SG_ID=$(find_sg "")
 if [[ -z $SG_ID ]]; then
   info "none"
 elif [[ $SG_ID == foreign ]]; then
@@ -84,7 +113,7 @@ else
   done
 fi
 
-# ------------------------------------------------------------------ 5. target group
+# ------------------------------------------------------------------ 6. target group
 step "target group $TG_NAME"
 if [[ -z $TG_ARN ]]; then
   info "none"
@@ -100,7 +129,7 @@ else
   info "deleted $TG_ARN"
 fi
 
-# ------------------------------------------------------------------ 6. function
+# ------------------------------------------------------------------ 7. function
 step "Lambda function $FUNCTION_NAME (with its versions, alias and permission) and its log group"
 if [[ -z $FN_ARN ]]; then
   info "none"
@@ -116,7 +145,7 @@ else
   fi
 fi
 
-# ------------------------------------------------------------------ 7. role
+# ------------------------------------------------------------------ 8. role
 step "execution role $ROLE_NAME"
 if [[ -n $ROLE_ARN ]]; then
   info "ROLE_ARN is set: that role was given, not created; left alone"
@@ -140,7 +169,7 @@ else
   fi
 fi
 
-# ------------------------------------------------------------------ 8. uploaded packages
+# ------------------------------------------------------------------ 9. uploaded packages
 step "packages uploaded to DEPLOY_BUCKET${DEPLOY_BUCKET:+ s3://$DEPLOY_BUCKET/$S3_PREFIX}"
 if [[ -z $DEPLOY_BUCKET ]]; then
   info "DEPLOY_BUCKET is empty: nothing was uploaded through S3 (set it if an earlier deploy used it)"

@@ -7,9 +7,8 @@ DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TAG_KEY=alb-static-site:stack
 MANAGED_POLICY_ARN_SUFFIX=:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole
 
-SETTINGS=(FUNCTION_NAME STACK_NAME AWS_REGION AWS_PROFILE ZIP ARCHITECTURE MEMORY_SIZE TIMEOUT
-  LOG_FORMAT ROLE_ARN ALIAS_NAME DEPLOY_BUCKET DIRECT_UPLOAD_LIMIT MULTI_VALUE_HEADERS HEALTH_PATH
-  HEALTH_CHECK_INTERVAL LISTENER_ARN RULE_PATH_PATTERNS RULE_HOST_HEADERS RULE_PRIORITY CURL_CHECK)
+# Every setting is a NAME=${NAME-default} line of settings.env: the list is read from there.
+mapfile -t SETTINGS < <(sed -nE 's/^([A-Z][A-Z0-9_]*)=.*/\1/p' "$DEPLOY_DIR/settings.env")
 
 # ---------------------------------------------------------------- output
 
@@ -100,15 +99,24 @@ setup_aws() {
   [[ -n ${AWS_ENDPOINT_URL:-} ]] && AWS+=(--endpoint-url "$AWS_ENDPOINT_URL")
   command -v aws >/dev/null || die "the AWS CLI (aws) is not installed." \
     "install it (pip install awscli, or see https://aws.amazon.com/cli/) and run again"
+  make_work
+}
+
+make_work() { # the scratch folder (removed on exit)
+  [[ -n $WORK ]] && return 0
   WORK=$(mktemp -d)
+  chmod 700 "$WORK"
   AWS_ERR="$WORK/aws.err"
+  : >"$WORK/plan"
 }
 
 WORK=""
 trap 'on_exit $?' EXIT
 on_exit() {
   [[ -n $WORK ]] && rm -rf "$WORK"
-  if [[ $1 -ne 0 && $STEP -eq 1 ]]; then
+  if [[ $1 -ne 0 && ${CHECK_FAILED:-} == 1 ]]; then
+    printf '\n%s stopped: the new version did not pass the check, and traffic was not moved to it.\n' "${ACTION:-deploy}" >&2
+  elif [[ $1 -ne 0 && $STEP -eq 1 ]]; then
     printf '\n%s stopped before changing anything. Fix the cause and run it again.\n' "${ACTION:-deploy}" >&2
   elif [[ $1 -ne 0 && $STEP -gt 1 ]]; then
     printf '\n%s stopped at step [%d/%d] (%s). Fix the cause and run it again:\n' \
@@ -215,9 +223,11 @@ find_alb() { # -> load balancer ARN
   if has_our_tag "$tags"; then echo "$arn"; else echo foreign; fi
 }
 
-find_sg() { # find_sg VPC_ID -> security group id (ours only; a same-named foreign one prints "foreign")
-  local id
-  id=$(aws_do ec2 describe-security-groups --filters "Name=group-name,Values=$SG_NAME" "Name=vpc-id,Values=$1" \
+find_sg() { # find_sg [VPC_ID] -> security group id (ours only; a same-named foreign one prints "foreign")
+  local id filters=("Name=group-name,Values=$SG_NAME")
+  # Without a VPC: the one carrying our tag, wherever it is (destroy does not know the VPC).
+  if [[ -n ${1:-} ]]; then filters+=("Name=vpc-id,Values=$1"); else filters+=("Name=tag:$TAG_KEY,Values=$STACK_NAME"); fi
+  id=$(aws_do ec2 describe-security-groups --filters "${filters[@]}" \
     --query 'SecurityGroups[0].GroupId')
   [[ $id == None || -z $id ]] && return 0
   if [[ $(aws_do ec2 describe-security-groups --group-ids "$id" \
@@ -242,4 +252,114 @@ find_rule() {
     --query "Rules[?Actions[?TargetGroupArn=='$1' || ForwardConfig.TargetGroups[?TargetGroupArn=='$1']]].RuleArn | [0]")
   [[ $arn == None ]] && arn=""
   echo "$arn"
+}
+
+# ---------------------------------------------------------------- plan mode
+
+plan_mode() { [[ ${PLAN:-0} == 1 ]]; }
+
+# change KIND "what" AWS-ARGS...: make a change and print the call's output; with PLAN=1 only
+# record and print that it would (KIND: create, change, delete) and print nothing on stdout.
+change() {
+  local kind=$1 what=$2
+  shift 2
+  if plan_mode; then
+    printf '%s %s\n' "$kind" "$what" >>"$WORK/plan"
+    printf '      PLAN: would %s %s\n' "$kind" "$what" >&2
+    return 0
+  fi
+  aws_do "$@"
+}
+
+# aws_wait WAITER-ARGS...: wait for AWS (not in plan mode: nothing was changed to wait for).
+aws_wait() {
+  plan_mode || aws_do "$@" >/dev/null
+}
+
+# A resource that plan mode would create has no ARN yet: it is "new:<what>".
+is_new() { [[ $1 == new:* ]]; }
+
+# ---------------------------------------------------------------- versions and the check
+
+# alias_info -> "VERSION<TAB>DESCRIPTION" of the alias (empty when there is none)
+alias_info() {
+  local out
+  if ! out=$(aws_try lambda get-alias --function-name "$FUNCTION_NAME" --name "$ALIAS_NAME" --query '[FunctionVersion,Description]'); then
+    not_found && return 0
+    aws_fail lambda get-alias
+  fi
+  echo "$out"
+}
+
+# previous_of DESCRIPTION -> the version named "previous N" in an alias description made by deploy/rollback
+previous_of() { sed -nE 's/.*previous ([0-9]+).*/\1/p' <<<"$1"; }
+
+# point_alias VERSION PREVIOUS REASON: move (or create) the alias; its description records the
+# version it came from, which is where `make rollback` goes back to.
+point_alias() {
+  local desc="$3: previous ${2:-none}"
+  if [[ -n $2 ]]; then
+    change change "alias $ALIAS_NAME: version $2 -> $1" lambda update-alias --function-name "$FUNCTION_NAME" --name "$ALIAS_NAME" \
+      --function-version "$1" --description "$desc" --query AliasArn >/dev/null
+  else
+    change create "alias $ALIAS_NAME -> version $1" lambda create-alias --function-name "$FUNCTION_NAME" --name "$ALIAS_NAME" \
+      --function-version "$1" --description "$desc" --query AliasArn >/dev/null
+  fi
+}
+
+# alb_event PATH USER_AGENT MULTI(true|false): an ALB request event as the load balancer sends it.
+alb_event() {
+  local h="\"host\":\"pre-traffic-check.invalid\",\"user-agent\":\"$2\",\"x-forwarded-proto\":\"https\",\"x-forwarded-port\":\"443\",\"x-forwarded-for\":\"127.0.0.1\""
+  local tg="arn:aws:elasticloadbalancing:$AWS_REGION:000000000000:targetgroup/pre-traffic-check/0000000000000000"
+  if [[ $3 == true ]]; then
+    h=$(sed -E 's/("[^"]*"):("[^"]*")/\1:[\2]/g' <<<"$h")
+    printf '{"requestContext":{"elb":{"targetGroupArn":"%s"}},"httpMethod":"GET","path":"%s","multiValueQueryStringParameters":{},"multiValueHeaders":{%s},"body":"","isBase64Encoded":false}\n' "$tg" "$1" "$h"
+  else
+    printf '{"requestContext":{"elb":{"targetGroupArn":"%s"}},"httpMethod":"GET","path":"%s","queryStringParameters":{},"headers":{%s},"body":"","isBase64Encoded":false}\n' "$tg" "$1" "$h"
+  fi
+}
+
+# check_version VERSION HEALTH_PATH MULTI [login]: invoke the published version with a health check
+# and a GET /, before any traffic reaches it. Both must answer 200 with a response ALB accepts
+# (RESPONSE_VALIDATOR). With "login" (AUTH is on) the GET / carries no signed login from the ALB,
+# so the function rightly refuses it: there any answer below 500 passes (ALB health checks skip
+# the login, so the health check must still answer 200). On failure CHECK_WHY says why; status 1.
+check_version() {
+  local v=$1 name path agent ev out status validator flag=() err
+  CHECK_WHY=""
+  read -r -a validator <<<"$RESPONSE_VALIDATOR"
+  [[ $3 == true ]] && flag=(--multi-value)
+  for name in health index; do
+    if [[ $name == health ]]; then path=$2 agent=ELB-HealthChecker/2.0; else path=/ agent=pre-traffic-check; fi
+    ev="$WORK/event-$name.json" out="$WORK/response-$name.json"
+    alb_event "$path" "$agent" "$3" >"$ev"
+    if [[ -n $PRE_TRAFFIC_INVOKER ]]; then
+      if ! CHECK_FUNCTION=$FUNCTION_NAME CHECK_VERSION=$v ZIP=$ZIP bash -c "$PRE_TRAFFIC_INVOKER \"\$1\"" _ "$ev" >"$out" 2>"$WORK/invoker.err"; then
+        CHECK_WHY="GET $path: the invoker (PRE_TRAFFIC_INVOKER) failed: $(tail -n 3 "$WORK/invoker.err")"
+        return 1
+      fi
+    else
+      err=$(aws_do lambda invoke --function-name "$FUNCTION_NAME" --qualifier "$v" --payload "fileb://$ev" \
+        --query FunctionError "$out")
+      if [[ -n $err && $err != None ]]; then
+        CHECK_WHY="GET $path: the function failed ($err): $(head -c 600 "$out")"
+        return 1
+      fi
+    fi
+    status=$(grep -oE '"statusCode" *: *[0-9]+' "$out" | head -n1 | grep -oE '[0-9]+$' || true)
+    if [[ $name == index && ${4:-} == login ]]; then
+      if [[ ! $status =~ ^[1-4][0-9][0-9]$ ]]; then
+        CHECK_WHY="GET $path (without a login) answered ${status:-no status code}, a server error: $(head -c 300 "$out")"
+        return 1
+      fi
+    elif [[ $status != 200 ]]; then
+      CHECK_WHY="GET $path answered ${status:-no status code}, not 200: $(head -c 300 "$out")"
+      return 1
+    fi
+    if ! (cd "$DEPLOY_DIR/.." && "${validator[@]}" "${flag[@]}") <"$out" >"$WORK/validator.out" 2>&1; then
+      CHECK_WHY="GET $path: ALB would not accept the response (it would answer 502): $(tail -n 3 "$WORK/validator.out")"
+      return 1
+    fi
+    info "GET $path -> $status, a response ALB accepts"
+  done
 }

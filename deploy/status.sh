@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# What is live (`make status`): the function, the version behind the alias, the versions kept,
+# the load balancer and its listeners, the URL, the health of the target, and log retention.
+# Reads only; changes nothing.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ACTION=status
+STEPS=1
+STEP=1
+parse_args "$@"
+load_settings
+check_name_settings
+setup_aws
+
+FN_ARN=$(find_function)
+if [[ -z $FN_ARN || $FN_ARN == foreign ]]; then
+  if [[ -z $FN_ARN ]]; then
+    echo "function: $FUNCTION_NAME does not exist in $AWS_REGION (make deploy creates it)"
+  else
+    echo "function: $FUNCTION_NAME exists but was not created by this stack (no tag $TAG_KEY=$STACK_NAME)"
+  fi
+else
+  OUT=$(alias_info)
+  if [[ -n $OUT ]]; then
+    IFS=$'\t' read -r LIVE DESC <<<"$OUT"
+    OUT=$(aws_do lambda get-function-configuration --function-name "$FUNCTION_NAME" --qualifier "$LIVE" \
+      --query '[CodeSha256,LastModified,Architectures[0],MemorySize,Description]')
+    IFS=$'\t' read -r SHA MODIFIED ARCHV MEM VDESC <<<"$OUT"
+    echo "live: version $LIVE of $FUNCTION_NAME (alias $ALIAS_NAME; $DESC)"
+    echo "      $VDESC; code sha256 (base64) $SHA; $ARCHV, $MEM MB; published $MODIFIED"
+  else
+    echo "live: nothing (the alias $ALIAS_NAME does not exist: no version has passed the check of a deploy yet)"
+  fi
+  OUT=$(aws_do lambda list-versions-by-function --function-name "$FUNCTION_NAME" --query 'Versions[].Version')
+  echo "versions kept: $(tr '\t' '\n' <<<"$OUT" | grep -E '^[0-9]+$' | sort -n | tr '\n' ' ')(make rollback [VERSION=N])"
+fi
+
+TG_ARN=$(find_tg)
+if [[ -n $TG_ARN && $TG_ARN != foreign ]]; then
+  OUT=$(aws_do elbv2 describe-target-health --target-group-arn "$TG_ARN" \
+    --query 'TargetHealthDescriptions[].[Target.Id,TargetHealth.State,TargetHealth.Reason,TargetHealth.Description]')
+  if [[ -z $OUT ]]; then
+    echo "target: none registered in $TG_NAME"
+  else
+    while IFS=$'\t' read -r id state reason descr; do
+      echo "target: $id: $state${reason:+ ($reason${descr:+: $descr})}" | sed 's/ (None: None)//; s/: None)/)/'
+    done <<<"$OUT"
+  fi
+  HC=$(aws_do elbv2 describe-target-groups --target-group-arns "$TG_ARN" --query 'TargetGroups[0].[HealthCheckPath,HealthCheckIntervalSeconds]')
+  echo "health checks: ${HC%%[[:space:]]*} every ${HC##*[[:space:]]} s"
+else
+  echo "target group: $TG_NAME does not exist"
+fi
+
+if [[ -n $LISTENER_ARN ]]; then
+  OUT=$(aws_try elbv2 describe-listeners --listener-arns "$LISTENER_ARN" --query 'Listeners[0].LoadBalancerArn') || OUT=""
+  LB_ARN=$OUT
+else
+  LB_ARN=$(find_alb)
+fi
+if [[ -n $LB_ARN && $LB_ARN != foreign && $LB_ARN != None ]]; then
+  OUT=$(aws_do elbv2 describe-load-balancers --load-balancer-arns "$LB_ARN" --query 'LoadBalancers[0].[DNSName,Scheme,State.Code]')
+  read -r DNS SCHEME STATE <<<"$OUT"
+  echo "load balancer: $DNS ($SCHEME, $STATE)"
+  OUT=$(aws_do elbv2 describe-listeners --load-balancer-arn "$LB_ARN" --query 'Listeners[].[Protocol,Port,DefaultActions[-1].Type]')
+  URL=""
+  while read -r proto port action; do
+    [[ -z $proto ]] && continue
+    echo "listener: $proto :$port -> $action"
+    [[ $proto == HTTPS ]] && URL="https://${DOMAIN_NAME:-$DNS}/"
+    [[ $proto == HTTP && -z $URL && $action != redirect ]] && URL="http://${DOMAIN_NAME:-$DNS}/"
+  done <<<"$OUT"
+  echo "url: ${URL:-(no listener)}"
+else
+  echo "load balancer: none"
+fi
+OUT=$(aws_do logs describe-log-groups --log-group-name-prefix "/aws/lambda/$FUNCTION_NAME" \
+  --query "logGroups[?logGroupName=='/aws/lambda/$FUNCTION_NAME'].retentionInDays | [0]")
+echo "logs: /aws/lambda/$FUNCTION_NAME, kept ${OUT/None/forever} days (make logs)" | sed 's/forever days/forever/'

@@ -12,12 +12,13 @@ local-alb:
 
 LOCAL_ALB_FLAGS ?=
 
+# FRONT=function-url: a Lambda Function URL in front instead of an ALB (payload format 2.0).
 # LOGIN=1: local-alb plays ALB's login (a local form; the function verifies the signed token).
 # LOGIN_AS=EMAIL[:GROUP,...]: every request logged in as that user, no form.
 local: local-alb ## Serve the embedded site at http://127.0.0.1:$(PORT) as ALB + Lambda would (MULTI_VALUE=1: multi-value mode; LOGIN=1 or LOGIN_AS=EMAIL: behind a login)
 	$(CARGO) build --release --locked --bin bootstrap
 	@echo "Serving the embedded site at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
-	$(LOCAL_ALB) --listen 127.0.0.1:$(PORT) $(if $(MULTI_VALUE),--multi-value) \
+	$(LOCAL_ALB) --listen 127.0.0.1:$(PORT) $(if $(FRONT),--front $(FRONT)) $(if $(MULTI_VALUE),--multi-value) \
 	  $(if $(LOGIN_AS),--login-as "$(LOGIN_AS)",$(if $(LOGIN),--login)) $(LOCAL_ALB_FLAGS) -- target/release/bootstrap
 
 test-local: ## local-alb's own tests (HTTP <-> ALB event, Runtime API, 502 rules), with the real bootstrap

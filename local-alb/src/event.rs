@@ -57,6 +57,87 @@ pub fn build(
     Ok(Value::Object(event))
 }
 
+/// Builds the payload format 2.0 event a Lambda Function URL sends for the request: the path
+/// and query raw in `rawPath` / `rawQueryString`, header names lowercase with repeated values
+/// joined by commas, the Cookie header split into `cookies`, the method and client in
+/// `requestContext.http`, and the body base64 unless it is text.
+pub fn build_function_url(
+    line: &RequestLine,
+    headers: &HeaderMap,
+    body: &[u8],
+    ctx: &Context,
+) -> Result<Value, String> {
+    let mut map = Map::new();
+    let mut cookies = Vec::new();
+    for (name, value) in headers {
+        let value = std::str::from_utf8(value.as_bytes())
+            .map_err(|_| format!("header {name} is not valid UTF-8"))?;
+        if name.as_str() == "cookie" {
+            cookies.extend(
+                value
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(|c| Value::String(c.to_string())),
+            );
+            continue;
+        }
+        match map.get_mut(name.as_str()) {
+            Some(Value::String(prev)) => {
+                prev.push(',');
+                prev.push_str(value);
+            }
+            _ => {
+                map.insert(name.as_str().to_string(), Value::String(value.to_string()));
+            }
+        }
+    }
+    map.insert("x-forwarded-for".into(), ctx.client_ip.clone().into());
+    map.insert("x-forwarded-proto".into(), "http".into());
+    map.insert(
+        "x-forwarded-port".into(),
+        ctx.listen_port.to_string().into(),
+    );
+    map.insert("x-amzn-trace-id".into(), ctx.trace_id.into());
+    let (body, is_base64) = encode_body(headers, body)?;
+    let user_agent = headers
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut event = json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": line.path,
+        "rawQueryString": line.query.unwrap_or(""),
+        "headers": Value::Object(map),
+        "requestContext": {
+            "accountId": "anonymous",
+            "apiId": "local",
+            "domainName": format!("127.0.0.1:{}", ctx.listen_port),
+            "domainPrefix": "local",
+            "http": {
+                "method": line.method,
+                "path": line.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": ctx.client_ip,
+                "userAgent": user_agent,
+            },
+            "requestId": ctx.trace_id,
+            "routeKey": "$default",
+            "stage": "$default",
+            "timeEpoch": crate::ids::epoch_millis(),
+        },
+        "isBase64Encoded": is_base64,
+    });
+    if !cookies.is_empty() {
+        event["cookies"] = Value::Array(cookies);
+    }
+    if !body.is_empty() {
+        event["body"] = Value::String(body);
+    }
+    Ok(event)
+}
+
 /// Splits a query string the way ALB does: on `&` and the first `=`, with no
 /// decoding at all, so `%3F` and `+` reach the function as sent.
 fn split_query(query: &str) -> Vec<(String, String)> {
@@ -185,6 +266,29 @@ mod tests {
             query,
         };
         build(&line, &headers(h), body, &ctx(multi)).unwrap()
+    }
+
+    #[test]
+    fn a_function_url_event_splits_cookies_and_joins_repeated_headers() {
+        let line = RequestLine {
+            method: "GET",
+            path: "/a%2Fb",
+            query: Some("x=%3F&y=1"),
+        };
+        let e = build_function_url(
+            &line,
+            &headers(&[("cookie", "a=1; b=2"), ("accept", "a"), ("accept", "b")]),
+            b"",
+            &ctx(false),
+        )
+        .unwrap();
+        assert_eq!(e["version"], "2.0");
+        assert_eq!(e["rawPath"], "/a%2Fb");
+        assert_eq!(e["rawQueryString"], "x=%3F&y=1");
+        assert_eq!(e["cookies"], json!(["a=1", "b=2"]));
+        assert_eq!(e["headers"]["accept"], "a,b");
+        assert_eq!(e["requestContext"]["http"]["method"], "GET");
+        assert!(e["headers"].get("cookie").is_none());
     }
 
     #[test]

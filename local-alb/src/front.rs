@@ -24,7 +24,17 @@ use crate::{event, ids, listen};
 /// ALB refuses request bodies over 1 MB with 413 (LambdaRequestTooLarge).
 pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
 
+/// Which front door local-alb plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Front {
+    /// An Application Load Balancer with a Lambda target group (the default).
+    Alb,
+    /// A Lambda Function URL (payload format 2.0).
+    FunctionUrl,
+}
+
 pub struct FrontConfig {
+    pub front: Front,
     pub queue: Arc<Queue>,
     pub multi_value: bool,
     pub target_group_arn: String,
@@ -163,7 +173,11 @@ async fn process(
         listen_port: cfg.listen_port,
         trace_id: &trace_id,
     };
-    let event = match event::build(&line, &parts.headers, &body, &ctx) {
+    let built = match cfg.front {
+        Front::Alb => event::build(&line, &parts.headers, &body, &ctx),
+        Front::FunctionUrl => event::build_function_url(&line, &parts.headers, &body, &ctx),
+    };
+    let event = match built {
         Ok(event) => event,
         Err(why) => return refuse(StatusCode::BAD_REQUEST, &why),
     };
@@ -188,7 +202,10 @@ async fn process(
 
     let bad_gateway = |why: String| (reply::alb_page(StatusCode::BAD_GATEWAY, is_head), Some(why));
     match outcome {
-        Outcome::Response(payload) => match reply::parse(&payload, cfg.multi_value) {
+        Outcome::Response(payload) => match match cfg.front {
+            Front::Alb => reply::parse(&payload, cfg.multi_value),
+            Front::FunctionUrl => reply::parse_function_url(&payload),
+        } {
             Ok(reply) => (reply::into_http(reply, is_head), None),
             Err(why) => bad_gateway(format!("invalid function response: {why}")),
         },

@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use local_alb::dispatch::{Queue, Slot};
+use local_alb::front::Front;
 use local_alb::instances::FunctionSpec;
 use local_alb::login::{LocalUser, Login};
 use local_alb::{front, ids, instances, invoke_api, runtime_api};
@@ -29,6 +30,9 @@ Options:
   --listen ADDR           Address to serve HTTP on: IP:PORT or just PORT
                           [default: 127.0.0.1:3000]; port 0 picks a free port
   --allow-remote          Allow a non-loopback --listen address
+  --front DOOR            The front door to play: alb (default) or function-url (a Lambda
+                          Function URL: payload format 2.0 events, responses read as a
+                          Function URL reads them, cookies in `cookies`, 6 MB limit)
   --multi-value           Target group with lambda.multi_value_headers.enabled=true:
                           multiValueHeaders/multiValueQueryStringParameters
   --instances N           Function instances to run (each takes one request at a time)
@@ -64,6 +68,7 @@ struct Options {
     invoke_api: Option<SocketAddr>,
     login: bool,
     login_as: Option<LocalUser>,
+    front: Front,
     command: OsString,
     args: Vec<OsString>,
 }
@@ -85,6 +90,7 @@ fn parse_args(mut argv: impl Iterator<Item = OsString>) -> Result<Parsed, String
         invoke_api: None,
         login: false,
         login_as: None,
+        front: Front::Alb,
         command: OsString::new(),
         args: Vec::new(),
     };
@@ -138,6 +144,13 @@ fn parse_args(mut argv: impl Iterator<Item = OsString>) -> Result<Parsed, String
             "--target-group-arn" => opts.target_group_arn = Some(value("--target-group-arn")?),
             "--function-name" => opts.function_name = value("--function-name")?,
             "--invoke-api" => opts.invoke_api = Some(parse_listen(&value("--invoke-api")?)?),
+            "--front" => {
+                opts.front = match value("--front")?.as_str() {
+                    "alb" => Front::Alb,
+                    "function-url" => Front::FunctionUrl,
+                    other => return Err(format!("--front is alb or function-url, not {other:?}")),
+                }
+            }
             "--login" => opts.login = true,
             "--login-as" => {
                 opts.login = true;
@@ -153,6 +166,12 @@ fn parse_args(mut argv: impl Iterator<Item = OsString>) -> Result<Parsed, String
         }
     }
     opts.command = command.ok_or("missing COMMAND (the function executable) after --")?;
+    if opts.front == Front::FunctionUrl && (opts.multi_value || opts.login) {
+        return Err(
+            "--multi-value and --login are an ALB's; a Function URL has neither (drop --front function-url)"
+                .into(),
+        );
+    }
     for addr in std::iter::once(opts.listen).chain(opts.invoke_api) {
         if !opts.allow_remote && !addr.ip().is_loopback() {
             return Err(format!(
@@ -345,6 +364,7 @@ async fn run(opts: Options, program: PathBuf) -> Result<(), String> {
         );
     }
     let front_cfg = Arc::new(front::FrontConfig {
+        front: opts.front,
         queue,
         multi_value: opts.multi_value,
         target_group_arn,
@@ -355,10 +375,10 @@ async fn run(opts: Options, program: PathBuf) -> Result<(), String> {
     tokio::spawn(front::serve(listener, front_cfg));
     eprintln!(
         "local-alb: listening on http://{listen} ({} mode, {} instance(s) of {}, timeout {} s)",
-        if opts.multi_value {
-            "multi-value"
-        } else {
-            "single-value"
+        match (opts.front, opts.multi_value) {
+            (Front::FunctionUrl, _) => "Function URL",
+            (Front::Alb, true) => "multi-value",
+            (Front::Alb, false) => "single-value",
         },
         opts.instances,
         program.display(),

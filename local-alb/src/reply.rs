@@ -118,6 +118,69 @@ pub fn parse(payload: &[u8], multi_value: bool) -> Result<Reply, String> {
     })
 }
 
+/// Lambda's synchronous response limit, which is a Function URL's.
+pub const FUNCTION_URL_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
+
+/// Reads a payload as a Lambda Function URL does (payload format 2.0): an object with an
+/// integer `statusCode` gives the status, `headers` (one string each), `cookies` (each a
+/// Set-Cookie), `body` and `isBase64Encoded`; anything else (no `statusCode`, not an object)
+/// is sent as it is, 200 `application/json`. `Err`: what the Function URL answers 502 for.
+pub fn parse_function_url(payload: &[u8]) -> Result<Reply, String> {
+    if payload.len() > FUNCTION_URL_PAYLOAD_LIMIT {
+        return Err(format!(
+            "response is {} bytes, over Lambda's 6 MB limit",
+            payload.len()
+        ));
+    }
+    let inferred = || Reply {
+        status: 200,
+        headers: vec![(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body: payload.to_vec(),
+    };
+    let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(payload) else {
+        return Ok(inferred());
+    };
+    let Some(code) = obj.get("statusCode") else {
+        return Ok(inferred());
+    };
+    let status =
+        code.as_u64()
+            .filter(|c| (100..=599).contains(c))
+            .ok_or_else(|| format!("\"statusCode\" is {code}, not an HTTP status"))? as u16;
+    let mut headers = match obj.get("headers") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(v) => single_value_headers(Some(v))?,
+    };
+    if let Some(cookies) = obj.get("cookies").filter(|c| !c.is_null()) {
+        let list = cookies
+            .as_array()
+            .ok_or_else(|| format!("\"cookies\" is a {}, not an array", kind(cookies)))?;
+        for c in list {
+            let c = c
+                .as_str()
+                .ok_or_else(|| format!("a cookie is a {}, not a string", kind(c)))?;
+            headers.push(header("set-cookie", c)?);
+        }
+    }
+    let text = match obj.get("body") {
+        None | Some(Value::Null) => "",
+        Some(Value::String(s)) => s.as_str(),
+        Some(v) => return Err(format!("\"body\" is a {}, not a string", kind(v))),
+    };
+    let body = if obj.get("isBase64Encoded") == Some(&Value::Bool(true)) {
+        STANDARD
+            .decode(text)
+            .map_err(|e| format!("\"body\" is not valid base64: {e}"))?
+    } else {
+        text.as_bytes().to_vec()
+    };
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
+}
+
 fn single_value_headers(field: Option<&Value>) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
     let Some(field) = field else {
         return Ok(Vec::new());
@@ -240,6 +303,30 @@ pub fn alb_page(status: StatusCode, is_head: bool) -> Response<Body> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_function_url_reads_cookies_into_set_cookie_and_infers_the_rest() {
+        let r = super::parse_function_url(
+            br#"{"statusCode":201,"headers":{"x-a":"1"},"cookies":["a=1","b=2"],"body":"aGk=","isBase64Encoded":true}"#,
+        )
+        .unwrap();
+        assert_eq!(r.status, 201);
+        assert_eq!(r.body, b"hi");
+        let cookies: Vec<_> = r
+            .headers
+            .iter()
+            .filter(|(n, _)| n == "set-cookie")
+            .collect();
+        assert_eq!(cookies.len(), 2);
+        // Not an object with a statusCode: sent as it is, 200 application/json.
+        let r = super::parse_function_url(br#"{"hello":"world"}"#).unwrap();
+        assert_eq!(
+            (r.status, r.body.as_slice()),
+            (200, &br#"{"hello":"world"}"#[..])
+        );
+        assert!(super::parse_function_url(br#"{"statusCode":"200"}"#).is_err());
+        assert!(super::parse_function_url(&vec![b' '; 7 * 1024 * 1024]).is_err());
+    }
+
     use super::*;
     use hyper::body::Body as _;
 

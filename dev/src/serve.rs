@@ -12,15 +12,15 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::{Body as _, Bytes, Frame, Incoming};
 use hyper::header::CONTENT_TYPE;
-use hyper::header::{HeaderName, HeaderValue, CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, UPGRADE};
+use hyper::header::{HeaderName, HeaderValue, CACHE_CONTROL};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use local_alb::front::MAX_REQUEST_BODY;
+use local_alb::front;
 use local_alb::reply::{self, Reply};
 use local_alb::{event, ids, listen};
 use site_core::site::Site;
@@ -191,41 +191,11 @@ async fn process(
     dev: &Dev,
 ) -> (Response<reply::Body>, Option<String>) {
     let is_head = req.method() == Method::HEAD;
-    let refuse = |status, why: &str| {
-        let mut page = reply::alb_page(status, is_head);
-        page.headers_mut()
-            .insert(CONNECTION, HeaderValue::from_static("close"));
-        (page, Some(why.to_string()))
+    let (parts, body) = match front::admit(req).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return *refused,
     };
-    if req.method() == Method::TRACE {
-        return refuse(StatusCode::METHOD_NOT_ALLOWED, "ALB answers TRACE itself");
-    }
-    let upgrade = req
-        .headers()
-        .get(UPGRADE)
-        .map(|v| v.as_bytes().to_ascii_lowercase());
-    if upgrade.is_some_and(|v| v.windows(9).any(|w| w == b"websocket")) {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "WebSocket upgrades are not forwarded to Lambda",
-        );
-    }
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_REQUEST_BODY as u64) {
-        return refuse(StatusCode::PAYLOAD_TOO_LARGE, "request body over 1 MB");
-    }
-    let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            return refuse(StatusCode::PAYLOAD_TOO_LARGE, "request body over 1 MB");
-        }
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("unreadable body: {e}")),
-    };
+    let refuse = |status, why: &str| front::refusal(status, why, is_head);
     let trace_id = ids::trace_root();
     let line = event::RequestLine {
         method: parts.method.as_str(),

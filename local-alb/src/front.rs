@@ -81,22 +81,26 @@ async fn handle(
     Ok(response)
 }
 
-/// The response and, when it is not the function's own, the reason for the log.
-async fn process(
-    req: Request<Incoming>,
-    peer: SocketAddr,
-    cfg: &FrontConfig,
-) -> (Response<Body>, Option<String>) {
-    let is_head = req.method() == Method::HEAD;
-    // A refused request may leave unread bytes (an upgrade, a body) on the
-    // connection, so it is closed rather than reused.
-    let refuse = |status, why: &str| {
-        let mut page = reply::alb_page(status, is_head);
-        page.headers_mut()
-            .insert(CONNECTION, HeaderValue::from_static("close"));
-        (page, Some(why.to_string()))
-    };
+/// What a refused request gets: ALB's page and the reason for the log.
+pub type Refused = (Response<Body>, Option<String>);
 
+/// ALB's page for a refused request. A refused request may leave unread bytes (an upgrade, a
+/// body) on the connection, so it is closed rather than reused.
+pub fn refusal(status: StatusCode, why: &str, is_head: bool) -> Refused {
+    let mut page = reply::alb_page(status, is_head);
+    page.headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    (page, Some(why.to_string()))
+}
+
+/// ALB's own refusals, before any event is built (TRACE, a WebSocket upgrade, a body over
+/// 1 MB, an unreadable body); otherwise the request's parts and its whole body. Shared with
+/// the dev server, which stands in for the same ALB.
+pub async fn admit(
+    req: Request<Incoming>,
+) -> Result<(hyper::http::request::Parts, hyper::body::Bytes), Box<Refused>> {
+    let is_head = req.method() == Method::HEAD;
+    let refuse = |status, why: &str| Err(Box::new(refusal(status, why, is_head)));
     if req.method() == Method::TRACE {
         return refuse(StatusCode::METHOD_NOT_ALLOWED, "ALB answers TRACE itself");
     }
@@ -118,15 +122,28 @@ async fn process(
     if declared.is_some_and(|n| n > MAX_REQUEST_BODY as u64) {
         return refuse(StatusCode::PAYLOAD_TOO_LARGE, "request body over 1 MB");
     }
-
-    let (mut parts, body) = req.into_parts();
-    let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
+    let (parts, body) = req.into_parts();
+    match Limited::new(body, MAX_REQUEST_BODY).collect().await {
+        Ok(collected) => Ok((parts, collected.to_bytes())),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            return refuse(StatusCode::PAYLOAD_TOO_LARGE, "request body over 1 MB");
+            refuse(StatusCode::PAYLOAD_TOO_LARGE, "request body over 1 MB")
         }
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("unreadable body: {e}")),
+        Err(e) => refuse(StatusCode::BAD_REQUEST, &format!("unreadable body: {e}")),
+    }
+}
+
+/// The response and, when it is not the function's own, the reason for the log.
+async fn process(
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    cfg: &FrontConfig,
+) -> (Response<Body>, Option<String>) {
+    let is_head = req.method() == Method::HEAD;
+    let (mut parts, body) = match admit(req).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return *refused,
     };
+    let refuse = |status, why: &str| refusal(status, why, is_head);
     if let Some(login) = &cfg.login {
         let step = login.step(
             &parts.method,

@@ -93,23 +93,7 @@ pub fn parse(payload: &[u8], multi_value: bool) -> Result<Reply, String> {
         return Err(format!("header block is {block} bytes, over 32 KB"));
     }
 
-    let text = match obj.get("body") {
-        None => "",
-        Some(Value::String(s)) => s.as_str(),
-        Some(v) => return Err(format!("\"body\" is a {}, not a string", kind(v))),
-    };
-    let is_base64 = match obj.get("isBase64Encoded") {
-        None => false,
-        Some(Value::Bool(b)) => *b,
-        Some(v) => return Err(format!("\"isBase64Encoded\" is a {}, not a bool", kind(v))),
-    };
-    let body = if is_base64 {
-        STANDARD
-            .decode(text)
-            .map_err(|e| format!("\"body\" is not valid standard base64: {e}"))?
-    } else {
-        text.as_bytes().to_vec()
-    };
+    let body = decoded_body(obj.get("body"), obj.get("isBase64Encoded"))?;
 
     Ok(Reply {
         status,
@@ -162,23 +146,35 @@ pub fn parse_function_url(payload: &[u8]) -> Result<Reply, String> {
             headers.push(header("set-cookie", c)?);
         }
     }
-    let text = match obj.get("body") {
-        None | Some(Value::Null) => "",
-        Some(Value::String(s)) => s.as_str(),
-        Some(v) => return Err(format!("\"body\" is a {}, not a string", kind(v))),
-    };
-    let body = if obj.get("isBase64Encoded") == Some(&Value::Bool(true)) {
-        STANDARD
-            .decode(text)
-            .map_err(|e| format!("\"body\" is not valid base64: {e}"))?
-    } else {
-        text.as_bytes().to_vec()
-    };
+    let present = |field: &str| obj.get(field).filter(|v| !v.is_null());
+    let body = decoded_body(present("body"), present("isBase64Encoded"))?;
     Ok(Reply {
         status,
         headers,
         body,
     })
+}
+
+/// The body's bytes: `body` (absent: empty) as text, or decoded from standard base64 when
+/// `isBase64Encoded` is true.
+fn decoded_body(body: Option<&Value>, is_base64: Option<&Value>) -> Result<Vec<u8>, String> {
+    let text = match body {
+        None => "",
+        Some(Value::String(s)) => s.as_str(),
+        Some(v) => return Err(format!("\"body\" is a {}, not a string", kind(v))),
+    };
+    let is_base64 = match is_base64 {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(v) => return Err(format!("\"isBase64Encoded\" is a {}, not a bool", kind(v))),
+    };
+    if is_base64 {
+        STANDARD
+            .decode(text)
+            .map_err(|e| format!("\"body\" is not valid standard base64: {e}"))
+    } else {
+        Ok(text.as_bytes().to_vec())
+    }
 }
 
 fn single_value_headers(field: Option<&Value>) -> Result<Vec<(HeaderName, HeaderValue)>, String> {

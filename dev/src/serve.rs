@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
-use hyper::body::{Body as _, Bytes, Frame, Incoming};
+use hyper::body::{Bytes, Frame, Incoming};
 use hyper::header::CONTENT_TYPE;
 use hyper::header::{HeaderName, HeaderValue, CACHE_CONTROL};
 use hyper::server::conn::http1;
@@ -165,21 +165,9 @@ async fn handle(
     if req.uri().path().starts_with(PREFIX) {
         return Ok(dev_url(&req, &dev));
     }
-    let started = Instant::now();
-    let method = req.method().clone();
-    let target = req
-        .uri()
-        .path_and_query()
-        .map(|pq| pq.as_str().to_string())
-        .unwrap_or_else(|| req.uri().to_string());
+    let log = front::RequestLog::start("site-dev", &req);
     let (response, why) = process(req, peer, &dev).await;
-    let bytes = response.body().size_hint().exact().unwrap_or(0);
-    let why = why.map(|w| format!(" ({w})")).unwrap_or_default();
-    eprintln!(
-        "site-dev: {method} {target} {} {bytes}B {:.1}ms{why}",
-        response.status().as_u16(),
-        started.elapsed().as_secs_f64() * 1000.0
-    );
+    log.finish(&response, why);
     Ok(response.map(BodyExt::boxed))
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Limited};
-use hyper::body::{Body as _, Incoming};
+use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, UPGRADE};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -63,22 +63,49 @@ async fn handle(
     peer: SocketAddr,
     cfg: Arc<FrontConfig>,
 ) -> Result<Response<Body>, Infallible> {
-    let started = Instant::now();
-    let method = req.method().clone();
-    let target = req
-        .uri()
-        .path_and_query()
-        .map(|pq| pq.as_str().to_string())
-        .unwrap_or_else(|| req.uri().to_string());
+    let log = RequestLog::start("local-alb", &req);
     let (response, why) = process(req, peer, &cfg).await;
-    let bytes = response.body().size_hint().exact().unwrap_or(0);
-    let why = why.map(|w| format!(" ({w})")).unwrap_or_default();
-    eprintln!(
-        "local-alb: {method} {target} {} {bytes}B {}ms{why}",
-        response.status().as_u16(),
-        started.elapsed().as_millis()
-    );
+    log.finish(&response, why);
     Ok(response)
+}
+
+/// One log line per request, as local-alb and the dev server print it on stderr:
+/// `TOOL: METHOD PATH?QUERY STATUS BYTESB MSms (reason)`.
+pub struct RequestLog {
+    tool: &'static str,
+    method: Method,
+    target: String,
+    started: Instant,
+}
+
+impl RequestLog {
+    pub fn start<B>(tool: &'static str, req: &Request<B>) -> RequestLog {
+        RequestLog {
+            tool,
+            method: req.method().clone(),
+            target: req
+                .uri()
+                .path_and_query()
+                .map(|pq| pq.as_str().to_string())
+                .unwrap_or_else(|| req.uri().to_string()),
+            started: Instant::now(),
+        }
+    }
+
+    /// Writes the line for `response`; `why` is the reason when the answer is not the
+    /// function's own.
+    pub fn finish<B: hyper::body::Body>(self, response: &Response<B>, why: Option<String>) {
+        let bytes = response.body().size_hint().exact().unwrap_or(0);
+        let why = why.map(|w| format!(" ({w})")).unwrap_or_default();
+        eprintln!(
+            "{}: {} {} {} {bytes}B {:.1}ms{why}",
+            self.tool,
+            self.method,
+            self.target,
+            response.status().as_u16(),
+            self.started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
 }
 
 /// What a refused request gets: ALB's page and the reason for the log.

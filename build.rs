@@ -47,6 +47,14 @@ fn run() -> Result<(), PlanError> {
     if std::fs::read_to_string(&table).ok().as_deref() != Some(code.as_str()) {
         std::fs::write(&table, code).map_err(plan::error::io(&table))?;
     }
+    // The files kept in S3 go beside the binaries (`target/release/site-offload`), where
+    // `make build` copies them into dist/ for the deploy and `make local` serves them from.
+    let offload_dir = out_dir
+        .ancestors()
+        .nth(3)
+        .map(|profile| profile.join("site-offload"))
+        .unwrap_or_else(|| out_dir.join("site-offload"));
+    plan::offload::write(&plan, &offload_dir)?;
     for line in plan.warnings.iter().flat_map(|w| w.lines()) {
         println!("cargo::warning={line}");
     }

@@ -100,6 +100,33 @@ pub fn check_signer(arn: &str) -> Result<(), String> {
 
 /// A key URL template: https (plain http only to this machine, for local testing), with
 /// `{kid}` in its path and no other placeholder than `{region}`.
+/// A URL the server sends clients or itself to: https, or plain http only to this machine
+/// (local testing), with a host and nothing a header value cannot carry.
+pub fn check_https_or_loopback(url: &str) -> Result<(), String> {
+    let rest = if let Some(rest) = url.strip_prefix("https://") {
+        rest
+    } else if let Some(rest) = url.strip_prefix("http://") {
+        let host = rest.split(['/', ':']).next().unwrap_or("");
+        if !(host == "127.0.0.1" || host == "localhost" || rest.starts_with("[::1]")) {
+            return Err(format!(
+                "{url:?}: must be https (plain http only to 127.0.0.1 or localhost)"
+            ));
+        }
+        rest
+    } else {
+        return Err(format!("{url:?}: must start with https://"));
+    };
+    if rest.split('/').next().unwrap_or("").is_empty()
+        || !crate::rules::is_field_value(url)
+        || url.contains([' ', '?', '#'])
+    {
+        return Err(format!(
+            "{url:?}: needs a host, and no spaces, query or fragment"
+        ));
+    }
+    Ok(())
+}
+
 pub fn check_key_url(url: &str) -> Result<(), String> {
     let rest = if let Some(rest) = url.strip_prefix("https://") {
         rest

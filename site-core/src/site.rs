@@ -6,16 +6,12 @@
 //! folder through the same planner (tests, the dev tools). Strings and lists are therefore
 //! `Cow<'static, _>`: borrowed in the generated table, owned in memory.
 
-use std::borrow::Cow;
-use std::collections::HashMap;
-use std::sync::OnceLock;
-
-use serde_json::value::RawValue;
-
 pub use crate::auth::{AccessRule, Auth};
 use crate::limits;
 pub use crate::rules::{HeaderOp, HeaderRule, HeaderSet};
 pub use crate::status::Status;
+use std::borrow::Cow;
+use std::collections::HashMap;
 
 /// What marks, in the built binary, the one line of JSON a deploy reads without running it
 /// (`health_path`, `files`, `site_bytes`, `most_set_cookies`).
@@ -46,33 +42,17 @@ impl Encoding {
     }
 }
 
-/// A variant's body: a complete JSON string literal, quotes and escapes included (UTF-8 text as
-/// itself, anything else as standard base64), so a response copies it as is.
-#[derive(Clone, Debug)]
+/// Where a variant's bytes are. The table keeps raw bytes (no base64, no JSON escapes), so the
+/// package is about the size of what it serves; a response encodes them as it is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Body {
-    /// Embedded at build time; checked as JSON on first use, in the site's slot `slot`.
-    Embedded { json: &'static str, slot: u32 },
-    /// Planned in memory, checked when it was made.
-    Owned(Box<RawValue>),
-}
-
-/// Two bodies are equal when their literals are.
-impl PartialEq for Body {
-    fn eq(&self, other: &Body) -> bool {
-        self.json() == other.json()
-    }
-}
-
-impl Eq for Body {}
-
-impl Body {
-    /// The literal's text.
-    pub fn json(&self) -> &str {
-        match self {
-            Body::Embedded { json, .. } => json,
-            Body::Owned(raw) => raw.get(),
-        }
-    }
+    /// In the package: the bytes themselves. Identical bytes are stored once.
+    Bytes(Cow<'static, [u8]>),
+    /// Not stored: the identity of compressible text, made when a client asks for it (no
+    /// compression accepted, or a byte range) by inflating the gzip variant at this index.
+    Inflate(u8),
+    /// Left out of the package (`limits.too_large = "s3"`): stored in S3 under this key.
+    Offloaded(Text),
 }
 
 /// One encoding of a file.
@@ -83,10 +63,13 @@ pub struct Variant {
     /// Strong entity tag, quoted; distinct per encoding because it hashes the encoded bytes.
     pub etag: Text,
     pub body: Body,
-    /// Whether the body holds base64 (`isBase64Encoded: true`).
+    /// Whether a response sends the body as base64 (`isBase64Encoded: true`); otherwise the
+    /// bytes are UTF-8 text, sent as a JSON string.
     pub base64: bool,
     /// Length of the encoded bytes as the client receives them (after ALB decodes base64).
     pub len: u64,
+    /// Length of the body in a response's JSON: the quoted base64 or escaped text.
+    pub json_len: u64,
     /// Whether a full response with this variant stays under ALB's response limit.
     pub fits: bool,
 }
@@ -146,6 +129,11 @@ impl File {
     /// The file's own bytes, uncompressed: the variant ranges and validators refer to.
     pub fn identity(&self) -> &Variant {
         &self.variants[0]
+    }
+
+    /// Whether the file is stored in S3 (every variant is, or none).
+    pub fn offloaded(&self) -> bool {
+        matches!(self.identity().body, Body::Offloaded(_))
     }
 }
 
@@ -256,6 +244,8 @@ pub struct Options {
     pub error_cache_control: Text,
     /// `[auth]`: the site is private; requests need ALB's verified login.
     pub auth: Option<Auth>,
+    /// How long a presigned URL to a file kept in S3 is valid (a private site's), in seconds.
+    pub presign_seconds: u32,
 }
 
 /// The whole site.
@@ -275,9 +265,8 @@ pub struct Site {
     pub options: Options,
     /// The files' own bytes in all (identity variants).
     pub site_bytes: u64,
-    /// One slot per embedded variant for its body as a checked `&RawValue`, filled on first
-    /// use (checking a literal once lets every later response copy it without escaping).
-    pub raw_slots: &'static [OnceLock<Option<&'static RawValue>>],
+    /// How many files are stored in S3 rather than in the package.
+    pub offloaded_files: u32,
 }
 
 impl Site {
@@ -318,37 +307,15 @@ impl Site {
         self.index.map(|i| self.file(i))
     }
 
-    /// The variant's body as raw JSON (a string literal), or None if it were ever not valid JSON
-    /// (the planner writes it with serde_json, so it is; the caller then falls back to decoding).
-    pub fn raw_body<'s>(&'s self, v: &'s Variant) -> Option<&'s RawValue> {
-        match &v.body {
-            Body::Owned(raw) => Some(raw),
-            Body::Embedded { json, slot } => *self
-                .raw_slots
-                .get(*slot as usize)?
-                .get_or_init(|| serde_json::from_str::<&'static RawValue>(json).ok()),
-        }
-    }
-
     /// The number of variants of every file.
     pub fn variant_count(&self) -> usize {
         self.files.iter().map(|f| f.variants.len()).sum()
     }
 }
 
-/// The variant's bytes (decoded from the stored JSON), for byte ranges.
-pub fn body_bytes(v: &Variant) -> Vec<u8> {
-    use base64::Engine;
-    let Ok(s) = serde_json::from_str::<String>(v.body.json()) else {
-        return Vec::new();
-    };
-    if v.base64 {
-        base64::engine::general_purpose::STANDARD
-            .decode(s)
-            .unwrap_or_default()
-    } else {
-        s.into_bytes()
-    }
+/// Length of `len` bytes as a quoted base64 JSON string.
+pub const fn base64_json_len(len: u64) -> u64 {
+    len.div_ceil(3) * 4 + 2
 }
 
 /// Whether a full response with a body of `json_len` bytes (as a JSON literal) and a header

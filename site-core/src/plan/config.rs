@@ -28,6 +28,9 @@ pub enum TooLarge {
     Skip,
     /// Redirect its URL to `external_prefix` + its path.
     Redirect,
+    /// Leave it out of the package and store it in S3 (`make deploy` uploads it); the function
+    /// redirects to it, presigned on a private site.
+    S3,
 }
 
 /// `spa = "auto" | "on" | "off"`.
@@ -105,13 +108,27 @@ impl Default for Security {
 pub struct Limits {
     pub too_large: TooLarge,
     pub external_prefix: String,
+    /// The most bytes the package may embed; with `too_large = "s3"` the largest files go to
+    /// S3 until the rest fits. Well under Lambda's 262,144,000-byte unzipped limit, so the
+    /// server's own code and a margin fit beside it.
+    pub package_budget: u64,
+    /// How long a presigned URL to an offloaded file of a private site is valid, in seconds.
+    pub presign_seconds: u32,
 }
+
+/// The default `limits.package_budget`.
+pub const DEFAULT_PACKAGE_BUDGET: u64 = 200_000_000;
+
+/// S3 accepts presigned URLs valid for at most seven days.
+pub const MAX_PRESIGN_SECONDS: u32 = 7 * 24 * 3600;
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            too_large: TooLarge::Fail,
+            too_large: TooLarge::S3,
             external_prefix: String::new(),
+            package_budget: DEFAULT_PACKAGE_BUDGET,
+            presign_seconds: 300,
         }
     }
 }
@@ -329,6 +346,15 @@ impl Config {
             if auth.logout_path.as_deref() == Some(self.health_path.as_str()) {
                 return Err("auth.logout_path: must differ from health_path".into());
             }
+        }
+        if self.limits.package_budget == 0 {
+            return Err("limits.package_budget = 0: must be a number of bytes above 0".into());
+        }
+        if !(1..=MAX_PRESIGN_SECONDS).contains(&self.limits.presign_seconds) {
+            return Err(format!(
+                "limits.presign_seconds = {}: must be from 1 to {MAX_PRESIGN_SECONDS} (seven days, S3's limit)",
+                self.limits.presign_seconds
+            ));
         }
         if self.limits.too_large == TooLarge::Redirect {
             let prefix = &self.limits.external_prefix;

@@ -1,21 +1,21 @@
-//! Makes each file's variants (identity, gzip, brotli) in the form a response body needs, and
-//! caches them in OUT_DIR by content hash so a rebuild only re-encodes files that changed.
+//! Makes each file's variants (identity, gzip, brotli) as raw bytes, and caches them in OUT_DIR
+//! by content hash so a rebuild only re-encodes files that changed. A response base64-encodes
+//! (or JSON-escapes) them as it is written: stored that way, the package would be a third larger.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::site::Encoding;
+use crate::site::{base64_json_len, Encoding};
 
-/// A variant's body in the blob cache: a JSON string literal, quotes included.
+/// A variant's bytes in the blob cache.
 #[derive(Debug, Clone)]
 pub struct Source {
-    /// The blob file.
+    /// The blob file: the variant's bytes, raw.
     pub path: PathBuf,
-    /// Whether it holds base64 rather than the text itself.
+    /// Whether a response sends them as base64 rather than as (UTF-8) text.
     pub base64: bool,
 }
 
@@ -30,6 +30,8 @@ pub struct Encoded {
     pub len: u64,
     /// Length of the body as a JSON string literal, quotes included.
     pub json_len: u64,
+    /// Hex SHA-256 of the variant's bytes (names its S3 object when offloaded).
+    pub sha256: String,
 }
 
 /// Options that change the encoded bytes; part of the cache key.
@@ -64,37 +66,19 @@ pub fn encode_file(
 ) -> std::io::Result<Vec<Encoded>> {
     let hash = sha256_hex(bytes);
     let mut out = Vec::new();
-    let identity_source = match std::str::from_utf8(bytes) {
-        Ok(s) if text => {
-            let blob = cache.join(format!("{hash}.id.json"));
-            let json_len = write_blob(&blob, || {
-                serde_json::to_string(s).map_err(std::io::Error::other)
-            })?;
-            Encoded {
-                encoding: Encoding::Identity,
-                etag: etag_of(bytes),
-                source: Source {
-                    path: blob,
-                    base64: false,
-                },
-                len: bytes.len() as u64,
-                json_len,
-            }
-        }
-        _ => {
-            let blob = cache.join(format!("{hash}.id.b64.json"));
-            let json_len = write_base64_blob(&blob, || Ok(bytes.to_vec()))?;
-            Encoded {
-                encoding: Encoding::Identity,
-                etag: etag_of(bytes),
-                source: Source {
-                    path: blob,
-                    base64: true,
-                },
-                len: bytes.len() as u64,
-                json_len,
-            }
-        }
+    let blob = cache.join(format!("{hash}.id"));
+    write_blob(&blob, || Ok(bytes.to_vec()))?;
+    let (base64, json_len) = match std::str::from_utf8(bytes) {
+        Ok(s) if text => (false, json_string_len(s)),
+        _ => (true, base64_json_len(bytes.len() as u64)),
+    };
+    let identity_source = Encoded {
+        encoding: Encoding::Identity,
+        etag: etag_of(bytes),
+        source: Source { path: blob, base64 },
+        len: bytes.len() as u64,
+        json_len,
+        sha256: hash.clone(),
     };
     out.push(identity_source);
     if compressible && !bytes.is_empty() {
@@ -116,7 +100,7 @@ pub fn encode_file(
 }
 
 /// Looks the compressed variant up in the cache, or makes it. The metadata file records either
-/// `keep <len> <etag>` or `drop`, so a file not worth compressing is not compressed again.
+/// `keep <len> <etag> <sha256>` or `drop`, so a file not worth compressing is not compressed again.
 fn cached_variant(
     cache: &Path,
     hash: &str,
@@ -130,27 +114,25 @@ fn cached_variant(
         Encoding::Identity => unreachable!("identity is never compressed"),
     };
     let meta = cache.join(format!("{hash}.{tag}.meta"));
-    let blob = cache.join(format!("{hash}.{tag}.b64.json"));
+    let blob = cache.join(format!("{hash}.{tag}"));
+    let found = |len: u64, etag: &str, sha256: &str| Encoded {
+        encoding,
+        etag: etag.to_string(),
+        source: Source {
+            path: blob.clone(),
+            base64: true,
+        },
+        len,
+        json_len: base64_json_len(len),
+        sha256: sha256.to_string(),
+    };
     if let Ok(text) = fs::read_to_string(&meta) {
         let mut parts = text.split_whitespace();
-        match (parts.next(), parts.next(), parts.next()) {
-            (Some("drop"), _, _) => return Ok(None),
-            (Some("keep"), Some(len), Some(etag)) if blob.exists() => {
+        match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some("drop"), ..) => return Ok(None),
+            (Some("keep"), Some(len), Some(etag), Some(sha256)) if blob.exists() => {
                 if let Ok(len) = len.parse::<u64>() {
-                    if len > limit {
-                        return Ok(None);
-                    }
-                    let json_len = fs::metadata(&blob)?.len();
-                    return Ok(Some(Encoded {
-                        encoding,
-                        etag: etag.to_string(),
-                        source: Source {
-                            path: blob,
-                            base64: true,
-                        },
-                        len,
-                        json_len,
-                    }));
+                    return Ok((len <= limit).then(|| found(len, etag, sha256)));
                 }
             }
             _ => {}
@@ -160,44 +142,18 @@ fn cached_variant(
     let len = compressed.len() as u64;
     // The cache records the size so a later build with another max_ratio decides again.
     let etag = etag_of(&compressed);
-    let json_len = write_base64_blob(&blob, || Ok(compressed))?;
-    write_atomic(&meta, format!("keep {len} {etag}").as_bytes())?;
-    if len > limit {
-        return Ok(None);
-    }
-    Ok(Some(Encoded {
-        encoding,
-        etag,
-        source: Source {
-            path: blob,
-            base64: true,
-        },
-        len,
-        json_len,
-    }))
-}
-
-/// Writes the bytes as a JSON string literal of standard base64 (base64 needs no escaping).
-fn write_base64_blob(
-    path: &Path,
-    bytes: impl FnOnce() -> std::io::Result<Vec<u8>>,
-) -> std::io::Result<u64> {
-    write_blob(path, || {
-        Ok(format!(
-            "\"{}\"",
-            base64::engine::general_purpose::STANDARD.encode(bytes()?)
-        ))
-    })
+    let sha256 = sha256_hex(&compressed);
+    write_blob(&blob, || Ok(compressed))?;
+    write_atomic(&meta, format!("keep {len} {etag} {sha256}").as_bytes())?;
+    Ok((len <= limit).then(|| found(len, &etag, &sha256)))
 }
 
 /// Writes a blob unless the cache already has it (blobs are named by content hash).
-fn write_blob(path: &Path, make: impl FnOnce() -> std::io::Result<String>) -> std::io::Result<u64> {
-    if let Ok(m) = fs::metadata(path) {
-        return Ok(m.len());
+fn write_blob(path: &Path, make: impl FnOnce() -> std::io::Result<Vec<u8>>) -> std::io::Result<()> {
+    if fs::metadata(path).is_ok() {
+        return Ok(());
     }
-    let text = make()?;
-    write_atomic(path, text.as_bytes())?;
-    Ok(text.len() as u64)
+    write_atomic(path, &make()?)
 }
 
 /// Writes through a temporary file and a rename, so an interrupted build never leaves a torn blob.
@@ -260,10 +216,19 @@ mod tests {
         assert_eq!(v[0].len, text.len() as u64);
         assert!(!v[0].source.base64 && v[1].source.base64);
         assert!(v[1].etag != v[0].etag && v[2].etag != v[1].etag);
+        assert_eq!(fs::read_to_string(&v[0].source.path).unwrap(), text);
         assert_eq!(
-            fs::read_to_string(&v[0].source.path).unwrap(),
-            serde_json::to_string(&text).unwrap()
+            v[0].json_len,
+            serde_json::to_string(&text).unwrap().len() as u64
         );
+        for e in &v[1..] {
+            let bytes = fs::read(&e.source.path).unwrap();
+            assert_eq!(
+                (bytes.len() as u64, sha256_hex(&bytes)),
+                (e.len, e.sha256.clone())
+            );
+            assert_eq!(e.json_len, e.len.div_ceil(3) * 4 + 2, "quoted base64");
+        }
         fs::remove_dir_all(dir).unwrap();
     }
 

@@ -6,10 +6,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use serde_json::value::RawValue;
-
 use super::error::{io, PlanError};
-use super::{plan_with, Config, Input, Plan};
+use super::{plan_with, Config, Input, Plan, Stored};
 use crate::site::{BaseHeaders, Body, File, Options, Redirect, Routes, Site, Variant};
 
 /// Plans `site_dir` with the settings `config_toml` (a settings file's text), caching encoded
@@ -32,16 +30,21 @@ pub fn into_site(plan: &Plan) -> Result<Site, PlanError> {
     let keep_base = plan.serves_at_other_urls();
     for f in &plan.files {
         let mut variants = Vec::with_capacity(f.variants.len());
-        for (v, &fits) in f.variants.iter().zip(&f.fits) {
-            let json = std::fs::read_to_string(&v.source.path).map_err(io(&v.source.path))?;
-            let raw = RawValue::from_string(json)
-                .map_err(|e| PlanError::at(&v.source.path, format!("not a JSON string: {e}")))?;
+        for (k, (v, &fits)) in f.variants.iter().zip(&f.fits).enumerate() {
+            let body = match f.stored(k) {
+                Stored::Embedded(path) => {
+                    Body::Bytes(Cow::Owned(std::fs::read(path).map_err(io(path))?))
+                }
+                Stored::Inflate(from) => Body::Inflate(from),
+                Stored::Offloaded(key) => Body::Offloaded(key.into()),
+            };
             variants.push(Variant {
                 encoding: v.encoding,
                 etag: v.etag.clone().into(),
-                body: Body::Owned(raw),
+                body,
                 base64: v.source.base64,
                 len: v.len,
+                json_len: v.json_len,
                 fits,
             });
         }
@@ -107,9 +110,10 @@ pub fn into_site(plan: &Plan) -> Result<Site, PlanError> {
             default_headers: owned_pairs(config.security_headers().into_iter()),
             error_cache_control: config.cache.errors.clone().into(),
             auth: config.auth.as_ref().map(|a| a.to_auth()),
+            presign_seconds: config.limits.presign_seconds,
         },
         site_bytes: plan.site_bytes(),
-        raw_slots: &[],
+        offloaded_files: plan.files.iter().filter(|f| f.offloaded).count() as u32,
     })
 }
 
@@ -177,8 +181,8 @@ mod tests {
         );
         let index = site.index().unwrap();
         assert_eq!(
-            site.raw_body(index.identity()).unwrap().get(),
-            "\"<h1>home</h1>\""
+            index.identity().body,
+            crate::site::Body::Bytes(Cow::Borrowed(b"<h1>home</h1>"))
         );
     }
 

@@ -13,6 +13,7 @@ pub mod error;
 pub mod headers;
 pub mod media;
 pub mod memory;
+pub mod offload;
 pub mod routes;
 pub mod walk;
 
@@ -63,6 +64,74 @@ pub struct PlannedFile {
     pub fits: Vec<bool>,
     /// The most bytes one 206 carries (less than the usual cap when its headers are large).
     pub max_range: u64,
+    /// Stored in S3, not in the package (`limits.too_large = "s3"`).
+    pub offloaded: bool,
+}
+
+/// Where a planned variant's bytes go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored<'a> {
+    /// Into the package, from this blob.
+    Embedded(&'a Path),
+    /// Nowhere: made at run time by inflating the gzip variant at this index.
+    Inflate(u8),
+    /// Into S3, under this key.
+    Offloaded(String),
+}
+
+impl PlannedFile {
+    /// The gzip variant the identity is inflated from when a client needs it. Any file with a
+    /// gzip variant leaves its identity out: browsers take br or gzip, and storing the text
+    /// again would make the package half as large again as the site.
+    pub fn inflated_from(&self) -> Option<u8> {
+        if self.offloaded {
+            return None;
+        }
+        self.variants
+            .iter()
+            .position(|v| v.encoding == crate::site::Encoding::Gzip)
+            .map(|k| k as u8)
+    }
+
+    /// Where variant `k` is kept.
+    pub fn stored(&self, k: usize) -> Stored<'_> {
+        let v = &self.variants[k];
+        if self.offloaded {
+            return Stored::Offloaded(offload_key(&v.sha256, &self.site_path));
+        }
+        match (k, self.inflated_from()) {
+            (0, Some(from)) => Stored::Inflate(from),
+            _ => Stored::Embedded(&v.source.path),
+        }
+    }
+
+    /// The bytes this file adds to the package (before identical blobs are shared).
+    fn embedded_bytes(&self) -> u64 {
+        (0..self.variants.len())
+            .filter(|&k| matches!(self.stored(k), Stored::Embedded(_)))
+            .map(|k| self.variants[k].len)
+            .sum()
+    }
+}
+
+/// An offloaded variant's S3 key: content-addressed, so a key always means the same bytes (a
+/// deploy uploads only what is new, and a version rolled back to still finds its objects), and
+/// ending in the file's name, made URL-safe.
+pub fn offload_key(sha256: &str, site_path: &str) -> String {
+    let name: String = site_path
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{}/{}", &sha256[..32.min(sha256.len())], name)
 }
 
 /// The planned site.
@@ -121,6 +190,32 @@ impl Plan {
     /// The files' own bytes in all.
     pub fn site_bytes(&self) -> u64 {
         self.files.iter().map(|f| f.variants[0].len).sum()
+    }
+
+    /// The bytes the package embeds: every stored blob once (identical files share one).
+    pub fn embedded_bytes(&self) -> u64 {
+        let mut seen = std::collections::HashSet::new();
+        self.files
+            .iter()
+            .flat_map(|f| (0..f.variants.len()).map(move |k| (f, k)))
+            .filter_map(|(f, k)| match f.stored(k) {
+                Stored::Embedded(path) => seen.insert(path).then_some(f.variants[k].len),
+                _ => None,
+            })
+            .sum()
+    }
+
+    /// Every offloaded variant: its file, the variant, and its S3 key.
+    pub fn offloaded(&self) -> Vec<(&PlannedFile, &Encoded, String)> {
+        self.files
+            .iter()
+            .filter(|f| f.offloaded)
+            .flat_map(|f| {
+                f.variants
+                    .iter()
+                    .map(move |v| (f, v, offload_key(&v.sha256, &f.site_path)))
+            })
+            .collect()
     }
 }
 
@@ -312,6 +407,7 @@ fn plan_file(
         variants,
         fits,
         max_range: crate::limits::max_range(block),
+        offloaded: false,
     })
 }
 
@@ -337,59 +433,103 @@ fn cookie_warnings(files: &[PlannedFile]) -> Vec<String> {
 type Moved = (String, String);
 
 /// Applies `limits.too_large` to files no encoding can serve within one ALB response: fail the
-/// plan, leave them out, or leave them out and redirect their URLs elsewhere. Returns the files
-/// kept and the ones moved.
+/// plan, leave them out, leave them out and redirect their URLs elsewhere, or keep them in S3.
+/// Then holds the package to `limits.package_budget` (with "s3", by offloading the largest
+/// files). Returns the files kept and the ones moved.
 fn apply_size_limit(
     files: Vec<PlannedFile>,
     config: &Config,
     warnings: &mut Vec<String>,
 ) -> Result<(Vec<PlannedFile>, Vec<Moved>), PlanError> {
-    let (kept, too_large): (Vec<_>, Vec<_>) = files
-        .into_iter()
-        .partition(|f| f.fits.iter().any(|&fits| fits));
-    if too_large.is_empty() {
-        return Ok((kept, Vec::new()));
-    }
-    let list = too_large
-        .iter()
-        .map(|f| {
-            let sizes = f
-                .variants
-                .iter()
-                .map(|v| format!("{} {} bytes", v.encoding.token(), v.len))
-                .collect::<Vec<_>>()
-                .join(", ");
-            format!("  {} ({sizes})", f.site_path)
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    let external = match config.limits.too_large {
-        TooLarge::Fail => {
-            return Err(PlanError::new(format!(
-                "these files cannot be served within ALB's 1 MB response limit in any encoding:\n{list}\n\
-                 Make them smaller, or set limits.too_large = \"skip\" or \"redirect\" in the settings file."
-            )))
-        }
-        TooLarge::Skip => {
-            warnings.push(format!("left out, too large for one ALB response:\n{list}"));
-            Vec::new()
-        }
-        TooLarge::Redirect => {
-            let prefix = config.limits.external_prefix.trim_end_matches('/');
-            warnings.push(format!(
-                "redirected to {}, too large for one ALB response:\n{list}",
-                config.limits.external_prefix
-            ));
-            too_large
-                .into_iter()
-                .map(|f| {
-                    let location = format!("{prefix}{}", encode_path(&f.site_path));
-                    (f.site_path, location)
-                })
-                .collect()
-        }
+    let fits = |f: &PlannedFile| f.fits.iter().any(|&fits| fits);
+    let list = |files: &mut dyn Iterator<Item = &PlannedFile>| {
+        files
+            .map(|f| {
+                let sizes = f
+                    .variants
+                    .iter()
+                    .map(|v| format!("{} {} bytes", v.encoding.token(), v.len))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!("  {} ({sizes})", f.site_path)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     };
+    let mut kept = files;
+    let mut external = Vec::new();
+    if !kept.iter().all(fits) {
+        let listed = list(&mut kept.iter().filter(|f| !fits(f)));
+        match config.limits.too_large {
+            TooLarge::Fail => {
+                return Err(PlanError::new(format!(
+                    "these files cannot be served within ALB's 1 MB response limit in any encoding:\n{listed}\n\
+                     Make them smaller, or set limits.too_large = \"s3\", \"skip\" or \"redirect\" in the settings file."
+                )))
+            }
+            TooLarge::Skip => {
+                warnings.push(format!("left out, too large for one ALB response:\n{listed}"));
+                kept.retain(fits);
+            }
+            TooLarge::Redirect => {
+                let prefix = config.limits.external_prefix.trim_end_matches('/');
+                warnings.push(format!(
+                    "redirected to {}, too large for one ALB response:\n{listed}",
+                    config.limits.external_prefix
+                ));
+                let (fitting, moved): (Vec<_>, Vec<_>) = kept.into_iter().partition(fits);
+                kept = fitting;
+                external = moved
+                    .into_iter()
+                    .map(|f| {
+                        let location = format!("{prefix}{}", encode_path(&f.site_path));
+                        (f.site_path, location)
+                    })
+                    .collect();
+            }
+            TooLarge::S3 => kept
+                .iter_mut()
+                .filter(|f| !fits(f))
+                .for_each(mark_offloaded),
+        }
+    }
+    let budget = config.limits.package_budget;
+    let mut embedded: u64 = kept.iter().map(PlannedFile::embedded_bytes).sum();
+    if embedded > budget {
+        if config.limits.too_large != TooLarge::S3 {
+            return Err(PlanError::new(format!(
+                "the site would embed {embedded} bytes, over limits.package_budget = {budget}: \
+                 set limits.too_large = \"s3\" to keep the largest files in S3, or raise the budget \
+                 (Lambda's limit is 262,144,000 bytes unzipped, the server's code included)"
+            )));
+        }
+        // Largest first; ties by path, so the choice is the same on every machine.
+        let mut order: Vec<usize> = (0..kept.len()).filter(|&k| !kept[k].offloaded).collect();
+        order.sort_by(|&a, &b| {
+            (kept[b].embedded_bytes(), &kept[a].site_path)
+                .cmp(&(kept[a].embedded_bytes(), &kept[b].site_path))
+        });
+        for k in order {
+            if embedded <= budget {
+                break;
+            }
+            embedded -= kept[k].embedded_bytes();
+            mark_offloaded(&mut kept[k]);
+        }
+    }
+    if kept.iter().any(|f| f.offloaded) {
+        warnings.push(format!(
+            "kept in S3 (make deploy uploads them; make local serves them from disk), too large for one ALB response or over limits.package_budget:\n{}",
+            list(&mut kept.iter().filter(|f| f.offloaded))
+        ));
+    }
     Ok((kept, external))
+}
+
+/// Marks the file for S3: no variant is served from the package.
+fn mark_offloaded(file: &mut PlannedFile) {
+    file.offloaded = true;
+    file.fits.iter_mut().for_each(|f| *f = false);
 }
 
 /// A rewrite with a fixed target must name something the site serves.

@@ -436,14 +436,33 @@ impl<'de: 'a, 'a> Deserialize<'de> for Values<'a> {
 /// A response body.
 #[derive(Debug, Clone)]
 pub enum ResponseBody<'s> {
-    /// A string serde_json escapes as it writes it (short messages, byte ranges).
+    /// A string serde_json escapes as it writes it: a text file, a message, or base64 text
+    /// already made (when `base64` is set on the response).
     Text(Cow<'s, str>),
-    /// A JSON string literal made when the site was planned, written as is; `len` is its byte
-    /// count once decoded, for the log.
-    Raw {
-        json: &'s serde_json::value::RawValue,
-        len: u64,
-    },
+    /// Bytes sent as standard base64, encoded as the response is written (no copy of the
+    /// encoded body is made first).
+    Base64(Cow<'s, [u8]>),
+}
+
+/// Writes bytes as a JSON string of standard base64, straight into the serializer.
+struct Base64Str<'b>(&'b [u8]);
+
+impl Serialize for Base64Str<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&base64::display::Base64Display::new(
+            self.0,
+            &base64::engine::general_purpose::STANDARD,
+        ))
+    }
+}
+
+impl Serialize for ResponseBody<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ResponseBody::Text(t) => s.serialize_str(t),
+            ResponseBody::Base64(bytes) => Base64Str(bytes).serialize(s),
+        }
+    }
 }
 
 impl ResponseBody<'_> {
@@ -481,7 +500,7 @@ impl Response<'_> {
     /// Bytes the client receives in the body (after ALB decodes base64).
     pub fn body_len(&self) -> u64 {
         match &self.body {
-            ResponseBody::Raw { len, .. } => *len,
+            ResponseBody::Base64(bytes) => bytes.len() as u64,
             ResponseBody::Text(t) if self.base64 => {
                 let b = t.as_bytes();
                 let pad = b.iter().rev().take(2).filter(|&&c| c == b'=').count();
@@ -505,10 +524,7 @@ impl Serialize for Response<'_> {
         } else {
             m.serialize_entry("headers", &SingleHeaders(&self.headers))?;
         }
-        match &self.body {
-            ResponseBody::Text(t) => m.serialize_entry("body", t)?,
-            ResponseBody::Raw { json, .. } => m.serialize_entry("body", json)?,
-        }
+        m.serialize_entry("body", &self.body)?;
         m.serialize_entry("isBase64Encoded", &self.base64)?;
         m.end()
     }
@@ -523,10 +539,7 @@ impl Response<'_> {
         if self.headers.iter().any(|(n, _)| is_cookie(n)) {
             m.serialize_entry("cookies", &ValuesOf(&self.headers, "set-cookie"))?;
         }
-        match &self.body {
-            ResponseBody::Text(t) => m.serialize_entry("body", t)?,
-            ResponseBody::Raw { json, .. } => m.serialize_entry("body", json)?,
-        }
+        m.serialize_entry("body", &self.body)?;
         m.serialize_entry("isBase64Encoded", &self.base64)?;
         m.end()
     }

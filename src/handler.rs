@@ -5,8 +5,10 @@ use std::borrow::Cow;
 
 use crate::alb::{self, Response};
 use crate::auth::{self, Access, Guard, User};
+use crate::offload::Offload;
 use crate::render::{self, Context};
 use crate::resolve::{self, Outcome};
+use crate::site::{File, Variant};
 use crate::site::{Site, SITE};
 
 /// Answers one ALB event (the raw JSON) from the embedded site.
@@ -47,6 +49,17 @@ pub fn handle_with_request_line<'s, 'e>(
     handle_guarded(site, event, None, 0)
 }
 
+/// What the shell hands the handler besides the event.
+#[derive(Clone, Copy, Default)]
+pub struct Shell<'a, 'g> {
+    /// The login check, on a private site.
+    pub guard: Option<&'a Guard<'g>>,
+    /// Where the files kept in S3 are (None: the site keeps none, or cannot reach them).
+    pub offload: Option<&'a Offload>,
+    /// Seconds since the epoch.
+    pub now: u64,
+}
+
 /// Answers one ALB event from `site`; on a private site (`guard`), only after the login check
 /// at `now` (seconds since the epoch). Returns what to log with the response.
 pub fn handle_guarded<'s, 'e>(
@@ -55,6 +68,22 @@ pub fn handle_guarded<'s, 'e>(
     guard: Option<&Guard<'_>>,
     now: u64,
 ) -> (Response<'s>, RequestLine<'e>) {
+    let shell = Shell {
+        guard,
+        offload: None,
+        now,
+    };
+    handle_with(site, event, &shell)
+}
+
+/// Answers one ALB event from `site` with what the shell provides. Returns what to log with
+/// the response.
+pub fn handle_with<'s, 'e>(
+    site: &'s Site,
+    event: &'e str,
+    shell: &Shell<'_, '_>,
+) -> (Response<'s>, RequestLine<'e>) {
+    let (guard, now) = (shell.guard, shell.now);
     match alb::parse_request(event) {
         Ok(req) => {
             let cx = Context {
@@ -103,6 +132,10 @@ pub fn handle_guarded<'s, 'e>(
                     Outcome::AuthUnavailable
                 }
             };
+            let outcome = match outcome {
+                Outcome::Offloaded { file, variant } => stored(file, variant, shell, &mut line),
+                other => other,
+            };
             let mut response = render::render(site, outcome, cx);
             if let Access::Granted(user) = access {
                 make_private(&mut response);
@@ -139,6 +172,35 @@ pub fn handle_guarded<'s, 'e>(
                 refused: None,
             },
         ),
+    }
+}
+
+/// The redirect to a file kept in S3, or 503 when its URL cannot be made (never a URL that
+/// would bypass the login: a private site's are presigned or not given at all).
+fn stored<'s>(
+    file: &'s File,
+    variant: &'s Variant,
+    shell: &Shell<'_, '_>,
+    line: &mut RequestLine<'_>,
+) -> Outcome<'s> {
+    let site_core::site::Body::Offloaded(key) = &variant.body else {
+        return Outcome::StoredUnavailable;
+    };
+    let Some(offload) = shell.offload else {
+        line.refused = Some("the file is kept in S3 and SITE_OFFLOAD_URL is not set".into());
+        return Outcome::StoredUnavailable;
+    };
+    if shell.guard.is_some() && !offload.presigns() {
+        line.refused = Some("a private site's files in S3 need presigned URLs".into());
+        return Outcome::StoredUnavailable;
+    }
+    let now = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(shell.now);
+    match offload.url(key, now) {
+        Ok(location) => Outcome::Stored { file, location },
+        Err(e) => {
+            line.refused = Some(e.to_string());
+            Outcome::StoredUnavailable
+        }
     }
 }
 

@@ -7,8 +7,10 @@
 
 pub mod alb;
 pub mod auth;
+pub mod body;
 pub mod handler;
 pub(crate) mod negotiate;
+pub mod offload;
 pub(crate) mod preconditions;
 pub(crate) mod range;
 pub(crate) mod render;

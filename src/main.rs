@@ -19,6 +19,8 @@ use key_fetch::HttpKeys;
 use runtime_api::{Invocation, RuntimeApi};
 use site_server::alb::Response;
 use site_server::auth::{Guard, Policy, PolicyError};
+use site_server::handler::Shell;
+use site_server::offload::Offload;
 use site_server::{handler, site};
 
 const USAGE: &str = "\
@@ -75,6 +77,18 @@ fn login() -> Result<Option<(Policy, HttpKeys)>, PolicyError> {
     }
 }
 
+/// Where the site's files kept in S3 are (None: it keeps none). A site that keeps some and
+/// cannot send clients to them does not start.
+fn offload(private: bool) -> Result<Option<Offload>, String> {
+    if site::SITE.offloaded_files == 0 {
+        return Ok(None);
+    }
+    let lifetime = std::time::Duration::from_secs(site::SITE.options.presign_seconds.into());
+    Offload::from_env(|name| std::env::var(name).ok(), private, lifetime)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
 fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -85,13 +99,19 @@ fn now() -> u64 {
 fn answer(
     event: &str,
     guard: Option<&Guard<'_>>,
+    offload: Option<&Offload>,
     log: &AccessLog,
     span: Option<&Span<'_>>,
     out: &mut impl Write,
     line: &mut Vec<u8>,
 ) -> Response<'static> {
     let started = Instant::now();
-    let (response, request) = handler::handle_guarded(&site::SITE, event, guard, now());
+    let shell = Shell {
+        guard,
+        offload,
+        now: now(),
+    };
+    let (response, request) = handler::handle_with(&site::SITE, event, &shell);
     let user = request.user.as_ref();
     let entry = Entry {
         message: "request",
@@ -129,6 +149,13 @@ fn run_lambda() -> i32 {
         }
     };
     let guard = login.as_ref().map(|(policy, keys)| Guard { policy, keys });
+    let offload = match offload(login.is_some()) {
+        Ok(offload) => offload,
+        Err(e) => {
+            eprintln!("cannot start: {e}");
+            return 1;
+        }
+    };
     let mut api = match RuntimeApi::from_env() {
         Ok(api) => api,
         Err(e) => {
@@ -159,6 +186,7 @@ fn run_lambda() -> i32 {
             let response = answer(
                 event,
                 guard.as_ref(),
+                offload.as_ref(),
                 &log,
                 Some(&span),
                 &mut stdout.lock(),
@@ -216,9 +244,17 @@ fn invoke(file: &str) -> i32 {
         }
     };
     let guard = login.as_ref().map(|(policy, keys)| Guard { policy, keys });
+    let offload = match offload(login.is_some()) {
+        Ok(offload) => offload,
+        Err(e) => {
+            eprintln!("cannot answer: {e}");
+            return 2;
+        }
+    };
     let response = answer(
         &event,
         guard.as_ref(),
+        offload.as_ref(),
         &AccessLog::from_env(),
         None,
         &mut std::io::stderr(),
@@ -238,11 +274,16 @@ fn invoke(file: &str) -> i32 {
 
 fn info() {
     let site = &site::SITE;
+    // Identical bodies are one blob in the package: count each once.
+    let mut blobs = std::collections::HashSet::new();
     let stored: u64 = site
         .files
         .iter()
         .flat_map(|f| f.variants.iter())
-        .map(|v| v.body.json().len() as u64)
+        .filter_map(|v| match &v.body {
+            site::Body::Bytes(b) => blobs.insert(b.as_ptr()).then_some(b.len() as u64),
+            _ => None,
+        })
         .sum();
     println!("files: {}", site.files.len());
     println!("routes: {}", site.routes.len());
@@ -252,6 +293,7 @@ fn info() {
     );
     println!("site bytes: {}", site.site_bytes);
     println!("embedded bytes: {stored}");
+    println!("files kept in S3: {}", site.offloaded_files);
     println!("health path: {}", site.options.health_path);
     match &site.options.auth {
         Some(a) => println!(

@@ -131,34 +131,28 @@ mod tests {
         Variant {
             encoding: Encoding::Identity,
             etag: Cow::Borrowed("\"i\""),
-            body: Body::Embedded {
-                json: "\"x\"",
-                slot: 0,
-            },
+            body: Body::Bytes(Cow::Borrowed(b"")),
             base64: false,
             len: 1000,
+            json_len: 1002,
             fits: true,
         },
         Variant {
             encoding: Encoding::Gzip,
             etag: Cow::Borrowed("\"g\""),
-            body: Body::Embedded {
-                json: "\"\"",
-                slot: 0,
-            },
+            body: Body::Bytes(Cow::Borrowed(b"")),
             base64: true,
             len: 300,
+            json_len: 302,
             fits: true,
         },
         Variant {
             encoding: Encoding::Brotli,
             etag: Cow::Borrowed("\"b\""),
-            body: Body::Embedded {
-                json: "\"\"",
-                slot: 0,
-            },
+            body: Body::Bytes(Cow::Borrowed(b"")),
             base64: true,
             len: 250,
+            json_len: 252,
             fits: true,
         },
     ];
@@ -226,23 +220,19 @@ mod tests {
             Variant {
                 encoding: Encoding::Identity,
                 etag: Cow::Borrowed("\"i\""),
-                body: Body::Embedded {
-                    json: "\"x\"",
-                    slot: 0,
-                },
+                body: Body::Bytes(Cow::Borrowed(b"")),
                 base64: false,
                 len: 2_000_000,
+                json_len: 2_000_000,
                 fits: false,
             },
             Variant {
                 encoding: Encoding::Gzip,
                 etag: Cow::Borrowed("\"g\""),
-                body: Body::Embedded {
-                    json: "\"\"",
-                    slot: 0,
-                },
+                body: Body::Bytes(Cow::Borrowed(b"")),
                 base64: true,
                 len: 300_000,
+                json_len: 300_000,
                 fits: true,
             },
         ];

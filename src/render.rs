@@ -2,13 +2,9 @@
 
 use std::borrow::Cow;
 
-use base64::Engine;
-
 use crate::alb::{Response, ResponseBody};
 use crate::resolve::Outcome;
-use crate::site::{
-    body_bytes, BaseHeaders, Encoding, File, HeaderOp, HeaderSet, Site, Status, Variant,
-};
+use crate::site::{BaseHeaders, Encoding, File, HeaderOp, HeaderSet, Site, Status, Variant};
 
 /// What rendering needs to know about the request besides the outcome.
 #[derive(Clone, Copy, Debug)]
@@ -98,6 +94,24 @@ pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response
             };
             text(site, Status::NotAcceptable, h, why, cx)
         }
+        Outcome::Stored { file, location } => {
+            let mut h = defaults(site, cx);
+            h.push(("Location", Cow::Owned(location)));
+            // Asked again each time: the object's URL changes with each deploy, and a private
+            // site's URL expires.
+            h.push(("Cache-Control", Cow::Borrowed("no-cache")));
+            if file.variants.len() > 1 {
+                h.push(("Vary", Cow::Borrowed("Accept-Encoding")));
+            }
+            empty(Status::TemporaryRedirect, h, cx)
+        }
+        Outcome::Offloaded { .. } | Outcome::StoredUnavailable => text(
+            site,
+            Status::ServiceUnavailable,
+            defaults(site, cx),
+            "Service Unavailable: this file is kept in S3 and cannot be reached now.\n",
+            cx,
+        ),
         Outcome::Redirect { status, location } => {
             let mut h = defaults(site, cx);
             h.push(("Location", Cow::Owned(location)));
@@ -395,22 +409,34 @@ fn file_response<'s>(
     if cx.head {
         return empty(status, h, cx);
     }
-    let (body, base64) = match (range, site.raw_body(variant)) {
-        (None, Some(json)) => (
-            ResponseBody::Raw {
-                json,
-                len: variant.len,
-            },
-            variant.base64,
-        ),
-        (None, None) => (
-            ResponseBody::Text(Cow::Owned(b64(&body_bytes(variant)))),
-            true,
-        ),
-        (Some((s, e)), _) => (
-            ResponseBody::Text(Cow::Owned(slice_base64(variant, s, e))),
-            true,
-        ),
+    let Some(bytes) = crate::body::bytes(file, variant) else {
+        return text(
+            site,
+            Status::ServiceUnavailable,
+            defaults(site, cx),
+            "Service Unavailable: this file cannot be read from the package.\n",
+            cx,
+        );
+    };
+    let bytes = match range {
+        Some((s, e)) => match bytes {
+            Cow::Borrowed(b) => Cow::Borrowed(b.get(s as usize..=e as usize).unwrap_or(&[])),
+            Cow::Owned(b) => Cow::Owned(b.get(s as usize..=e as usize).unwrap_or(&[]).to_vec()),
+        },
+        None => bytes,
+    };
+    // Text goes as itself unless it is a byte range (which may cut a character in two).
+    let text = !variant.base64 && range.is_none();
+    let (body, base64) = match bytes {
+        Cow::Borrowed(b) if text => match std::str::from_utf8(b) {
+            Ok(t) => (ResponseBody::Text(Cow::Borrowed(t)), false),
+            Err(_) => (ResponseBody::Base64(Cow::Borrowed(b)), true),
+        },
+        Cow::Owned(b) if text => match String::from_utf8(b) {
+            Ok(t) => (ResponseBody::Text(Cow::Owned(t)), false),
+            Err(e) => (ResponseBody::Base64(Cow::Owned(e.into_bytes())), true),
+        },
+        b => (ResponseBody::Base64(b), true),
     };
     Response {
         status,
@@ -420,33 +446,6 @@ fn file_response<'s>(
         multi: cx.multi,
         v2: cx.v2,
     }
-}
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-/// Bytes `start..=end` of a variant, as base64. A base64 body is decoded only across the
-/// 4-character groups that hold the range, so a range of a large file costs the range, not the file.
-fn slice_base64(variant: &Variant, start: u64, end: u64) -> String {
-    let (start, end) = (start as usize, end as usize);
-    if !variant.base64 {
-        let bytes = body_bytes(variant);
-        return b64(bytes.get(start..=end).unwrap_or(&[]));
-    }
-    // The literal is `"<base64>"`: base64 needs no JSON escapes, so strip the quotes.
-    let s = variant.body.json().as_bytes();
-    let s = &s[1..s.len().saturating_sub(1)];
-    let first_group = start / 3;
-    let last_group = end / 3;
-    let from = (first_group * 4).min(s.len());
-    let to = ((last_group + 1) * 4).min(s.len());
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(&s[from..to])
-        .unwrap_or_default();
-    let skip = start - first_group * 3;
-    let take = end - start + 1;
-    b64(bytes.get(skip..skip + take).unwrap_or(&[]))
 }
 
 #[cfg(test)]
@@ -589,6 +588,9 @@ mod tests {
         assert!(r.base64);
         assert_eq!(r.body_len(), 5);
         let json = serde_json::to_value(&r).unwrap();
-        assert_eq!(json["body"], b64(&[2, 3, 4, 5, 6]));
+        assert_eq!(
+            json["body"],
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [2, 3, 4, 5, 6])
+        );
     }
 }

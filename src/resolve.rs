@@ -31,6 +31,16 @@ pub enum Outcome<'s> {
         variant: &'s Variant,
         at: Option<Box<HeaderSet>>,
     },
+    /// A file kept in S3: a redirect to the object of this variant (the handler makes the URL,
+    /// presigned on a private site).
+    Offloaded {
+        file: &'s File,
+        variant: &'s Variant,
+    },
+    /// 307 to a file's object in S3 (`Offloaded`, its URL made).
+    Stored { file: &'s File, location: String },
+    /// 503: the file is kept in S3 and no URL to it could be made.
+    StoredUnavailable,
     /// 412.
     PreconditionFailed { file: &'s File },
     /// 416 for a range past the end of the file.
@@ -247,7 +257,7 @@ impl Fit {
     fn fits(&self, v: &Variant) -> bool {
         match self.block {
             None => v.fits,
-            Some(block) => crate::site::fits_response(block, v.body.json().len() as u64),
+            Some(block) => crate::site::fits_response(block, v.json_len),
         }
     }
 }
@@ -287,6 +297,9 @@ fn serve<'s>(file: &'s File, req: &Request<'_>, get: bool, fit: Fit) -> Outcome<
         if_none_match: h.if_none_match.as_deref(),
         if_modified_since: h.if_modified_since.as_deref(),
     };
+    if file.offloaded() {
+        return offloaded(file, req, &conditions);
+    }
     let identity = file.identity();
 
     // A single byte range is served from the identity bytes, so only to a client that accepts
@@ -363,6 +376,43 @@ fn serve<'s>(file: &'s File, req: &Request<'_>, get: bool, fit: Fit) -> Outcome<
             range: None,
             at: fit.at,
         },
+    }
+}
+
+/// A file kept in S3 is sent from there: the variant the client takes, or, for a byte range,
+/// the identity object (S3 answers the range itself). Conditional requests are answered here,
+/// since the build knows every variant's validators.
+fn offloaded<'s>(file: &'s File, req: &Request<'_>, conditions: &Conditions<'_>) -> Outcome<'s> {
+    let h = &req.headers;
+    let identity = file.identity();
+    let ranged = req.method == "GET"
+        && h.range.is_some()
+        && negotiate::accepts(h.accept_encoding.as_deref(), identity.encoding);
+    let variant = if ranged {
+        identity
+    } else {
+        match negotiate::choose_fitting(&file.variants, h.accept_encoding.as_deref(), |_| true) {
+            Choice::Variant(v) => v,
+            Choice::NotAcceptable | Choice::TooLarge => {
+                return Outcome::NotAcceptable {
+                    file,
+                    too_large: false,
+                }
+            }
+        }
+    };
+    let validators = Validators {
+        etag: &variant.etag,
+        modified: file.modified,
+    };
+    match preconditions::evaluate(conditions, validators) {
+        Verdict::NotModified => Outcome::NotModified {
+            file,
+            variant,
+            at: None,
+        },
+        Verdict::PreconditionFailed => Outcome::PreconditionFailed { file },
+        Verdict::Proceed => Outcome::Offloaded { file, variant },
     }
 }
 

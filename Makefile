@@ -56,6 +56,8 @@ build: apt-tools ## Build the release bootstrap and dist/bootstrap.zip for Lambd
 	$(CARGO) build --release --locked $(TARGET_FLAG) --bin bootstrap
 	@mkdir -p dist
 	cp $(BOOTSTRAP) dist/bootstrap
+	@# The files kept in S3 (limits.too_large = "s3"), for the deploy to upload.
+	rm -rf dist/offload && cp -r $(dir $(BOOTSTRAP))site-offload dist/offload
 	rm -f dist/bootstrap.zip
 	cd dist && zip -X -q bootstrap.zip bootstrap
 	@$(MAKE) --no-print-directory check-glibc
@@ -79,7 +81,7 @@ lint: ## rustfmt and clippy, warnings as errors
 
 # RIE is set, so the emulator tests fail (rather than skip) if the emulator cannot run.
 # local-alb's tests run in test-local, with the real bootstrap.
-test-rust: ## The server's and site-core's unit, behaviour, fixture and golden tests
+test-rust: venv ## The server's and site-core's unit, behaviour, fixture and golden tests
 	RIE=$(abspath $(RIE_BIN)) $(CARGO) test --release --locked -p alb-static-site -p site-core --features site-core/plan
 
 BENCH_SITE := target/bench-site

@@ -19,7 +19,8 @@ local: local-alb ## Serve the embedded site at http://127.0.0.1:$(PORT) as ALB +
 	$(CARGO) build --release --locked --bin bootstrap
 	@echo "Serving the embedded site at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
 	$(LOCAL_ALB) --listen 127.0.0.1:$(PORT) $(if $(FRONT),--front $(FRONT)) $(if $(MULTI_VALUE),--multi-value) \
-	  $(if $(LOGIN_AS),--login-as "$(LOGIN_AS)",$(if $(LOGIN),--login)) $(LOCAL_ALB_FLAGS) -- target/release/bootstrap
+	  $(if $(LOGIN_AS),--login-as "$(LOGIN_AS)",$(if $(LOGIN),--login)) --offload-dir target/release/site-offload \
+	  $(LOCAL_ALB_FLAGS) -- target/release/bootstrap
 
 test-local: ## local-alb's own tests (HTTP <-> ALB event, Runtime API, 502 rules), with the real bootstrap
 	$(CARGO) build --release --locked --bin bootstrap

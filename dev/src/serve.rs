@@ -21,9 +21,11 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use local_alb::front;
+use local_alb::objects::{Objects, OBJECTS_PATH};
 use local_alb::reply::{self, Reply};
 use local_alb::{event, ids, listen};
 use site_core::site::Site;
+use site_server::offload::Offload;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
@@ -46,6 +48,8 @@ pub struct Dev {
     multi_value: bool,
     listen_port: RwLock<u16>,
     current: RwLock<Arc<Current>>,
+    /// The files the plan keeps in S3, served from the encode cache as their bucket would.
+    objects: RwLock<Option<Arc<Objects>>>,
     warnings: RwLock<Vec<String>>,
     /// The generation pages are told about; a new one makes them reload.
     generation: watch::Sender<String>,
@@ -67,6 +71,7 @@ impl Dev {
             multi_value,
             listen_port: RwLock::new(0),
             current: RwLock::new(Arc::new(Current::Broken("not planned yet".into()))),
+            objects: RwLock::new(None),
             warnings: RwLock::new(Vec::new()),
             generation,
             boot,
@@ -74,6 +79,26 @@ impl Dev {
         });
         dev.replan("planned");
         dev
+    }
+
+    /// Writes the objects the plan keeps in S3 beside the encode cache, as a build does, and
+    /// reads them back for serving (None when there are none, or they cannot be written: then
+    /// their URLs answer 503 and the terminal says why).
+    fn write_objects(&self, plan: &site_core::plan::Plan) -> Option<Arc<Objects>> {
+        if plan.files.iter().all(|f| !f.offloaded) {
+            return None;
+        }
+        let dir = self.source.cache_dir.join("site-offload");
+        let written = site_core::plan::offload::write(plan, &dir)
+            .map_err(|e| e.to_string())
+            .and_then(|()| Objects::load(&dir));
+        match written {
+            Ok(objects) => Some(Arc::new(objects)),
+            Err(e) => {
+                eprintln!("site-dev: cannot keep the large files for serving: {e}");
+                None
+            }
+        }
     }
 
     /// What requests are answered from now.
@@ -105,6 +130,8 @@ impl Dev {
                     }
                     *seen = loaded.plan.warnings.clone();
                 }
+                let objects = self.write_objects(&loaded.plan);
+                *self.objects.write().unwrap_or_else(|e| e.into_inner()) = objects;
                 Current::Ready(Box::new(loaded.site))
             }
             Err(message) => {
@@ -184,6 +211,19 @@ async fn process(
         Err(refused) => return *refused,
     };
     let refuse = |status, why: &str| front::refusal(status, why, is_head);
+    let objects = dev
+        .objects
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    if let Some(objects) = &objects {
+        if let Some(answer) = objects.answer(&parts.method, parts.uri.path(), &parts.headers) {
+            return (
+                answer,
+                Some("a file kept in S3, from the encode cache".into()),
+            );
+        }
+    }
     let trace_id = ids::trace_root();
     let line = event::RequestLine {
         method: parts.method.as_str(),
@@ -212,7 +252,17 @@ async fn process(
             )
         }
     };
-    match answer(site, &event, dev.multi_value) {
+    let offload = objects.and_then(|_| {
+        Offload::new(
+            &format!(
+                "http://127.0.0.1:{listen_port}{}",
+                OBJECTS_PATH.trim_end_matches('/')
+            ),
+            None,
+        )
+        .ok()
+    });
+    match answer_with(site, &event, dev.multi_value, offload.as_ref()) {
         Ok(reply) => (reply::into_http(inject::dev_reply(reply), is_head), None),
         Err(why) => (reply::alb_page(StatusCode::BAD_GATEWAY, is_head), Some(why)),
     }
@@ -221,8 +271,22 @@ async fn process(
 /// The handler's answer to one event, checked as ALB checks it; `Err` is why ALB would answer
 /// 502 (an invalid response, or the function failing).
 pub fn answer(site: &Site, event: &str, multi_value: bool) -> Result<Reply, String> {
+    answer_with(site, event, multi_value, None)
+}
+
+/// [`answer`], with the files kept in S3 at `offload`.
+pub fn answer_with(
+    site: &Site,
+    event: &str,
+    multi_value: bool,
+    offload: Option<&Offload>,
+) -> Result<Reply, String> {
+    let shell = site_server::handler::Shell {
+        offload,
+        ..Default::default()
+    };
     let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        serde_json::to_vec(&site_server::handler::handle_site(site, event))
+        serde_json::to_vec(&site_server::handler::handle_with(site, event, &shell).0)
     }));
     match payload {
         Ok(Ok(payload)) => reply::parse(&payload, multi_value)

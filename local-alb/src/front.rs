@@ -43,6 +43,8 @@ pub struct FrontConfig {
     pub max_wait: Duration,
     /// `--login`: ALB's authenticate action in front of every path.
     pub login: Option<Login>,
+    /// `--offload-dir`: the stand-in S3 bucket for the files kept out of the package.
+    pub objects: Option<crate::objects::Objects>,
 }
 
 pub async fn serve(listener: TcpListener, cfg: Arc<FrontConfig>) {
@@ -171,6 +173,12 @@ async fn process(
         Err(refused) => return *refused,
     };
     let refuse = |status, why: &str| refusal(status, why, is_head);
+    // The bucket is not behind the load balancer's login: a private site presigns its URLs.
+    if let Some(objects) = &cfg.objects {
+        if let Some(answer) = objects.answer(&parts.method, parts.uri.path(), &parts.headers) {
+            return (answer, Some("a file kept in S3, from --offload-dir".into()));
+        }
+    }
     if let Some(login) = &cfg.login {
         let step = login.step(
             &parts.method,

@@ -12,5 +12,6 @@ pub mod invoke_api;
 pub mod kit;
 pub mod listen;
 pub mod login;
+pub mod objects;
 pub mod reply;
 pub mod runtime_api;

@@ -15,7 +15,7 @@ use local_alb::dispatch::{Queue, Slot};
 use local_alb::front::Front;
 use local_alb::instances::FunctionSpec;
 use local_alb::login::{LocalUser, Login};
-use local_alb::{front, ids, instances, invoke_api, runtime_api};
+use local_alb::{front, ids, instances, invoke_api, objects, runtime_api};
 
 const USAGE: &str = "\
 local-alb: run a Lambda function locally behind a stand-in Application Load Balancer
@@ -47,6 +47,10 @@ Options:
                           SITE_AUTH_KEY_URL are set for it)
   --login-as USER         As --login, with every request logged in as USER
                           (EMAIL or EMAIL:GROUP,GROUP), no form
+  --offload-dir DIR       Serve the files the build kept out of the package (its
+                          site-offload folder: manifest.json and objects/) at
+                          /_local-alb/offload/KEY, as their S3 bucket would, and point
+                          the function there (SITE_OFFLOAD_URL)
   --invoke-api ADDR       Also serve Lambda's Invoke API on ADDR (IP:PORT or PORT):
                           POST /2015-03-31/functions/NAME/invocations with a raw event
                           answers the function's raw payload, as AWS's Runtime Interface
@@ -69,6 +73,7 @@ struct Options {
     login: bool,
     login_as: Option<LocalUser>,
     front: Front,
+    offload_dir: Option<PathBuf>,
     command: OsString,
     args: Vec<OsString>,
 }
@@ -91,6 +96,7 @@ fn parse_args(mut argv: impl Iterator<Item = OsString>) -> Result<Parsed, String
         login: false,
         login_as: None,
         front: Front::Alb,
+        offload_dir: None,
         command: OsString::new(),
         args: Vec::new(),
     };
@@ -152,6 +158,7 @@ fn parse_args(mut argv: impl Iterator<Item = OsString>) -> Result<Parsed, String
                 }
             }
             "--login" => opts.login = true,
+            "--offload-dir" => opts.offload_dir = Some(PathBuf::from(value("--offload-dir")?)),
             "--login-as" => {
                 opts.login = true;
                 opts.login_as = Some(LocalUser::parse(&value("--login-as")?)?);
@@ -314,6 +321,21 @@ async fn run(opts: Options, program: PathBuf) -> Result<(), String> {
     if let Some(login) = &login {
         env.extend(login.function_env(listen.port()));
     }
+    let objects = match &opts.offload_dir {
+        Some(dir) => Some(objects::Objects::load(dir)?),
+        None => None,
+    };
+    if objects.as_ref().is_some_and(|o| !o.is_empty()) {
+        env.push(objects::Objects::function_env(listen.port()));
+        // A private site presigns its URLs with the function's credentials, which Lambda
+        // always sets; these stand in for the role's (the stand-in bucket checks no signature).
+        env.push(("AWS_ACCESS_KEY_ID".into(), "AKIALOCALALBEXAMPLE".into()));
+        env.push((
+            "AWS_SECRET_ACCESS_KEY".into(),
+            "local-alb-example-secret".into(),
+        ));
+        env.push(("AWS_SESSION_TOKEN".into(), "local-alb".into()));
+    }
     let spec = Arc::new(FunctionSpec {
         program: program.clone(),
         args: opts.args.clone(),
@@ -371,6 +393,7 @@ async fn run(opts: Options, program: PathBuf) -> Result<(), String> {
         listen_port: listen.port(),
         max_wait,
         login,
+        objects,
     });
     tokio::spawn(front::serve(listener, front_cfg));
     eprintln!(

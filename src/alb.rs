@@ -436,11 +436,16 @@ impl<'de: 'a, 'a> Deserialize<'de> for Values<'a> {
 /// A response body.
 #[derive(Debug, Clone)]
 pub enum ResponseBody<'s> {
-    /// A string serde_json escapes as it writes it: a text file, a message, or base64 text
-    /// already made (when `base64` is set on the response).
+    /// A string serde_json escapes as it writes it (short messages, inflated text).
     Text(Cow<'s, str>),
-    /// Bytes sent as standard base64, encoded as the response is written (no copy of the
-    /// encoded body is made first).
+    /// A JSON string literal made when the site was planned, written as is; `len` is its byte
+    /// count once decoded, for the log.
+    Raw {
+        json: &'s serde_json::value::RawValue,
+        len: u64,
+    },
+    /// Bytes sent as standard base64, encoded as the response is written (byte ranges and
+    /// inflated bodies; a whole stored body is `Raw`).
     Base64(Cow<'s, [u8]>),
 }
 
@@ -460,6 +465,7 @@ impl Serialize for ResponseBody<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             ResponseBody::Text(t) => s.serialize_str(t),
+            ResponseBody::Raw { json, .. } => json.serialize(s),
             ResponseBody::Base64(bytes) => Base64Str(bytes).serialize(s),
         }
     }
@@ -500,6 +506,7 @@ impl Response<'_> {
     /// Bytes the client receives in the body (after ALB decodes base64).
     pub fn body_len(&self) -> u64 {
         match &self.body {
+            ResponseBody::Raw { len, .. } => *len,
             ResponseBody::Base64(bytes) => bytes.len() as u64,
             ResponseBody::Text(t) if self.base64 => {
                 let b = t.as_bytes();

@@ -1,31 +1,28 @@
-//! A variant's bytes at run time: borrowed from the package, or, for an identity the package
-//! leaves out, inflated from the file's gzip variant.
+//! A variant's bytes at run time, for what cannot copy its stored literal: a byte range, and
+//! the identity the package leaves out, inflated from the file's gzip variant.
 
-use std::borrow::Cow;
 use std::io::Read;
 
-use crate::site::{Body, File, Variant};
+use crate::site::{body_bytes, Body, File, Variant};
 
-/// The variant's bytes, or None when they are not in the package (stored in S3) or the stored
-/// gzip does not inflate to the size the build recorded (never the case for a table the build
+/// The variant's bytes, or None when they are not in the package (stored in S3) or a stored
+/// body does not decode to the size the build recorded (never the case for a table the build
 /// wrote; checked so that a corrupt one gives an error page rather than wrong bytes).
-pub fn bytes<'s>(file: &'s File, variant: &'s Variant) -> Option<Cow<'s, [u8]>> {
-    match &variant.body {
-        Body::Bytes(b) => Some(Cow::Borrowed(b.as_ref())),
+pub fn bytes(file: &File, variant: &Variant) -> Option<Vec<u8>> {
+    let bytes = match &variant.body {
+        Body::Embedded { .. } | Body::Owned(_) => body_bytes(variant)?,
         Body::Inflate(from) => {
-            let Body::Bytes(gz) = &file.variants.get(*from as usize)?.body else {
-                return None;
-            };
-            let want = usize::try_from(variant.len).ok()?;
-            let mut out = Vec::with_capacity(want);
-            flate2::read::GzDecoder::new(gz.as_ref())
+            let gz = body_bytes(file.variants.get(*from as usize)?)?;
+            let mut out = Vec::with_capacity(usize::try_from(variant.len).ok()?);
+            flate2::read::GzDecoder::new(&gz[..])
                 .take(variant.len + 1)
                 .read_to_end(&mut out)
                 .ok()?;
-            (out.len() == want).then_some(Cow::Owned(out))
+            out
         }
-        Body::Offloaded(_) => None,
-    }
+        Body::Offloaded(_) => return None,
+    };
+    (bytes.len() as u64 == variant.len).then_some(bytes)
 }
 
 #[cfg(test)]
@@ -40,10 +37,7 @@ mod tests {
         let site = from_files(&[("a.css", css.as_bytes())], "").unwrap();
         let file = &site.files[0];
         assert!(matches!(file.identity().body, Body::Inflate(_)));
-        assert_eq!(
-            bytes(file, file.identity()).unwrap().as_ref(),
-            css.as_bytes()
-        );
+        assert_eq!(bytes(file, file.identity()).unwrap(), css.as_bytes());
     }
 
     #[test]
@@ -59,6 +53,6 @@ mod tests {
         let file = &site.files[0];
         assert_eq!(file.variants.len(), 1);
         assert_eq!(file.identity().encoding, Encoding::Identity);
-        assert_eq!(bytes(file, file.identity()).unwrap().as_ref(), &noise[..]);
+        assert_eq!(bytes(file, file.identity()).unwrap(), noise);
     }
 }

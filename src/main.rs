@@ -281,7 +281,9 @@ fn info() {
         .iter()
         .flat_map(|f| f.variants.iter())
         .filter_map(|v| match &v.body {
-            site::Body::Bytes(b) => blobs.insert(b.as_ptr()).then_some(b.len() as u64),
+            site::Body::Embedded { json, .. } => {
+                blobs.insert(json.as_ptr()).then_some(json.len() as u64)
+            }
             _ => None,
         })
         .sum();

@@ -131,7 +131,10 @@ mod tests {
         Variant {
             encoding: Encoding::Identity,
             etag: Cow::Borrowed("\"i\""),
-            body: Body::Bytes(Cow::Borrowed(b"")),
+            body: Body::Embedded {
+                json: "\"\"",
+                slot: 0,
+            },
             base64: false,
             len: 1000,
             json_len: 1002,
@@ -140,7 +143,10 @@ mod tests {
         Variant {
             encoding: Encoding::Gzip,
             etag: Cow::Borrowed("\"g\""),
-            body: Body::Bytes(Cow::Borrowed(b"")),
+            body: Body::Embedded {
+                json: "\"\"",
+                slot: 0,
+            },
             base64: true,
             len: 300,
             json_len: 302,
@@ -149,7 +155,10 @@ mod tests {
         Variant {
             encoding: Encoding::Brotli,
             etag: Cow::Borrowed("\"b\""),
-            body: Body::Bytes(Cow::Borrowed(b"")),
+            body: Body::Embedded {
+                json: "\"\"",
+                slot: 0,
+            },
             base64: true,
             len: 250,
             json_len: 252,
@@ -220,7 +229,10 @@ mod tests {
             Variant {
                 encoding: Encoding::Identity,
                 etag: Cow::Borrowed("\"i\""),
-                body: Body::Bytes(Cow::Borrowed(b"")),
+                body: Body::Embedded {
+                    json: "\"\"",
+                    slot: 0,
+                },
                 base64: false,
                 len: 2_000_000,
                 json_len: 2_000_000,
@@ -229,7 +241,10 @@ mod tests {
             Variant {
                 encoding: Encoding::Gzip,
                 etag: Cow::Borrowed("\"g\""),
-                body: Body::Bytes(Cow::Borrowed(b"")),
+                body: Body::Embedded {
+                    json: "\"\"",
+                    slot: 0,
+                },
                 base64: true,
                 len: 300_000,
                 json_len: 300_000,

@@ -1,8 +1,11 @@
 //! The embedded site: the `static SITE` that build.rs generated from the site folder (see
 //! `site_core::plan::codegen`). Nothing is done at start-up: every field borrows `'static` data,
-//! routes are found through a perfect hash, and bodies are the package's own bytes.
+//! routes are found through a perfect hash, and bodies are checked as JSON on first use.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use serde_json::value::RawValue;
 
 pub use site_core::site::*;
 
@@ -28,6 +31,20 @@ mod tests {
     #[test]
     fn not_found_pages_are_sorted_for_binary_search() {
         assert!(SITE.not_found_pages.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn every_embedded_body_is_a_json_string_with_a_slot_shared_only_by_identical_bodies() {
+        let mut by_slot = std::collections::HashMap::new();
+        for v in SITE.files.iter().flat_map(|f| f.variants.iter()) {
+            if let Body::Embedded { json, slot } = v.body {
+                assert_eq!(*by_slot.entry(slot).or_insert(json), json);
+                assert!(SITE.raw_body(v).is_some_and(|r| r.get().starts_with('"')));
+            }
+        }
+        let mut slots: Vec<u32> = by_slot.into_keys().collect();
+        slots.sort();
+        assert_eq!(slots, (0..SITE.raw_slots.len() as u32).collect::<Vec<_>>());
     }
 
     #[test]

@@ -6,12 +6,16 @@
 //! folder through the same planner (tests, the dev tools). Strings and lists are therefore
 //! `Cow<'static, _>`: borrowed in the generated table, owned in memory.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde_json::value::RawValue;
+
 pub use crate::auth::{AccessRule, Auth};
 use crate::limits;
 pub use crate::rules::{HeaderOp, HeaderRule, HeaderSet};
 pub use crate::status::Status;
-use std::borrow::Cow;
-use std::collections::HashMap;
 
 /// What marks, in the built binary, the one line of JSON a deploy reads without running it
 /// (`health_path`, `files`, `site_bytes`, `most_set_cookies`).
@@ -42,17 +46,45 @@ impl Encoding {
     }
 }
 
-/// Where a variant's bytes are. The table keeps raw bytes (no base64, no JSON escapes), so the
-/// package is about the size of what it serves; a response encodes them as it is written.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Where a variant's body is. A stored body is a complete JSON string literal, quotes and
+/// escapes included (UTF-8 text as itself, anything else as standard base64), so a response
+/// copies it as is: encoding per response would cost up to 50 times the copy (BENCHMARKS.md).
+#[derive(Clone, Debug)]
 pub enum Body {
-    /// In the package: the bytes themselves. Identical bytes are stored once.
-    Bytes(Cow<'static, [u8]>),
-    /// Not stored: the identity of compressible text, made when a client asks for it (no
-    /// compression accepted, or a byte range) by inflating the gzip variant at this index.
+    /// Embedded at build time (identical bodies share one); checked as JSON on first use, in
+    /// the site's slot `slot`.
+    Embedded { json: &'static str, slot: u32 },
+    /// Planned in memory, checked when it was made.
+    Owned(Box<RawValue>),
+    /// Not stored: the identity of a file with a gzip variant, made when a client asks for it
+    /// (no compression accepted, or a byte range) by inflating the variant at this index.
     Inflate(u8),
     /// Left out of the package (`limits.too_large = "s3"`): stored in S3 under this key.
     Offloaded(Text),
+}
+
+/// Two bodies are equal when they are stored the same way with the same literal.
+impl PartialEq for Body {
+    fn eq(&self, other: &Body) -> bool {
+        match (self, other) {
+            (Body::Inflate(a), Body::Inflate(b)) => a == b,
+            (Body::Offloaded(a), Body::Offloaded(b)) => a == b,
+            _ => self.json().is_some() && self.json() == other.json(),
+        }
+    }
+}
+
+impl Eq for Body {}
+
+impl Body {
+    /// The literal's text, for a stored body.
+    pub fn json(&self) -> Option<&str> {
+        match self {
+            Body::Embedded { json, .. } => Some(json),
+            Body::Owned(raw) => Some(raw.get()),
+            Body::Inflate(_) | Body::Offloaded(_) => None,
+        }
+    }
 }
 
 /// One encoding of a file.
@@ -267,6 +299,9 @@ pub struct Site {
     pub site_bytes: u64,
     /// How many files are stored in S3 rather than in the package.
     pub offloaded_files: u32,
+    /// One slot per embedded body for it as a checked `&RawValue`, filled on first use
+    /// (checking a literal once lets every later response copy it without escaping).
+    pub raw_slots: &'static [OnceLock<Option<&'static RawValue>>],
 }
 
 impl Site {
@@ -307,9 +342,34 @@ impl Site {
         self.index.map(|i| self.file(i))
     }
 
+    /// The variant's body as raw JSON (a string literal), or None when it is not stored (made
+    /// per request, or in S3) or were ever not valid JSON (the planner writes it with
+    /// serde_json, so it is; the caller then decodes it another way).
+    pub fn raw_body<'s>(&'s self, v: &'s Variant) -> Option<&'s RawValue> {
+        match &v.body {
+            Body::Owned(raw) => Some(raw),
+            Body::Embedded { json, slot } => *self
+                .raw_slots
+                .get(*slot as usize)?
+                .get_or_init(|| serde_json::from_str::<&'static RawValue>(json).ok()),
+            Body::Inflate(_) | Body::Offloaded(_) => None,
+        }
+    }
+
     /// The number of variants of every file.
     pub fn variant_count(&self) -> usize {
         self.files.iter().map(|f| f.variants.len()).sum()
+    }
+}
+
+/// The bytes of a stored body (decoded from its JSON literal); None for one not stored.
+pub fn body_bytes(v: &Variant) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let s = serde_json::from_str::<String>(v.body.json()?).ok()?;
+    if v.base64 {
+        base64::engine::general_purpose::STANDARD.decode(s).ok()
+    } else {
+        Some(s.into_bytes())
     }
 }
 

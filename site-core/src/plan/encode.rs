@@ -1,6 +1,7 @@
-//! Makes each file's variants (identity, gzip, brotli) as raw bytes, and caches them in OUT_DIR
-//! by content hash so a rebuild only re-encodes files that changed. A response base64-encodes
-//! (or JSON-escapes) them as it is written: stored that way, the package would be a third larger.
+//! Makes each file's variants (identity, gzip, brotli), and caches them in OUT_DIR by content
+//! hash so a rebuild only re-encodes files that changed. Each is kept twice: raw (what S3 keeps
+//! for a file too large for the package, and what a deploy uploads) and as the JSON string
+//! literal a response copies (text escaped, anything else base64).
 
 use std::fs;
 use std::io::Write;
@@ -8,14 +9,16 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::site::{base64_json_len, Encoding};
+use crate::site::Encoding;
 
 /// A variant's bytes in the blob cache.
 #[derive(Debug, Clone)]
 pub struct Source {
     /// The blob file: the variant's bytes, raw.
     pub path: PathBuf,
-    /// Whether a response sends them as base64 rather than as (UTF-8) text.
+    /// The same bytes as a JSON string literal, quotes included: what the package embeds.
+    pub literal: PathBuf,
+    /// Whether the literal holds base64 rather than the text itself.
     pub base64: bool,
 }
 
@@ -68,14 +71,16 @@ pub fn encode_file(
     let mut out = Vec::new();
     let blob = cache.join(format!("{hash}.id"));
     write_blob(&blob, || Ok(bytes.to_vec()))?;
-    let (base64, json_len) = match std::str::from_utf8(bytes) {
-        Ok(s) if text => (false, json_string_len(s)),
-        _ => (true, base64_json_len(bytes.len() as u64)),
-    };
+    let base64 = !(text && std::str::from_utf8(bytes).is_ok());
+    let (literal, json_len) = write_literal(&blob, bytes, base64)?;
     let identity_source = Encoded {
         encoding: Encoding::Identity,
         etag: etag_of(bytes),
-        source: Source { path: blob, base64 },
+        source: Source {
+            path: blob,
+            literal,
+            base64,
+        },
         len: bytes.len() as u64,
         json_len,
         sha256: hash.clone(),
@@ -115,16 +120,20 @@ fn cached_variant(
     };
     let meta = cache.join(format!("{hash}.{tag}.meta"));
     let blob = cache.join(format!("{hash}.{tag}"));
-    let found = |len: u64, etag: &str, sha256: &str| Encoded {
-        encoding,
-        etag: etag.to_string(),
-        source: Source {
-            path: blob.clone(),
-            base64: true,
-        },
-        len,
-        json_len: base64_json_len(len),
-        sha256: sha256.to_string(),
+    let found = |len: u64, etag: &str, sha256: &str| -> std::io::Result<Encoded> {
+        let (literal, json_len) = write_literal(&blob, &fs::read(&blob)?, true)?;
+        Ok(Encoded {
+            encoding,
+            etag: etag.to_string(),
+            source: Source {
+                path: blob.clone(),
+                literal,
+                base64: true,
+            },
+            len,
+            json_len,
+            sha256: sha256.to_string(),
+        })
     };
     if let Ok(text) = fs::read_to_string(&meta) {
         let mut parts = text.split_whitespace();
@@ -132,7 +141,7 @@ fn cached_variant(
             (Some("drop"), ..) => return Ok(None),
             (Some("keep"), Some(len), Some(etag), Some(sha256)) if blob.exists() => {
                 if let Ok(len) = len.parse::<u64>() {
-                    return Ok((len <= limit).then(|| found(len, etag, sha256)));
+                    return (len <= limit).then(|| found(len, etag, sha256)).transpose();
                 }
             }
             _ => {}
@@ -145,7 +154,32 @@ fn cached_variant(
     let sha256 = sha256_hex(&compressed);
     write_blob(&blob, || Ok(compressed))?;
     write_atomic(&meta, format!("keep {len} {etag} {sha256}").as_bytes())?;
-    Ok((len <= limit).then(|| found(len, &etag, &sha256)))
+    (len <= limit)
+        .then(|| found(len, &etag, &sha256))
+        .transpose()
+}
+
+/// Writes the JSON literal of a blob's bytes beside it (`<blob>.json`) unless the cache has it;
+/// returns its path and length.
+fn write_literal(blob: &Path, bytes: &[u8], base64: bool) -> std::io::Result<(PathBuf, u64)> {
+    let mut name = blob.as_os_str().to_owned();
+    name.push(".json");
+    let literal = PathBuf::from(name);
+    if let Ok(m) = fs::metadata(&literal) {
+        return Ok((literal, m.len()));
+    }
+    let text = if base64 {
+        use base64::Engine;
+        format!(
+            "\"{}\"",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        )
+    } else {
+        let s = std::str::from_utf8(bytes).map_err(std::io::Error::other)?;
+        serde_json::to_string(s).map_err(std::io::Error::other)?
+    };
+    write_atomic(&literal, text.as_bytes())?;
+    Ok((literal, text.len() as u64))
 }
 
 /// Writes a blob unless the cache already has it (blobs are named by content hash).

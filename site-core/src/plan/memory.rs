@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use serde_json::value::RawValue;
+
 use super::error::{io, PlanError};
 use super::{plan_with, Config, Input, Plan, Stored};
 use crate::site::{BaseHeaders, Body, File, Options, Redirect, Routes, Site, Variant};
@@ -33,7 +35,11 @@ pub fn into_site(plan: &Plan) -> Result<Site, PlanError> {
         for (k, (v, &fits)) in f.variants.iter().zip(&f.fits).enumerate() {
             let body = match f.stored(k) {
                 Stored::Embedded(path) => {
-                    Body::Bytes(Cow::Owned(std::fs::read(path).map_err(io(path))?))
+                    let json = std::fs::read_to_string(path).map_err(io(path))?;
+                    Body::Owned(
+                        RawValue::from_string(json)
+                            .map_err(|e| PlanError::at(path, format!("not a JSON string: {e}")))?,
+                    )
                 }
                 Stored::Inflate(from) => Body::Inflate(from),
                 Stored::Offloaded(key) => Body::Offloaded(key.into()),
@@ -114,6 +120,7 @@ pub fn into_site(plan: &Plan) -> Result<Site, PlanError> {
         },
         site_bytes: plan.site_bytes(),
         offloaded_files: plan.files.iter().filter(|f| f.offloaded).count() as u32,
+        raw_slots: &[],
     })
 }
 
@@ -181,8 +188,8 @@ mod tests {
         );
         let index = site.index().unwrap();
         assert_eq!(
-            index.identity().body,
-            crate::site::Body::Bytes(Cow::Borrowed(b"<h1>home</h1>"))
+            site.raw_body(index.identity()).unwrap().get(),
+            "\"<h1>home</h1>\""
         );
     }
 

@@ -71,7 +71,7 @@ pub struct PlannedFile {
 /// Where a planned variant's bytes go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stored<'a> {
-    /// Into the package, from this blob.
+    /// Into the package, from this JSON literal blob.
     Embedded(&'a Path),
     /// Nowhere: made at run time by inflating the gzip variant at this index.
     Inflate(u8),
@@ -81,8 +81,8 @@ pub enum Stored<'a> {
 
 impl PlannedFile {
     /// The gzip variant the identity is inflated from when a client needs it. Any file with a
-    /// gzip variant leaves its identity out: browsers take br or gzip, and storing the text
-    /// again would make the package half as large again as the site.
+    /// gzip variant leaves its identity out: browsers take br or gzip, and storing the
+    /// uncompressed form too would make the package larger than the site.
     pub fn inflated_from(&self) -> Option<u8> {
         if self.offloaded {
             return None;
@@ -101,7 +101,7 @@ impl PlannedFile {
         }
         match (k, self.inflated_from()) {
             (0, Some(from)) => Stored::Inflate(from),
-            _ => Stored::Embedded(&v.source.path),
+            _ => Stored::Embedded(&v.source.literal),
         }
     }
 
@@ -109,7 +109,7 @@ impl PlannedFile {
     fn embedded_bytes(&self) -> u64 {
         (0..self.variants.len())
             .filter(|&k| matches!(self.stored(k), Stored::Embedded(_)))
-            .map(|k| self.variants[k].len)
+            .map(|k| self.variants[k].json_len)
             .sum()
     }
 }
@@ -199,7 +199,7 @@ impl Plan {
             .iter()
             .flat_map(|f| (0..f.variants.len()).map(move |k| (f, k)))
             .filter_map(|(f, k)| match f.stored(k) {
-                Stored::Embedded(path) => seen.insert(path).then_some(f.variants[k].len),
+                Stored::Embedded(path) => seen.insert(path).then_some(f.variants[k].json_len),
                 _ => None,
             })
             .sum()

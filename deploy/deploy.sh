@@ -2,7 +2,8 @@
 # Deploy the static-site Lambda behind an Application Load Balancer (`make deploy`).
 #
 # Creates or updates, in order: execution role, load balancer + security group (or uses
-# LISTENER_ARN's), function, a published version that must pass a pre-traffic check (a health
+# LISTENER_ARN's), the bucket of the files kept in S3 (when the build left some out of the
+# binary) with their objects, function, a published version that must pass a pre-traffic check (a health
 # check and a GET /, answered 200 in a form ALB accepts) before the alias moves to it, target
 # group, the ELB invoke permission, the registration, the listeners (HTTP :80, HTTPS :443 with
 # CERTIFICATE_ARN, the login action with AUTH) or a listener rule, a Route 53 record, log
@@ -13,7 +14,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ACTION=deploy
-STEPS=14
+STEPS=15
 parse_args "$@"
 load_settings
 
@@ -83,6 +84,15 @@ if [[ -n $LISTENER_ARN ]]; then
       "leave $v empty (configure the existing load balancer yourself), or leave LISTENER_ARN empty"
   done
   [[ $ALB_SCHEME == internet-facing ]] || die "ALB_SCHEME=$ALB_SCHEME is set, but LISTENER_ARN is too." "leave ALB_SCHEME at its default; the existing load balancer's scheme is what it is"
+fi
+if [[ -n $OFFLOAD_BUCKET ]] && ! valid_bucket_name "$OFFLOAD_BUCKET"; then
+  die "OFFLOAD_BUCKET='$OFFLOAD_BUCKET' is not a valid S3 bucket name." \
+    "give the name of an existing bucket (3 to 63 lowercase letters, digits, dots and hyphens), or leave it empty to have one created"
+fi
+while [[ $OFFLOAD_URL == */ ]]; do OFFLOAD_URL=${OFFLOAD_URL%/}; done
+if [[ -n $OFFLOAD_URL && ! $OFFLOAD_URL =~ ^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^[:space:]?#]*)?$ ]]; then
+  die "OFFLOAD_URL='$OFFLOAD_URL' must be an https:// URL without a query (the function sends clients to OFFLOAD_URL/<key>)." \
+    "for example OFFLOAD_URL=https://cdn.example.com, or leave it empty for the bucket's own URL"
 fi
 if [[ -n $CERTIFICATE_ARN && ! $CERTIFICATE_ARN =~ ^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/ ]]; then
   die "CERTIFICATE_ARN='$CERTIFICATE_ARN' is not an ACM certificate ARN." "copy it from 'aws acm list-certificates --region $AWS_REGION'"
@@ -188,6 +198,76 @@ if [[ $SITE_REAL == "$(realpath -m "$DEPLOY_DIR/../site")" ]]; then
   warn "SITE_DIR is the sample site in site/: set SITE_DIR to your site's folder (make deploy SITE_DIR=path, or in DEPLOY_ENV_FILE)"
 fi
 
+# --- the files kept in S3: the build leaves files too large for an ALB response out of the binary and
+# writes them beside the package (offload/manifest.json, offload/objects/<key>). They must be the ones
+# this binary was built with (its facts carry their count and bytes): a stale folder is never deployed.
+OFFLOAD_DIR=$(dirname "$ZIP")/offload
+MANIFEST=$OFFLOAD_DIR/manifest.json
+BIN_OFFLOAD_OBJECTS=$(info_num offload_objects) BIN_OFFLOAD_BYTES=$(info_num offload_bytes)
+BIN_OFFLOAD_OBJECTS=${BIN_OFFLOAD_OBJECTS:-0} BIN_OFFLOAD_BYTES=${BIN_OFFLOAD_BYTES:-0}
+N_OFFLOAD=0 OFFLOAD_BYTES=0 SITE_PRIVATE=false
+: >"$WORK/offload.tsv" # a line per object: key, content type, encoding, cache control, bytes, sha256
+US=$'\x1f'              # between them (a tab would not do: read merges empty fields between tabs)
+rebuild="build again with 'make build' (it writes the package and the offload folder together) and deploy them together"
+if [[ -f $MANIFEST ]]; then
+  if command -v jq >/dev/null; then
+    jq -r 'if .format != 1 then error("format \(.format); this deploy reads format 1")
+      elif (.objects | type) != "array" then error("it has no list of objects")
+      else "private\t\(.private == true)",
+        (.objects[] | [(.key // ""), (.content_type // ""), (.content_encoding // ""), (.cache_control // ""),
+          (.bytes // "" | tostring), (.sha256 // "")] | join("\u001f"))
+      end' "$MANIFEST" >"$WORK/manifest.tsv" 2>"$WORK/jq.err" ||
+      die "$MANIFEST cannot be read: $(tail -n 2 "$WORK/jq.err")" "$rebuild"
+    SITE_PRIVATE=$(sed -nE '1s/^private\t//p' "$WORK/manifest.tsv")
+    tail -n +2 "$WORK/manifest.tsv" >"$WORK/offload.tsv"
+  elif grep -q '"key"' "$MANIFEST"; then
+    die "the site keeps files in S3 ($MANIFEST lists them), and reading that list needs jq, which is not installed." \
+      "install jq (apt-get install jq, or brew install jq) and run again"
+  fi
+elif ((BIN_OFFLOAD_OBJECTS > 0)); then
+  die "the package keeps $BIN_OFFLOAD_OBJECTS objects in S3, but $MANIFEST does not exist: there is nothing to upload them from." \
+    "keep the offload folder 'make build' writes (dist/offload) beside the package you deploy, or $rebuild"
+fi
+bad() { die "$MANIFEST lists an object with $1, not what a build writes." "$rebuild"; }
+while IFS=$US read -r key ctype cenc cache bytes sha; do
+  [[ $key =~ ^[0-9a-f]{32}/[A-Za-z0-9._-]+$ && ${key#*/} != . && ${key#*/} != .. ]] || bad "the key '$key'"
+  [[ $sha =~ ^[0-9a-f]{64}$ && ${sha:0:32} == "${key%%/*}" ]] || bad "the sha256 '$sha' (its first 32 digits must begin the key $key)"
+  is_int "$bytes" || bad "the size '$bytes' ($key)"
+  [[ -n $ctype && $ctype != *[[:cntrl:]]* ]] || bad "the content type '$ctype' ($key)"
+  [[ $cenc == "" || $cenc == gzip || $cenc == br ]] || bad "the content encoding '$cenc' ($key)"
+  [[ $cache != *[[:cntrl:]]* ]] || bad "the cache control '$cache' ($key)"
+  N_OFFLOAD=$((N_OFFLOAD + 1)) OFFLOAD_BYTES=$((OFFLOAD_BYTES + 10#$bytes))
+done <"$WORK/offload.tsv"
+if ((N_OFFLOAD != BIN_OFFLOAD_OBJECTS || OFFLOAD_BYTES != BIN_OFFLOAD_BYTES)); then
+  die "$MANIFEST lists $N_OFFLOAD objects ($OFFLOAD_BYTES bytes), but the package was built with $BIN_OFFLOAD_OBJECTS ($BIN_OFFLOAD_BYTES bytes) kept in S3: the folder is from another build." "$rebuild"
+fi
+while IFS=$US read -r key ctype cenc cache bytes sha; do
+  f=$OFFLOAD_DIR/objects/$key
+  [[ -f $f ]] || die "$f is missing: $MANIFEST lists it." "$rebuild"
+  [[ $(stat -c %s "$f") == "$bytes" && $(sha256sum "$f" | cut -c1-64) == "$sha" ]] ||
+    die "$f is not the object $MANIFEST lists (its size or sha256 differs): the folder was changed after the build." "$rebuild"
+done <"$WORK/offload.tsv"
+OFFLOAD_PRIVATE=false WHY_PRIVATE=""
+if [[ $SITE_PRIVATE == true ]]; then
+  OFFLOAD_PRIVATE=true WHY_PRIVATE="its site.toml has [auth]"
+elif [[ $AUTH != none ]]; then
+  OFFLOAD_PRIVATE=true WHY_PRIVATE="AUTH=$AUTH: the function checks logins"
+fi
+if $OFFLOAD_PRIVATE && [[ -n $OFFLOAD_URL ]]; then
+  die "OFFLOAD_URL=$OFFLOAD_URL is set, but the site is private ($WHY_PRIVATE): the function presigns the URLs of its files in S3 against the bucket itself, which no other URL can serve." \
+    "leave OFFLOAD_URL empty for a private site"
+fi
+if ((N_OFFLOAD > 0)); then
+  if $OFFLOAD_PRIVATE; then
+    OFFLOAD_ACCESS="private ($WHY_PRIVATE): the function presigns their URLs"
+  else
+    OFFLOAD_ACCESS="public: anyone may read them"
+  fi
+  info "files kept in S3: $N_OFFLOAD objects ($OFFLOAD_BYTES bytes) from $OFFLOAD_DIR, as the package expects; $OFFLOAD_ACCESS"
+elif [[ -n $OFFLOAD_BUCKET$OFFLOAD_URL ]]; then
+  info "no files kept in S3 (nothing in the site is too large for an ALB response): OFFLOAD_BUCKET and OFFLOAD_URL are not used"
+fi
+
 setup_aws
 # (aws_do output goes into a variable first: a failure inside <(...) or a pipe would not stop the script)
 OUT=$(aws_do sts get-caller-identity --query '[Account,Arn]')
@@ -238,6 +318,54 @@ FN_ARN=$(find_function)
 [[ $FN_ARN == foreign ]] && taken "Lambda function $FUNCTION_NAME" FUNCTION_NAME
 TG_ARN=$(find_tg)
 [[ $TG_ARN == foreign ]] && taken "target group $TG_NAME"
+BUCKET="" BUCKET_EXISTS=false BUCKET_OURS=false
+if ((N_OFFLOAD > 0)); then
+  if [[ -n $OFFLOAD_BUCKET ]]; then
+    BUCKET=$OFFLOAD_BUCKET
+  else
+    BUCKET=$(offload_bucket_default "$ACCOUNT")
+    valid_bucket_name "$BUCKET" || die "the bucket name deploy makes for the files kept in S3, $BUCKET, is not a valid S3 bucket name." \
+      "set OFFLOAD_BUCKET to an existing bucket of yours, or use another STACK_NAME"
+  fi
+  FOUND=$(find_bucket "$BUCKET" "$ACCOUNT")
+  case $FOUND in
+    forbidden)
+      [[ -n $OFFLOAD_BUCKET ]] && die "OFFLOAD_BUCKET=$BUCKET cannot be used: it belongs to another account, or you may not read it." \
+        "give a bucket of account $ACCOUNT in $AWS_REGION (and check your s3:ListBucket permission on it)"
+      die "the bucket name $BUCKET is taken by another account (or you may not read that bucket)." \
+        "set OFFLOAD_BUCKET to a bucket of yours in $AWS_REGION" ;;
+    region:*)
+      die "the bucket $BUCKET is in ${FOUND#region:}, not in AWS_REGION=$AWS_REGION: the function's URLs name its region." \
+        "use a bucket in $AWS_REGION" ;;
+    "")
+      [[ -n $OFFLOAD_BUCKET ]] && die "the bucket OFFLOAD_BUCKET=$BUCKET does not exist." \
+        "create it in $AWS_REGION (aws s3api create-bucket --bucket $BUCKET), or leave OFFLOAD_BUCKET empty to have deploy create one" ;;
+    foreign)
+      BUCKET_EXISTS=true
+      [[ -n $OFFLOAD_BUCKET ]] || taken "S3 bucket $BUCKET" OFFLOAD_BUCKET ;;
+    ours) BUCKET_EXISTS=true BUCKET_OURS=true ;;
+  esac
+  if [[ -n $OFFLOAD_BUCKET ]]; then
+    info "files kept in S3: the given bucket $BUCKET (never deleted by destroy)"
+  elif $BUCKET_EXISTS; then
+    info "files kept in S3: bucket $BUCKET exists"
+  else
+    info "files kept in S3: bucket $BUCKET will be created"
+  fi
+  # Where the function sends clients, before /<key>: OFFLOAD_URL, or the bucket's own URL (path style
+  # with an endpoint, or a bucket name with dots, which a virtual-host certificate does not cover).
+  S3_DOMAIN=amazonaws.com
+  [[ $PARTITION == aws-cn ]] && S3_DOMAIN=amazonaws.com.cn
+  if [[ -n $OFFLOAD_URL ]]; then
+    OFFLOAD_BASE=$OFFLOAD_URL
+  elif [[ -n ${AWS_ENDPOINT_URL:-} ]]; then
+    OFFLOAD_BASE="${AWS_ENDPOINT_URL%/}/$BUCKET"
+  elif [[ $BUCKET == *.* ]]; then
+    OFFLOAD_BASE="https://s3.$AWS_REGION.$S3_DOMAIN/$BUCKET"
+  else
+    OFFLOAD_BASE="https://$BUCKET.s3.$AWS_REGION.$S3_DOMAIN"
+  fi
+fi
 
 if [[ -n $LISTENER_ARN ]]; then
   aws_try elbv2 describe-listeners --listener-arns "$LISTENER_ARN" --query 'Listeners[0].[LoadBalancerArn,Protocol,Port]' >"$WORK/lb" ||
@@ -298,8 +426,15 @@ fi
 
 # ------------------------------------------------------------------ 2. role
 step "execution role"
+# A private site's function presigns the URLs of its files kept in S3 with its own role's
+# credentials: the role may read those objects (an inline policy on the role deploy created).
+WANT_READ=""
+if ((N_OFFLOAD > 0)) && $OFFLOAD_PRIVATE; then
+  WANT_READ="Allow	s3:GetObject	arn:$PARTITION:s3:::$BUCKET/*"
+fi
 if [[ -n $ROLE_ARN ]]; then
   info "using the given role $ROLE_ARN"
+  [[ -n $WANT_READ ]] && warn "the site is private and keeps files in S3: the given role must allow s3:GetObject on arn:$PARTITION:s3:::$BUCKET/* (the function presigns their URLs with it)"
 else
   POLICY_ARN="arn:$PARTITION$MANAGED_POLICY_ARN_SUFFIX"
   if [[ -n $EXISTING_ROLE ]]; then
@@ -317,6 +452,22 @@ else
   if ! grep -qF "$POLICY_ARN" <<<"$OUT"; then
     change change "role $ROLE_NAME: attach AWSLambdaBasicExecutionRole" iam attach-role-policy --role-name "$ROLE_NAME" --policy-arn "$POLICY_ARN" >/dev/null
     plan_mode || info "attached AWSLambdaBasicExecutionRole (CloudWatch Logs)"
+  fi
+  HAVE_READ=""
+  if ! is_new "$ROLE_ARN" && ! HAVE_READ=$(aws_try iam get-role-policy --role-name "$ROLE_NAME" --policy-name "$READ_POLICY" \
+    --query 'PolicyDocument.Statement[].[Effect,Action,Resource]'); then
+    not_found || aws_fail iam get-role-policy
+    HAVE_READ=""
+  fi
+  if [[ -n $WANT_READ && $HAVE_READ != "$WANT_READ" ]]; then
+    change "$([[ -z $HAVE_READ ]] && echo create || echo change)" "role $ROLE_NAME: allow s3:GetObject on s3://$BUCKET (policy $READ_POLICY)" \
+      iam put-role-policy --role-name "$ROLE_NAME" --policy-name "$READ_POLICY" \
+      --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:$PARTITION:s3:::$BUCKET/*\"}]}" >/dev/null
+    plan_mode || info "the function may read s3://$BUCKET (policy $READ_POLICY: it presigns the URLs of the files kept in S3)"
+  elif [[ -z $WANT_READ && -n $HAVE_READ ]]; then
+    change delete "role $ROLE_NAME: policy $READ_POLICY (no private files kept in S3 any more)" \
+      iam delete-role-policy --role-name "$ROLE_NAME" --policy-name "$READ_POLICY" >/dev/null
+    plan_mode || info "removed the policy $READ_POLICY (no private files kept in S3 any more)"
   fi
 fi
 
@@ -379,7 +530,142 @@ else
   is_new "$LB_ARN" || aws_wait elbv2 wait load-balancer-available --load-balancer-arns "$LB_ARN"
 fi
 
-# ------------------------------------------------------------------ 4. package
+# ------------------------------------------------------------------ 4. files kept in S3
+# The bucket holds the files the build left out of the binary, under content-addressed keys (the same
+# key is always the same bytes): an object already there is not uploaded again. Deploy never deletes
+# objects: a version the alias can roll back to still sends clients to its own keys.
+if ((N_OFFLOAD == 0)); then
+  step "files kept in S3: none"
+  info "nothing in the site is too large for an ALB response: no bucket"
+else
+  step "files kept in S3: $N_OFFLOAD objects ($OFFLOAD_BYTES bytes) in s3://$BUCKET, ${OFFLOAD_ACCESS%%[ :]*}"
+  if ! $BUCKET_EXISTS; then
+    CREATE_BUCKET=(--bucket "$BUCKET" --object-ownership BucketOwnerEnforced)
+    [[ $AWS_REGION != us-east-1 ]] && CREATE_BUCKET+=(--create-bucket-configuration "LocationConstraint=$AWS_REGION")
+    change create "S3 bucket $BUCKET (ACLs disabled)" s3api create-bucket "${CREATE_BUCKET[@]}" >/dev/null
+    if ! plan_mode; then
+      # The tag is how later runs (and destroy) know the bucket is this stack's: a bucket that cannot
+      # be tagged is removed again rather than left behind looking like someone else's.
+      if ! aws_try s3api put-bucket-tagging --bucket "$BUCKET" --tagging "TagSet=[{Key=$TAG_KEY,Value=$STACK_NAME}]"; then
+        cp "$AWS_ERR" "$WORK/tagging.err"
+        aws_try s3api delete-bucket --bucket "$BUCKET" || true
+        cp "$WORK/tagging.err" "$AWS_ERR"
+        aws_fail s3api put-bucket-tagging
+      fi
+      info "created s3://$BUCKET (tagged $TAG_KEY=$STACK_NAME)"
+    fi
+    BUCKET_OURS=true
+  fi
+  # s3_have ARGS...: what a read of the bucket's settings says, or "" when it has none ($BUCKET new).
+  s3_have() {
+    local out
+    if ! $BUCKET_EXISTS; then return 0; fi
+    if ! out=$(aws_try s3api "$@"); then
+      grep -qE 'NoSuch|NotFound' "$AWS_ERR" || aws_fail s3api "$1"
+      out=""
+    fi
+    printf '%s\n' "$out"
+  }
+  if $BUCKET_OURS; then # a given bucket's encryption and ownership are its owner's business
+    HAVE=$(s3_have get-bucket-encryption --bucket "$BUCKET" \
+      --query 'ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm')
+    if [[ $HAVE != AES256 ]]; then
+      change change "s3://$BUCKET: default encryption SSE-S3 (was: ${HAVE:-none})" s3api put-bucket-encryption --bucket "$BUCKET" \
+        --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}' >/dev/null
+      plan_mode || info "default encryption: SSE-S3"
+    fi
+    if $BUCKET_EXISTS; then
+      HAVE=$(s3_have get-bucket-ownership-controls --bucket "$BUCKET" --query 'OwnershipControls.Rules[0].ObjectOwnership')
+      if [[ $HAVE != BucketOwnerEnforced ]]; then
+        change change "s3://$BUCKET: object ownership BucketOwnerEnforced, ACLs disabled (was: ${HAVE:-none})" s3api put-bucket-ownership-controls \
+          --bucket "$BUCKET" --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]' >/dev/null
+        plan_mode || info "ACLs disabled (BucketOwnerEnforced)"
+      fi
+    fi
+  fi
+  # Access. Public: anyone may read the objects, by the bucket policy alone (its public access block
+  # still refuses ACLs). Private: no public access at all; the function presigns each URL.
+  PUBLIC_SID=AlbStaticSitePublicRead
+  PUBLIC_STATEMENT="{\"Sid\":\"$PUBLIC_SID\",\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:$PARTITION:s3:::$BUCKET/*\"}"
+  HAVE_BLOCK=$(s3_have get-public-access-block --bucket "$BUCKET" \
+    --query 'PublicAccessBlockConfiguration.[BlockPublicAcls,IgnorePublicAcls,BlockPublicPolicy,RestrictPublicBuckets]' | tr '\t' ' ')
+  HAVE_POLICY=$(s3_have get-bucket-policy --bucket "$BUCKET" --query Policy)
+  [[ -n $HAVE_POLICY ]] || HAVE_POLICY='{"Version":"2012-10-17","Statement":[]}'
+  # Statements other than ours are kept (a given bucket may have its own).
+  OTHERS=$(jq -c --arg sid "$PUBLIC_SID" '.Statement |= ((if type == "array" then . else [.] end) | map(select(.Sid != $sid)))' <<<"$HAVE_POLICY")
+  HAS_PUBLIC=$(jq --arg sid "$PUBLIC_SID" '[.Statement | (if type == "array" then .[] else . end) | select(.Sid == $sid)] | length > 0' <<<"$HAVE_POLICY")
+  set_block() { # set_block "A B C D" WHAT
+    if [[ $HAVE_BLOCK != "$1" ]]; then
+      local block
+      read -r -a block <<<"${1,,}"
+      change change "s3://$BUCKET: public access block: $2" s3api put-public-access-block --bucket "$BUCKET" --public-access-block-configuration \
+        "BlockPublicAcls=${block[0]},IgnorePublicAcls=${block[1]},BlockPublicPolicy=${block[2]},RestrictPublicBuckets=${block[3]}" >/dev/null
+      plan_mode || info "public access block: $2"
+    fi
+  }
+  if $OFFLOAD_PRIVATE; then
+    if [[ $HAS_PUBLIC == true ]]; then
+      if [[ $(jq '.Statement | length' <<<"$OTHERS") == 0 ]]; then
+        change delete "s3://$BUCKET: the policy letting anyone read its objects (the site is private now)" s3api delete-bucket-policy --bucket "$BUCKET" >/dev/null
+      else
+        change delete "s3://$BUCKET: the policy statement $PUBLIC_SID letting anyone read its objects (the site is private now)" \
+          s3api put-bucket-policy --bucket "$BUCKET" --policy "$OTHERS" >/dev/null
+      fi
+      plan_mode || info "removed public read from the bucket policy"
+    fi
+    set_block "True True True True" "all public access blocked"
+  else
+    set_block "True True False False" "ACLs blocked, a public bucket policy allowed"
+    WANT_POLICY=$(jq -c --argjson st "$PUBLIC_STATEMENT" '.Statement += [$st]' <<<"$OTHERS")
+    if [[ $HAS_PUBLIC != true ]] || ! jq -e --argjson st "$PUBLIC_STATEMENT" '[.Statement | (if type == "array" then .[] else . end) | select(. == $st)] | length > 0' <<<"$HAVE_POLICY" >/dev/null; then
+      if plan_mode; then
+        change "$([[ $HAS_PUBLIC == true ]] && echo change || echo create)" "s3://$BUCKET: bucket policy letting anyone read its objects (s3:GetObject)"
+      elif ! aws_try s3api put-bucket-policy --bucket "$BUCKET" --policy "$WANT_POLICY"; then
+        grep -q AccessDenied "$AWS_ERR" && die "S3 refused the bucket policy that lets anyone read the files of s3://$BUCKET: $(tail -n 2 "$AWS_ERR")" \
+          "the account's S3 Block Public Access may forbid public bucket policies (aws s3control get-public-access-block --account-id $ACCOUNT): allow them, or make the site private; else your identity lacks s3:PutBucketPolicy"
+        aws_fail s3api put-bucket-policy
+      else
+        info "bucket policy: anyone may read the objects"
+      fi
+    fi
+  fi
+  UPLOADED=0 PRESENT=0 RETYPED=0
+  declare -A SEEN=()
+  while IFS=$US read -r key ctype cenc cache bytes _; do
+    [[ -n ${SEEN[$key]-} ]] && continue # two files with the same bytes and name share an object
+    SEEN[$key]=1
+    HAVE=""
+    if $BUCKET_EXISTS && ! HAVE=$(aws_try s3api head-object --bucket "$BUCKET" --key "$key" \
+      --query '[ContentType,CacheControl,ContentEncoding]'); then
+      not_found || aws_fail s3api head-object
+      HAVE=""
+    fi
+    HEADERS=(--content-type "$ctype")
+    [[ -n $cache ]] && HEADERS+=(--cache-control "$cache")
+    [[ -n $cenc ]] && HEADERS+=(--content-encoding "$cenc")
+    if [[ -z $HAVE ]]; then
+      change create "object s3://$BUCKET/$key ($bytes bytes, $ctype${cenc:+, $cenc})" s3api put-object --bucket "$BUCKET" --key "$key" \
+        --body "$OFFLOAD_DIR/objects/$key" "${HEADERS[@]}" --server-side-encryption AES256 --query ETag >/dev/null
+      UPLOADED=$((UPLOADED + 1))
+    else
+      PRESENT=$((PRESENT + 1))
+      # The same bytes, but the site's headers for them may have changed since: copy it onto itself with the new ones.
+      if [[ $HAVE != "$ctype	${cache:-None}	${cenc:-None}" ]]; then
+        change change "object s3://$BUCKET/$key: headers $ctype, ${cache:-no Cache-Control}${cenc:+, $cenc}" s3api copy-object --bucket "$BUCKET" \
+          --key "$key" --copy-source "$BUCKET/$key" --metadata-directive REPLACE "${HEADERS[@]}" --server-side-encryption AES256 \
+          --query CopyObjectResult.ETag >/dev/null
+        RETYPED=$((RETYPED + 1))
+      fi
+    fi
+  done <"$WORK/offload.tsv"
+  DONE_TEXT="uploaded $UPLOADED, already there $PRESENT"
+  plan_mode && DONE_TEXT="to upload $UPLOADED, already there $PRESENT"
+  ((RETYPED == 0)) || DONE_TEXT+=" ($RETYPED with new headers)"
+  info "$DONE_TEXT"
+  info "the function finds them at $OFFLOAD_BASE/<key>"
+fi
+
+# ------------------------------------------------------------------ 5. package
 step "deployment package"
 if $USE_S3; then
   S3_KEY="${S3_PREFIX}bootstrap-${ZIP_SHA:0:16}.zip"
@@ -398,21 +684,33 @@ else
   UPDATE_CODE=(--zip-file "fileb://$ZIP")
 fi
 
-# ------------------------------------------------------------------ 5. function
+# ------------------------------------------------------------------ 6. function
 # With a login, the function verifies the ALB's signed user claims: SITE_AUTH_SIGNER is the ARN
 # of the load balancer that signs them (read by the function at start; no rebuild).
+# With files kept in S3, SITE_OFFLOAD_URL is where it sends clients for them (before /<key>) and
+# SITE_OFFLOAD_BUCKET their bucket. The environment holds exactly these: a later build with nothing
+# to offload removes them (the bucket stays for the versions that still use it).
 SIGNER=""
 [[ $AUTH != none ]] && SIGNER=$LB_ARN
 if is_new "$SIGNER"; then SIGNER_TEXT="(the new load balancer's ARN)"; else SIGNER_TEXT=$SIGNER; fi
-ENV_JSON='{"Variables":{}}'
-[[ -n $SIGNER ]] && ENV_JSON="{\"Variables\":{\"SITE_AUTH_SIGNER\":\"$SIGNER\"}}"
-step "Lambda function $FUNCTION_NAME (provided.al2023, $ARCHITECTURE, ${MEMORY_SIZE} MB, ${TIMEOUT} s, $LOG_FORMAT logs${SIGNER:+, SITE_AUTH_SIGNER})"
+ENV_VARS=()
+[[ -n $SIGNER ]] && ENV_VARS+=("\"SITE_AUTH_SIGNER\":\"$SIGNER\"")
+WANT_OFFLOAD="None None"
+if ((N_OFFLOAD > 0)); then
+  ENV_VARS+=("\"SITE_OFFLOAD_URL\":\"$(json_str "$OFFLOAD_BASE")\"" "\"SITE_OFFLOAD_BUCKET\":\"$BUCKET\"")
+  WANT_OFFLOAD="$OFFLOAD_BASE $BUCKET"
+fi
+ENV_JSON="{\"Variables\":{$(IFS=,; echo "${ENV_VARS[*]}")}}"
+ENV_TEXT=""
+[[ -n $SIGNER ]] && ENV_TEXT+=", SITE_AUTH_SIGNER"
+((N_OFFLOAD == 0)) || ENV_TEXT+=", SITE_OFFLOAD_URL"
+step "Lambda function $FUNCTION_NAME (provided.al2023, $ARCHITECTURE, ${MEMORY_SIZE} MB, ${TIMEOUT} s, $LOG_FORMAT logs$ENV_TEXT)"
 LIVE_VERSION="" LIVE_DESC=""
 if [[ -z $FN_ARN ]]; then
   # A role created seconds ago may not be assumable by Lambda yet: retry for a while.
   for try in $(seq 1 12); do
     if plan_mode; then
-      change create "Lambda function $FUNCTION_NAME${SIGNER:+ with SITE_AUTH_SIGNER=$SIGNER_TEXT}"
+      change create "Lambda function $FUNCTION_NAME${SIGNER:+ with SITE_AUTH_SIGNER=$SIGNER_TEXT}$( ((N_OFFLOAD == 0)) || echo " with SITE_OFFLOAD_URL=$OFFLOAD_BASE")"
       FN_ARN="new:function"
       break
     fi
@@ -435,11 +733,11 @@ if [[ -z $FN_ARN ]]; then
 else
   info "exists: $FN_ARN"
   aws_wait lambda wait function-updated-v2 --function-name "$FUNCTION_NAME"
-  WANT="provided.al2023 bootstrap $MEMORY_SIZE $TIMEOUT $ROLE_ARN $LOG_FORMAT ${SIGNER:-None}"
+  WANT="provided.al2023 bootstrap $MEMORY_SIZE $TIMEOUT $ROLE_ARN ${SIGNER:-None} $WANT_OFFLOAD $LOG_FORMAT"
   HAVE=$(aws_do lambda get-function-configuration --function-name "$FUNCTION_NAME" \
-    --query '[Runtime,Handler,MemorySize,Timeout,Role,LoggingConfig.LogFormat,Environment.Variables.SITE_AUTH_SIGNER]' | tr '\t' ' ')
+    --query '[Runtime,Handler,MemorySize,Timeout,Role,Environment.Variables.SITE_AUTH_SIGNER,Environment.Variables.SITE_OFFLOAD_URL,Environment.Variables.SITE_OFFLOAD_BUCKET,LoggingConfig.LogFormat]' | tr '\t' ' ')
   # An absent LoggingConfig means Lambda's default, Text (moto does not store it at all).
-  HAVE=$(sed -E 's/ None ([^ ]+)$/ Text \1/' <<<"$HAVE")
+  HAVE=$(sed -E 's/ None$/ Text/' <<<"$HAVE")
   CONFIG_CHANGED=""
   if [[ $HAVE != "$WANT" ]]; then
     CONFIG_CHANGED=1
@@ -470,7 +768,7 @@ else
   fi
 fi
 
-# ------------------------------------------------------------------ 6. version + check
+# ------------------------------------------------------------------ 7. version + check
 step "published version, checked before it gets traffic"
 if [[ -n ${UNCHANGED-} ]]; then
   VERSION=$LIVE_VERSION
@@ -496,7 +794,7 @@ else
   fi
 fi
 
-# ------------------------------------------------------------------ 7. alias
+# ------------------------------------------------------------------ 8. alias
 step "alias $ALIAS_NAME"
 if [[ $VERSION == "$LIVE_VERSION" ]]; then
   info "stays on version $VERSION"
@@ -506,7 +804,7 @@ else
 fi
 ALIAS_ARN="$FN_ARN:$ALIAS_NAME"
 
-# ------------------------------------------------------------------ 8. target group
+# ------------------------------------------------------------------ 9. target group
 step "target group $TG_NAME (lambda, multi-value headers $MULTI_VALUE_HEADERS, health checks on $HEALTH_PATH every $HEALTH_CHECK_INTERVAL s)"
 if [[ -z $TG_ARN ]]; then
   TG_ARN=$(change create "target group $TG_NAME" elbv2 create-target-group --name "$TG_NAME" --target-type lambda \
@@ -534,7 +832,7 @@ if [[ $MV != "$MULTI_VALUE_HEADERS" ]]; then
   plan_mode || info "lambda.multi_value_headers.enabled = $MULTI_VALUE_HEADERS"
 fi
 
-# ------------------------------------------------------------------ 9. permission
+# ------------------------------------------------------------------ 10. permission
 step "permission for elasticloadbalancing.amazonaws.com to invoke $FUNCTION_NAME:$ALIAS_NAME from $TG_NAME"
 POLICY=""
 if ! is_new "$FN_ARN" && ! POLICY=$(aws_try lambda get-policy --function-name "$FUNCTION_NAME" --qualifier "$ALIAS_NAME" --query Policy); then
@@ -554,7 +852,7 @@ else
   plan_mode || info "added statement $STATEMENT_ID (source ARN: the target group)"
 fi
 
-# ------------------------------------------------------------------ 10. registration
+# ------------------------------------------------------------------ 11. registration
 step "registering $FUNCTION_NAME:$ALIAS_NAME in the target group"
 TARGETS=()
 if ! is_new "$TG_ARN"; then
@@ -577,7 +875,7 @@ else
   plan_mode || info "registered $ALIAS_ARN"
 fi
 
-# ------------------------------------------------------------------ 11. routing
+# ------------------------------------------------------------------ 12. routing
 # The actions in front of the function: the login (AUTH), then forward. Written to a file
 # (mode 600): the client secret never appears on a command line or in the output.
 write_actions() { # write_actions FILE
@@ -698,7 +996,7 @@ else
   fi
 fi
 
-# ------------------------------------------------------------------ 12. DNS
+# ------------------------------------------------------------------ 13. DNS
 if [[ -n $DOMAIN_NAME ]]; then
   step "Route 53: $DOMAIN_NAME -> the load balancer (alias record in $HOSTED_ZONE_ID)"
   if is_new "$LB_ARN"; then
@@ -723,7 +1021,7 @@ else
   info "the site answers on the load balancer's own name"
 fi
 
-# ------------------------------------------------------------------ 13. logs and old versions
+# ------------------------------------------------------------------ 14. logs and old versions
 step "log retention ($LOG_RETENTION_DAYS days) and old versions (keep $KEEP_VERSIONS)"
 LOG_GROUP="/aws/lambda/$FUNCTION_NAME"
 HAVE=$(aws_do logs describe-log-groups --log-group-name-prefix "$LOG_GROUP" \
@@ -759,7 +1057,7 @@ else
   info "old versions: none to delete"
 fi
 
-# ------------------------------------------------------------------ 14. result
+# ------------------------------------------------------------------ 15. result
 step "done"
 if plan_mode; then
   N_CREATE=$(grep -c '^create ' "$WORK/plan" || true)
@@ -787,6 +1085,7 @@ URL="$SCHEME://$HOST$PORT_PART/"
 info "function $FN_ARN, version $VERSION behind alias $ALIAS_NAME"
 info "target group $TG_ARN"
 info "load balancer $DNS ($SCHEME_LB)"
+((N_OFFLOAD == 0)) || info "files kept in S3: s3://$BUCKET; clients are sent to $OFFLOAD_BASE/<key>"
 [[ $AUTH != none ]] && info "login: $AUTH; the function verifies it with SITE_AUTH_SIGNER=$LB_ARN"
 if [[ -n $RULE_HOST_HEADERS ]]; then
   info "the rule only matches Host: $RULE_HOST_HEADERS (point that name at $DNS)"

@@ -5,12 +5,14 @@
 # anything without the tag is left alone and reported. An existing listener/ALB given as LISTENER_ARN
 # is never deleted: only the rule deploy added to it. Certificates (CERTIFICATE_ARN), hosted zones
 # (HOSTED_ZONE_ID), VPCs and subnets are yours and never deleted: only the DNS record deploy wrote,
-# when it still points at this stack's load balancer. Running it again when nothing is left is a no-op.
+# when it still points at this stack's load balancer. The bucket of the files kept in S3 goes, with
+# every object in it, only when deploy created it (tagged); a bucket given as OFFLOAD_BUCKET stays,
+# with its objects. Running it again when nothing is left is a no-op.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ACTION=destroy
-STEPS=9
+STEPS=10
 parse_args "$@"
 load_settings
 
@@ -169,7 +171,40 @@ else
   fi
 fi
 
-# ------------------------------------------------------------------ 9. uploaded packages
+# ------------------------------------------------------------------ 9. files kept in S3
+BUCKET=$(offload_bucket_default "$ACCOUNT")
+step "bucket of the files kept in S3 ($BUCKET${OFFLOAD_BUCKET:+; given: $OFFLOAD_BUCKET})"
+[[ -n $OFFLOAD_BUCKET ]] && info "OFFLOAD_BUCKET=$OFFLOAD_BUCKET was given, not created: it and its objects are left alone"
+if [[ $OFFLOAD_BUCKET == "$BUCKET" ]]; then
+  : # the given bucket is the one deploy would have made: left alone too
+else
+  # Deploy creates this bucket only when OFFLOAD_BUCKET is empty; an earlier deploy may have.
+  FOUND=$(find_bucket "$BUCKET" "$ACCOUNT")
+  case $FOUND in
+    "") info "none" ;;
+    ours)
+      # Every object version and delete marker (a bucket must be empty to go), 1000 at a time.
+      n=0
+      while :; do
+        # shellcheck disable=SC2016 # `true` is JMESPath's literal, not a command
+        aws_do s3api list-object-versions --bucket "$BUCKET" --max-keys 1000 --no-paginate --output json \
+          --query '{Objects: [Versions, DeleteMarkers][][].{Key: Key, VersionId: VersionId}, Quiet: `true`}' >"$WORK/delete.json"
+        count=$(grep -c '^ *"Key": ' "$WORK/delete.json" || true)
+        ((count > 0)) || break
+        OUT=$(aws_do s3api delete-objects --bucket "$BUCKET" --delete "file://$WORK/delete.json" --query 'Errors[0].[Key,Code,Message]')
+        [[ -z $OUT || $OUT == None ]] || die "S3 did not delete every object of s3://$BUCKET: $OUT" \
+          "read the error (a permission, or object lock), fix it and run again"
+        n=$((n + count))
+      done
+      aws_do s3api delete-bucket --bucket "$BUCKET" >/dev/null
+      info "deleted s3://$BUCKET and its $n object version(s) and delete marker(s)" ;;
+    foreign) skip_foreign "bucket $BUCKET" ;;
+    forbidden) info "left alone: $BUCKET exists but not for this account (or you may not read it)" ;;
+    region:*) info "left alone: $BUCKET is in ${FOUND#region:}, not $AWS_REGION (not this stack's)" ;;
+  esac
+fi
+
+# ------------------------------------------------------------------ 10. uploaded packages
 step "packages uploaded to DEPLOY_BUCKET${DEPLOY_BUCKET:+ s3://$DEPLOY_BUCKET/$S3_PREFIX}"
 if [[ -z $DEPLOY_BUCKET ]]; then
   info "DEPLOY_BUCKET is empty: nothing was uploaded through S3 (set it if an earlier deploy used it)"

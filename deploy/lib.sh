@@ -5,6 +5,8 @@
 
 DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TAG_KEY=alb-static-site:stack
+# The inline policy on the role deploy creates that lets a private site's function read its files in S3.
+READ_POLICY=offload-read
 MANAGED_POLICY_ARN_SUFFIX=:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole
 
 # Every setting is a NAME=${NAME-default} line of settings.env: the list is read from there.
@@ -252,6 +254,47 @@ find_rule() {
     --query "Rules[?Actions[?TargetGroupArn=='$1' || ForwardConfig.TargetGroups[?TargetGroupArn=='$1']]].RuleArn | [0]")
   [[ $arn == None ]] && arn=""
   echo "$arn"
+}
+
+# ---------------------------------------------------------------- the bucket of files kept in S3
+
+# offload_bucket_default ACCOUNT: the bucket deploy creates for the files kept in S3,
+# <stack>-offload-<account>-<region> in lowercase; the stack part is shortened to fit S3's 63 characters.
+offload_bucket_default() {
+  local tail="-offload-$1-$AWS_REGION" stack=${STACK_NAME,,}
+  stack=${stack:0:$((63 - ${#tail}))}
+  while [[ $stack == *- ]]; do stack=${stack%-}; done
+  printf '%s%s\n' "$stack" "${tail,,}"
+}
+
+# valid_bucket_name NAME: S3's rules for a general purpose bucket's name.
+valid_bucket_name() {
+  local b=$1
+  [[ ${#b} -ge 3 && ${#b} -le 63 && $b =~ ^[a-z0-9][a-z0-9.-]*[a-z0-9]$ ]] || return 1
+  [[ $b != *..* && $b != *.-* && $b != *-.* && ! $b =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || return 1
+  [[ $b != xn--* && $b != sthree-* && $b != amzn-s3-demo-* ]] || return 1
+  [[ $b != *-s3alias && $b != *--ol-s3 && $b != *.mrap && $b != *--x-s3 && $b != *--table-s3 ]]
+}
+
+# find_bucket NAME ACCOUNT -> "ours" (tagged for this stack), "foreign" (in this account, not tagged
+# for it), "" (no such bucket); "forbidden" when it exists but not for us (another account's, or no
+# permission to see it); "region:R" when it is ours or foreign but in region R, not AWS_REGION.
+find_bucket() {
+  local region tags
+  if ! region=$(aws_try s3api head-bucket --bucket "$1" --expected-bucket-owner "$2" --query BucketRegion); then
+    if grep -qE '\(403\)|Forbidden|AccessDenied' "$AWS_ERR"; then echo forbidden; return 0; fi
+    not_found && return 0
+    aws_fail s3api head-bucket
+  fi
+  if [[ -n $region && $region != None && $region != "$AWS_REGION" ]]; then
+    echo "region:$region"
+    return 0
+  fi
+  if ! tags=$(aws_try s3api get-bucket-tagging --bucket "$1" --query 'TagSet[].[Key,Value]'); then
+    grep -q NoSuchTagSet "$AWS_ERR" || aws_fail s3api get-bucket-tagging
+    tags=""
+  fi
+  if has_our_tag "$tags"; then echo ours; else echo foreign; fi
 }
 
 # ---------------------------------------------------------------- plan mode

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What is live (`make status`): the function, the version behind the alias, the versions kept,
-# the load balancer and its listeners, the URL, the health of the target, and log retention.
+# the load balancer and its listeners, the URL, the health of the target, log retention, and the
+# bucket of the files kept in S3 with its object count.
 # Reads only; changes nothing.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
@@ -78,3 +79,19 @@ fi
 OUT=$(aws_do logs describe-log-groups --log-group-name-prefix "/aws/lambda/$FUNCTION_NAME" \
   --query "logGroups[?logGroupName=='/aws/lambda/$FUNCTION_NAME'].retentionInDays | [0]")
 echo "logs: /aws/lambda/$FUNCTION_NAME, kept ${OUT/None/forever} days (make logs)" | sed 's/forever days/forever/'
+
+# The files kept in S3: the bucket the live version sends clients to (its environment), and its objects.
+OFFLOAD=""
+if [[ -n ${LIVE:-} ]]; then
+  OFFLOAD=$(aws_do lambda get-function-configuration --function-name "$FUNCTION_NAME" --qualifier "$LIVE" \
+    --query '[Environment.Variables.SITE_OFFLOAD_BUCKET,Environment.Variables.SITE_OFFLOAD_URL]')
+fi
+read -r OFFLOAD_BUCKET_LIVE OFFLOAD_URL_LIVE <<<"$OFFLOAD"
+# shellcheck disable=SC2016 # `[]` is JMESPath's literal
+if [[ -z $OFFLOAD_BUCKET_LIVE || $OFFLOAD_BUCKET_LIVE == None ]]; then
+  echo "files in S3: none (the live version keeps every file in its package)"
+elif N=$(aws_try s3api list-objects-v2 --bucket "$OFFLOAD_BUCKET_LIVE" --output json --query 'length(Contents || `[]`)'); then
+  echo "files in S3: s3://$OFFLOAD_BUCKET_LIVE, $N objects (clients are sent to $OFFLOAD_URL_LIVE/<key>)"
+else
+  echo "files in S3: s3://$OFFLOAD_BUCKET_LIVE cannot be read: $(tail -n 1 "$AWS_ERR")"
+fi

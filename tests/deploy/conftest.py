@@ -18,6 +18,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy" / "deploy.sh"
@@ -144,15 +145,17 @@ class Aws:
 
     def make_zip(self, content, name=None, arch="x86_64", health_path="/health", most_set_cookies=1,
                  status=200, answer=None, answer_for=None, deploy_info=True, pad=b"", entry="bootstrap", mode=0o755,
-                 raw=None):
+                 raw=None, facts=None):
         """A small stand-in for dist/bootstrap.zip: an ELF header for `arch`, the deploy-info line
-        the build writes (unless deploy_info=False), and the answer the stand-in invoker gives for it."""
+        the build writes (unless deploy_info=False; `facts` adds to it), and the answer the stand-in
+        invoker gives for it."""
         path = self.tmp / (name or f"bootstrap-{content}.zip")
         header = b"\x7fELF\x02\x01\x01" + b"\0" * 9 + b"\x02\x00" + ELF_MACHINE[arch].to_bytes(2, "little")
         body = header + b"\0" * 46 + f"\nversion {content}\n".encode()
         if deploy_info:
-            facts = {"files": 3, "health_path": health_path, "most_set_cookies": most_set_cookies, "site_bytes": 99}
-            body += b"alb-static-site-deploy-info " + json.dumps(facts, separators=(",", ":")).encode() + b"\n"
+            info = {"files": 3, "health_path": health_path, "most_set_cookies": most_set_cookies, "site_bytes": 99,
+                    **(facts or {})}
+            body += b"alb-static-site-deploy-info " + json.dumps(info, sort_keys=True, separators=(",", ":")).encode() + b"\n"
         answer = answer or {"statusCode": status, "statusDescription": f"{status} X", "body": content, "isBase64Encoded": False}
         for p, a in (answer_for or {}).items():  # a different answer for one path
             body += f"standin-response-for {p} ".encode() + json.dumps(a).encode() + b"\n"
@@ -208,6 +211,9 @@ def everything(aws):
     iam, lam, elbv2, ec2, logs, r53 = (aws.client(s) for s in ("iam", "lambda", "elbv2", "ec2", "logs", "route53"))
     state = {
         "roles": sorted(r["Arn"] for r in iam.list_roles()["Roles"]),
+        "role_policies": sorted((r["RoleName"], p) for r in iam.list_roles()["Roles"]
+                                for p in iam.list_role_policies(RoleName=r["RoleName"])["PolicyNames"]),
+        "buckets": {b["Name"]: bucket_state(aws, b["Name"]) for b in aws.client("s3").list_buckets()["Buckets"]},
         "functions": {},
         "tgs": {},
         "lbs": {},
@@ -240,6 +246,31 @@ def everything(aws):
              json.dumps([(r["Priority"], r["Actions"], r["Conditions"]) for r in elbv2.describe_rules(ListenerArn=l["ListenerArn"])["Rules"]], sort_keys=True))
             for l in elbv2.describe_listeners(LoadBalancerArn=arn)["Listeners"])
     return state
+
+
+def bucket_state(aws, bucket):
+    """A bucket's tags, encryption, public access block, policy and objects (key, ETag, when written, headers)."""
+    s3 = aws.client("s3")
+
+    def read(call, pick, **kw):
+        try:
+            return pick(call(Bucket=bucket, **kw))
+        except ClientError as e:
+            if e.response["ResponseMetadata"]["HTTPStatusCode"] == 404:
+                return None
+            raise
+    objects = []
+    for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+        h = s3.head_object(Bucket=bucket, Key=o["Key"])
+        objects.append((o["Key"], o["ETag"], str(o["LastModified"]), h.get("ContentType"), h.get("CacheControl"),
+                        h.get("ContentEncoding")))
+    return {
+        "tags": read(s3.get_bucket_tagging, lambda r: {t["Key"]: t["Value"] for t in r["TagSet"]}),
+        "encryption": read(s3.get_bucket_encryption, lambda r: r["ServerSideEncryptionConfiguration"]["Rules"]),
+        "public_access_block": read(s3.get_public_access_block, lambda r: r["PublicAccessBlockConfiguration"]),
+        "policy": read(s3.get_bucket_policy, lambda r: json.loads(r["Policy"])),
+        "objects": sorted(objects),
+    }
 
 
 def imported_certificate(aws, domain="www.example.com"):

@@ -165,8 +165,8 @@ def test_deploy_creates_every_resource_with_its_settings(aws):
 def test_every_step_is_printed_as_n_of_total(aws):
     out = aws.deploy()
     steps = re.findall(r"^\[(\d+)/(\d+)\] ", out, re.M)
-    assert [int(n) for n, _ in steps] == list(range(1, 15))
-    assert {total for _, total in steps} == {"14"}
+    assert [int(n) for n, _ in steps] == list(range(1, 16))
+    assert {total for _, total in steps} == {"15"}
 
 
 def test_second_deploy_changes_only_the_code(aws):
@@ -297,7 +297,7 @@ def test_half_finished_deploy_completes_when_run_again(aws):
     lb_arn, listener, other_rule = create_existing_alb(aws)
     r = aws.run(DEPLOY, LISTENER_ARN=listener, RULE_PRIORITY="5")  # priority 5 belongs to the other rule
     assert r.returncode != 0
-    assert "[11/14]" in r.stdout and "PriorityInUse" in r.stdout
+    assert "[12/15]" in r.stdout and "PriorityInUse" in r.stdout
     assert "RULE_PRIORITY" in r.stdout, "says what to do"
     assert "run it again" in r.stdout
     half = snapshot(aws, listener_arn=listener)  # everything up to the rule exists
@@ -324,7 +324,7 @@ def test_bad_or_missing_setting_fails_before_any_change(aws, setting, value, exp
     r = aws.run(DEPLOY, **{setting: value})
     assert r.returncode != 0
     assert expected in r.stdout
-    assert "error in step [1/14]" in r.stdout
+    assert "error in step [1/15]" in r.stdout
     assert "stopped before changing anything" in r.stdout
     assert aws.client("iam").list_roles()["Roles"] == []
     assert stack_leftovers(aws) == []

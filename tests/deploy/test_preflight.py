@@ -8,7 +8,7 @@ from conftest import DEPLOY, everything
 
 def stopped_before_any_change(aws, r, empty):
     assert r.returncode != 0
-    assert "error in step [1/14]" in r.stdout
+    assert "error in step [1/15]" in r.stdout
     assert "stopped before changing anything" in r.stdout
     assert everything(aws) == empty
 

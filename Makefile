@@ -42,9 +42,9 @@ $(VENV)/.done: tools/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
 	touch $@
 
-# Debian packages the build and tests use, installed when missing.
+# Debian packages the build, the tests and the deploy use (jq reads the offload manifest), installed when missing.
 apt-tools:
-	@missing=""; for t in zip:zip unzip:unzip objdump:binutils; do \
+	@missing=""; for t in zip:zip unzip:unzip objdump:binutils jq:jq; do \
 	  command -v $${t%%:*} >/dev/null || missing="$$missing $${t##*:}"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing; fi
 

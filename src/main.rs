@@ -290,7 +290,7 @@ fn info() {
     println!("files: {}", site.files.len());
     println!("routes: {}", site.routes.len());
     println!(
-        "variants: {} (identity, gzip, br kept where smaller)",
+        "variants: {} (identity, gzip, br kept where smaller; an identity with a gzip variant is not stored)",
         site.variant_count()
     );
     println!("site bytes: {}", site.site_bytes);

@@ -15,6 +15,26 @@ use serde::{Deserialize, Serialize};
 
 use crate::site::Status;
 
+/// The front door an event came through: it decides the shape of the answer. Told from the
+/// event itself, with no setting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Door {
+    /// An Application Load Balancer (`requestContext.elb`, or any event of that shape): the
+    /// header field the event used, `statusDescription`.
+    #[default]
+    Alb,
+    /// Payload format 2.0 (`"version": "2.0"` with `rawPath`): Lambda Function URLs and API
+    /// Gateway HTTP APIs. One value per header, Set-Cookie in `cookies`, no `statusDescription`.
+    V2,
+    /// An API Gateway REST API (payload 1.0 with `requestContext.stage`): it merges `headers`
+    /// and `multiValueHeaders`, so every header goes in `multiValueHeaders`; API Gateway
+    /// refuses a `statusDescription` as a malformed proxy response.
+    Rest,
+    /// VPC Lattice (`"version": "2.0"` with `requestContext.serviceNetworkArn`): request
+    /// headers are arrays, response headers one string each, `statusDescription` kept.
+    Lattice,
+}
+
 /// A request event, parsed without copying where the JSON has no escapes.
 #[derive(Debug)]
 pub struct Request<'a> {
@@ -28,9 +48,12 @@ pub struct Request<'a> {
     pub headers: RequestHeaders<'a>,
     /// Whether the event came in multi-value mode; the response must answer in the same mode.
     pub multi: bool,
-    /// Whether the event is payload format 2.0 (a Lambda Function URL or an API Gateway HTTP
-    /// API): the response then goes back in that format (cookies in `cookies`).
-    pub v2: bool,
+    /// The front door: the response goes back in its format.
+    pub door: Door,
+    /// Where the site is mounted in the URL the client used, when the front door strips it
+    /// from `path` (a REST API's stage, `/prod`, or a custom domain's base path): redirects to
+    /// a path of the site get it back. Empty: at the root.
+    pub mount: String,
 }
 
 /// The request headers that decide an answer, each read once from the event (names compared
@@ -119,8 +142,8 @@ pub struct EventError {
     pub message: String,
     /// The event carried `multiValueHeaders`.
     pub multi: bool,
-    /// The event said `"version": "2.0"` (Function URL, HTTP API).
-    pub v2: bool,
+    /// The front door, as far as it could be told.
+    pub door: Door,
 }
 
 impl EventError {
@@ -128,15 +151,15 @@ impl EventError {
         EventError {
             message: message.into(),
             multi,
-            v2: false,
+            door: Door::Alb,
         }
     }
 
-    fn v2(message: impl Into<String>) -> EventError {
+    fn at(door: Door, message: impl Into<String>) -> EventError {
         EventError {
             message: message.into(),
-            multi: false,
-            v2: true,
+            multi: door == Door::Rest,
+            door,
         }
     }
 }
@@ -172,6 +195,55 @@ struct RawEvent<'a> {
     /// still ignored as ALB's other unknown fields are.
     #[serde(borrow, default)]
     version: Option<&'a serde_json::value::RawValue>,
+    /// Read raw: only which front door's fields it has matters here.
+    #[serde(borrow, default, rename = "requestContext")]
+    request_context: Option<&'a serde_json::value::RawValue>,
+}
+
+/// What `requestContext` says about the front door (an ALB's has `elb`, a REST API's `stage`
+/// and `path`, VPC Lattice's `serviceNetworkArn`).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ContextProbe<'a> {
+    #[serde(default)]
+    elb: Option<IgnoredAny>,
+    #[serde(borrow, default)]
+    stage: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    path: Option<Cow<'a, str>>,
+    #[serde(default)]
+    service_network_arn: Option<IgnoredAny>,
+    #[serde(default)]
+    service_arn: Option<IgnoredAny>,
+}
+
+impl ContextProbe<'_> {
+    fn read(raw: Option<&serde_json::value::RawValue>) -> ContextProbe<'_> {
+        raw.and_then(|r| serde_json::from_str(r.get()).ok())
+            .unwrap_or_default()
+    }
+
+    fn lattice(&self) -> bool {
+        self.service_network_arn.is_some() || self.service_arn.is_some()
+    }
+}
+
+/// A VPC Lattice event (version 2.0): `method`, `path`, array-valued headers and query values.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawLattice<'a> {
+    #[serde(borrow, default)]
+    method: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    path: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    headers: Option<Pairs<'a, Values<'a>>>,
+    #[serde(borrow, default)]
+    query_string_parameters: Option<Pairs<'a, Values<'a>>>,
+    #[serde(borrow, default)]
+    body: Option<Cow<'a, str>>,
+    #[serde(default)]
+    is_base64_encoded: Option<bool>,
 }
 
 /// A payload format 2.0 event (Function URLs, API Gateway HTTP APIs), read only when `version`
@@ -215,6 +287,8 @@ struct ModeProbe {
     multi_value_headers: Option<IgnoredAny>,
     #[serde(default)]
     version: Option<String>,
+    #[serde(default, rename = "requestContext")]
+    request_context: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// Parses an ALB event. Multi-value mode is the presence of `multiValueHeaders` (ALB sends it
@@ -233,15 +307,37 @@ pub fn parse_request(json: &str) -> Result<Request<'_>, EventError> {
         Ok(raw) => raw,
         Err(e) => {
             let probe = serde_json::from_str::<ModeProbe>(json).ok();
-            if probe.as_ref().and_then(|p| p.version.as_deref()) == Some("2.0") {
-                return Err(EventError::v2(format!("malformed event: {e}")));
+            let context = probe.as_ref().and_then(|p| p.request_context.as_deref());
+            let context = ContextProbe::read(context);
+            let version2 = probe.as_ref().and_then(|p| p.version.as_deref()) == Some("2.0");
+            let door = match (version2, context.lattice()) {
+                (true, true) => Door::Lattice,
+                (true, false) => Door::V2,
+                _ if context.elb.is_none() && context.stage.is_some() => Door::Rest,
+                _ => Door::Alb,
+            };
+            // A Lattice event's headers are arrays, which the ALB shape does not take: read
+            // it in its own shape (which says what is wrong if anything is).
+            match door {
+                Door::Lattice => return parse_lattice(json),
+                Door::V2 => return parse_v2(json),
+                Door::Rest => return Err(EventError::at(door, format!("malformed event: {e}"))),
+                Door::Alb => {}
             }
             let multi = probe.is_some_and(|p| p.multi_value_headers.is_some());
             return Err(EventError::new(format!("malformed ALB event: {e}"), multi));
         }
     };
+    let context = ContextProbe::read(raw.request_context);
     if raw.version.is_some_and(|v| v.get() == "\"2.0\"") {
-        return parse_v2(json);
+        return if context.lattice() {
+            parse_lattice(json)
+        } else {
+            parse_v2(json)
+        };
+    }
+    if context.elb.is_none() && context.stage.is_some() {
+        return parse_rest(raw, &context);
     }
     let multi = raw.multi_value_headers.is_some();
     let fail = |m: &str| Err(EventError::new(m, multi));
@@ -304,7 +400,156 @@ pub fn parse_request(json: &str) -> Result<Request<'_>, EventError> {
         query,
         headers,
         multi,
-        v2: false,
+        door: Door::Alb,
+        mount: String::new(),
+    })
+}
+
+/// An API Gateway REST API event (payload 1.0). It carries both header fields (API Gateway
+/// fills both); `multiValueHeaders` is read, as it holds every value. Query keys and values come
+/// decoded, so they are encoded again for a redirect's `Location`.
+fn parse_rest<'a>(
+    raw: RawEvent<'a>,
+    context: &ContextProbe<'_>,
+) -> Result<Request<'a>, EventError> {
+    let fail = |m: &str| Err(EventError::at(Door::Rest, m));
+    let Some(method) = raw.http_method else {
+        return fail("malformed event: missing httpMethod");
+    };
+    let Some(path) = raw.path else {
+        return fail("malformed event: missing path");
+    };
+    if raw.is_base64_encoded == Some(true)
+        && raw.body.as_ref().is_some_and(|body| {
+            base64::engine::general_purpose::STANDARD
+                .decode(body.as_bytes())
+                .is_err()
+        })
+    {
+        return fail("malformed event: isBase64Encoded is true but the body is not valid base64");
+    }
+    let mut query = String::new();
+    let mut push = |k: &str, v: &str| {
+        if !query.is_empty() {
+            query.push('&');
+        }
+        push_decoded_query_part(&mut query, k);
+        query.push('=');
+        push_decoded_query_part(&mut query, v);
+    };
+    match (
+        raw.multi_value_query_string_parameters,
+        raw.query_string_parameters,
+    ) {
+        (Some(Pairs(q)), _) => {
+            for (k, Values(vs)) in &q {
+                for v in vs {
+                    push(k, v);
+                }
+            }
+        }
+        (None, Some(Pairs(q))) => {
+            for (k, v) in &q {
+                push(k, v);
+            }
+        }
+        (None, None) => {}
+    }
+    let mut headers = RequestHeaders::default();
+    match (raw.multi_value_headers, raw.headers) {
+        (Some(Pairs(mv)), _) => {
+            for (k, Values(vs)) in mv {
+                for v in vs {
+                    headers.add(&k, v);
+                }
+            }
+        }
+        (None, Some(Pairs(h))) => {
+            for (k, v) in h {
+                headers.add(&k, v);
+            }
+        }
+        (None, None) => {}
+    }
+    // `requestContext.path` is the path the client asked for, stage or base path included;
+    // `path` is it without them.
+    let mount = context
+        .path
+        .as_deref()
+        .and_then(|full| full.strip_suffix(&*path))
+        .filter(|m| m.starts_with('/') && !m.starts_with("//") && m.len() > 1)
+        .map(|m| m.trim_end_matches('/').to_string())
+        .unwrap_or_default();
+    Ok(Request {
+        method,
+        path,
+        query,
+        headers,
+        multi: true,
+        door: Door::Rest,
+        mount,
+    })
+}
+
+/// A VPC Lattice event (version 2.0): the method in `method`, every header and query value in
+/// an array (passed on as sent, as ALB does).
+fn parse_lattice(json: &str) -> Result<Request<'_>, EventError> {
+    let fail = |m: &str| Err(EventError::at(Door::Lattice, m));
+    let raw: RawLattice<'_> = match serde_json::from_str(json) {
+        Ok(raw) => raw,
+        Err(e) => {
+            return Err(EventError::at(
+                Door::Lattice,
+                format!("malformed event: {e}"),
+            ))
+        }
+    };
+    let Some(method) = raw.method else {
+        return fail("malformed event: missing method");
+    };
+    let Some(path) = raw.path else {
+        return fail("malformed event: missing path");
+    };
+    if raw.is_base64_encoded == Some(true)
+        && raw.body.as_ref().is_some_and(|body| {
+            base64::engine::general_purpose::STANDARD
+                .decode(body.as_bytes())
+                .is_err()
+        })
+    {
+        return fail("malformed event: isBase64Encoded is true but the body is not valid base64");
+    }
+    let mut query = String::new();
+    for (k, Values(vs)) in raw
+        .query_string_parameters
+        .map(|Pairs(q)| q)
+        .unwrap_or_default()
+    {
+        for v in vs {
+            if !query.is_empty() {
+                query.push('&');
+            }
+            push_query_part(&mut query, &k);
+            if !v.is_empty() {
+                query.push('=');
+                push_query_part(&mut query, &v);
+            }
+        }
+    }
+    let mut headers = RequestHeaders::default();
+    for (k, Values(vs)) in raw.headers.map(|Pairs(h)| h).unwrap_or_default() {
+        for v in vs {
+            headers.add(&k, v);
+        }
+    }
+    Ok(Request {
+        method,
+        path,
+        query,
+        headers,
+        multi: false,
+        door: Door::Lattice,
+        mount: String::new(),
     })
 }
 
@@ -312,10 +557,10 @@ pub fn parse_request(json: &str) -> Result<Request<'_>, EventError> {
 /// in `requestContext.http`, the path and query raw in `rawPath` / `rawQueryString`, one value
 /// per header (repeated ones joined with commas), the request's cookies in `cookies`.
 fn parse_v2(json: &str) -> Result<Request<'_>, EventError> {
-    let fail = |m: &str| Err(EventError::v2(m));
+    let fail = |m: &str| Err(EventError::at(Door::V2, m));
     let raw: RawV2<'_> = match serde_json::from_str(json) {
         Ok(raw) => raw,
-        Err(e) => return Err(EventError::v2(format!("malformed event: {e}"))),
+        Err(e) => return Err(EventError::at(Door::V2, format!("malformed event: {e}"))),
     };
     let Some(method) = raw
         .request_context
@@ -353,7 +598,8 @@ fn parse_v2(json: &str) -> Result<Request<'_>, EventError> {
         query,
         headers,
         multi: false,
-        v2: true,
+        door: Door::V2,
+        mount: String::new(),
     })
 }
 
@@ -363,6 +609,18 @@ fn parse_v2(json: &str) -> Result<Request<'_>, EventError> {
 fn push_query_part(out: &mut String, part: &str) {
     for b in part.bytes() {
         if (0x21..=0x7e).contains(&b) && b != b'#' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+}
+
+/// Appends a decoded query key or value (as API Gateway passes them), percent-encoding all but
+/// RFC 3986's unreserved characters, so `&`, `=` and `#` in a value stay data.
+fn push_decoded_query_part(out: &mut String, part: &str) {
+    for b in part.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -489,9 +747,8 @@ pub struct Response<'s> {
     pub base64: bool,
     /// Answer with `multiValueHeaders` (true) or `headers` (false).
     pub multi: bool,
-    /// Answer in payload format 2.0: `headers` one value each, Set-Cookie in `cookies`, no
-    /// `statusDescription`.
-    pub v2: bool,
+    /// The front door whose format the response is written in.
+    pub door: Door,
 }
 
 impl Response<'_> {
@@ -520,13 +777,15 @@ impl Response<'_> {
 
 impl Serialize for Response<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.v2 {
-            return self.serialize_v2(s);
+        match self.door {
+            Door::V2 => return self.serialize_v2(s),
+            Door::Rest => return self.serialize_rest(s),
+            Door::Alb | Door::Lattice => {}
         }
         let mut m = s.serialize_map(Some(5))?;
         m.serialize_entry("statusCode", &self.status.code())?;
         m.serialize_entry("statusDescription", self.status.line())?;
-        if self.multi {
+        if self.multi && self.door == Door::Alb {
             m.serialize_entry("multiValueHeaders", &MultiHeaders(&self.headers))?;
         } else {
             m.serialize_entry("headers", &SingleHeaders(&self.headers))?;
@@ -538,6 +797,17 @@ impl Serialize for Response<'_> {
 }
 
 impl Response<'_> {
+    /// API Gateway REST: every header in `multiValueHeaders` (Set-Cookie repeated), nothing
+    /// API Gateway would call a malformed proxy response.
+    fn serialize_rest<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("statusCode", &self.status.code())?;
+        m.serialize_entry("multiValueHeaders", &MultiHeaders(&self.headers))?;
+        m.serialize_entry("body", &self.body)?;
+        m.serialize_entry("isBase64Encoded", &self.base64)?;
+        m.end()
+    }
+
     fn serialize_v2<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let is_cookie = |n: &str| n.eq_ignore_ascii_case("set-cookie");
         let mut m = s.serialize_map(None)?;

@@ -88,7 +88,7 @@ pub fn handle_with<'s, 'e>(
         Ok(req) => {
             let cx = Context {
                 multi: req.multi,
-                v2: req.v2,
+                door: req.door,
                 head: req.method == "HEAD",
                 https: req.headers.https(),
             };
@@ -137,6 +137,9 @@ pub fn handle_with<'s, 'e>(
                 other => other,
             };
             let mut response = render::render(site, outcome, cx);
+            if !req.mount.is_empty() {
+                mount_location(&mut response, &req.mount);
+            }
             if let Access::Granted(user) = access {
                 make_private(&mut response);
                 line.user = Some(user);
@@ -155,7 +158,7 @@ pub fn handle_with<'s, 'e>(
                 Outcome::BadRequest(e.message.into()),
                 Context {
                     multi: e.multi,
-                    v2: e.v2,
+                    door: e.door,
                     head: false,
                     https: false,
                 },
@@ -200,6 +203,19 @@ fn stored<'s>(
         Err(e) => {
             line.refused = Some(e.to_string());
             Outcome::StoredUnavailable
+        }
+    }
+}
+
+/// A redirect to a path of the site, under the prefix the front door stripped from the request
+/// (a REST API's stage): `/docs/` becomes `/prod/docs/`. Absolute URLs are left as they are.
+fn mount_location(response: &mut Response<'_>, mount: &str) {
+    for (name, value) in response.headers.iter_mut() {
+        if name.eq_ignore_ascii_case("Location")
+            && value.starts_with('/')
+            && !value.starts_with("//")
+        {
+            *value = Cow::Owned(format!("{mount}{value}"));
         }
     }
 }

@@ -12,7 +12,7 @@ pub struct Context {
     /// Answer in multi-value mode.
     pub multi: bool,
     /// Answer in payload format 2.0 (Function URL, HTTP API).
-    pub v2: bool,
+    pub door: crate::alb::Door,
     /// HEAD: the same headers as GET, no body.
     pub head: bool,
     /// The client came over https (`x-forwarded-proto: https`), so HSTS may be sent.
@@ -188,7 +188,7 @@ pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response
             h.extend(defaults(site, cx));
             h.push(("Location", Cow::Owned(location)));
             // One Set-Cookie per shard; single-value mode can carry only the first.
-            let keep = if cx.multi || cx.v2 {
+            let keep = if cx.multi || cx.door == crate::alb::Door::V2 {
                 set_cookies.len()
             } else {
                 1
@@ -301,7 +301,7 @@ fn body<'s>(
         },
         base64: false,
         multi: cx.multi,
-        v2: cx.v2,
+        door: cx.door,
     }
 }
 
@@ -312,7 +312,7 @@ fn empty(status: Status, headers: Headers<'_>, cx: Context) -> Response<'_> {
         body: ResponseBody::EMPTY,
         base64: false,
         multi: cx.multi,
-        v2: cx.v2,
+        door: cx.door,
     }
 }
 
@@ -450,7 +450,7 @@ fn file_response<'s>(
         body,
         base64,
         multi: cx.multi,
-        v2: cx.v2,
+        door: cx.door,
     }
 }
 
@@ -481,7 +481,7 @@ mod tests {
 
     const PLAIN: Context = Context {
         multi: false,
-        v2: false,
+        door: crate::alb::Door::Alb,
         head: false,
         https: false,
     };

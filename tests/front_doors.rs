@@ -146,3 +146,155 @@ fn the_function_url_event_from_awss_documentation_is_understood() {
     let r = ask_raw(&get);
     assert_eq!(status(&r), 404, "no /my/path in the sample site");
 }
+
+// ---- API Gateway REST APIs (payload 1.0) ----
+
+/// The embedded site's answer to a REST API event, checked for the shape API Gateway reads:
+/// only its four fields (a `statusDescription` makes it a malformed proxy response), every
+/// header in `multiValueHeaders` as an array of strings, no null.
+fn ask_rest_raw(json: &str) -> Value {
+    let text = serde_json::to_string(&handler::handle(json)).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let o = v.as_object().unwrap();
+    let mut keys: Vec<&str> = o.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["body", "isBase64Encoded", "multiValueHeaders", "statusCode"],
+        "{text}"
+    );
+    for (name, values) in o["multiValueHeaders"].as_object().unwrap() {
+        let values = values
+            .as_array()
+            .unwrap_or_else(|| panic!("{name}: {text}"));
+        assert!(values.iter().all(Value::is_string), "{name}: {text}");
+    }
+    assert!(!text.contains("null"), "{text}");
+    v
+}
+
+fn ask_rest(event: &AlbEvent) -> Value {
+    ask_rest_raw(&event.to_rest_api("prod").to_string())
+}
+
+fn rest_header(r: &Value, name: &str) -> Vec<String> {
+    r["multiValueHeaders"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+        .flat_map(|(_, v)| v.as_array().unwrap().iter())
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_rest_api_event_gets_the_page_in_the_rest_api_format() {
+    let r = ask_rest(&AlbEvent::new("GET", "/").header("accept", "text/html"));
+    assert_eq!(status(&r), 200);
+    assert_eq!(
+        rest_header(&r, "content-type"),
+        ["text/html; charset=utf-8"]
+    );
+    assert_eq!(body_bytes(&r), site_file("/index.html"));
+}
+
+#[test]
+fn a_rest_api_gets_every_set_cookie() {
+    let r = ask_rest(&AlbEvent::new("GET", "/about"));
+    assert_eq!(rest_header(&r, "set-cookie").len(), 2, "{r}");
+}
+
+#[test]
+fn a_redirect_behind_a_rest_api_keeps_the_stage_in_its_location() {
+    let r = ask_rest(&AlbEvent::new("GET", "/docs/guide"));
+    assert_eq!(status(&r), 308);
+    assert_eq!(rest_header(&r, "location"), ["/prod/docs/guide/"]);
+}
+
+#[test]
+fn a_rest_apis_decoded_query_is_encoded_again_in_a_redirect() {
+    let mut e = AlbEvent::new("GET", "/docs/guide");
+    e.query = vec![("q".into(), "a b&c=d".into())];
+    let r = ask_rest(&e);
+    assert_eq!(
+        rest_header(&r, "location"),
+        ["/prod/docs/guide/?q=a%20b%26c%3Dd"]
+    );
+}
+
+#[test]
+fn the_events_crates_rest_api_example_is_answered_in_its_format() {
+    let r = ask_rest_raw(include_str!("fixtures/rest-api/events-crate-example.json"));
+    // A POST to a static site.
+    assert_eq!(status(&r), 405);
+    assert_eq!(rest_header(&r, "allow"), ["GET, HEAD"]);
+}
+
+#[test]
+fn a_malformed_rest_api_event_gets_a_400_in_the_rest_api_format() {
+    let mut e = AlbEvent::new("GET", "/").to_rest_api("prod");
+    e.as_object_mut().unwrap().remove("httpMethod");
+    let r = ask_rest_raw(&e.to_string());
+    assert_eq!(status(&r), 400);
+    e["httpMethod"] = Value::from(7);
+    let r = ask_rest_raw(&e.to_string());
+    assert_eq!(status(&r), 400);
+}
+
+// ---- VPC Lattice (event version 2.0) ----
+
+/// The answer to a VPC Lattice event, checked for the shape Lattice reads: one string per
+/// header, a status description, no null.
+fn ask_lattice_raw(json: &str) -> Value {
+    let text = serde_json::to_string(&handler::handle(json)).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let o = v.as_object().unwrap();
+    let mut keys: Vec<&str> = o.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "body",
+            "headers",
+            "isBase64Encoded",
+            "statusCode",
+            "statusDescription"
+        ],
+        "{text}"
+    );
+    for (name, value) in o["headers"].as_object().unwrap() {
+        assert!(value.is_string(), "{name}: one string per header: {text}");
+    }
+    assert!(!text.contains("null"), "{text}");
+    v
+}
+
+#[test]
+fn a_vpc_lattice_event_gets_the_page_in_the_lattice_format() {
+    let e = AlbEvent::new("GET", "/").header("accept-encoding", "br");
+    let r = ask_lattice_raw(&e.to_lattice().to_string());
+    assert_eq!(status(&r), 200);
+    assert_eq!(header(&r, "content-encoding"), Some("br"));
+    assert_eq!(r["statusDescription"], "200 OK");
+}
+
+#[test]
+fn the_events_crates_lattice_example_is_a_health_check_answered_in_its_format() {
+    let r = ask_lattice_raw(include_str!(
+        "fixtures/vpc-lattice/events-crate-example.json"
+    ));
+    assert_eq!(status(&r), 200);
+    assert_eq!(body_bytes(&r), b"OK\n");
+}
+
+#[test]
+fn a_malformed_lattice_event_gets_a_400_in_the_lattice_format() {
+    let mut e = AlbEvent::new("GET", "/").to_lattice();
+    e.as_object_mut().unwrap().remove("method");
+    let r = ask_lattice_raw(&e.to_string());
+    assert_eq!(status(&r), 400);
+    e["headers"] = Value::from("not an object");
+    let r = ask_lattice_raw(&e.to_string());
+    assert_eq!(status(&r), 400);
+}

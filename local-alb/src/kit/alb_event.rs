@@ -169,6 +169,77 @@ impl AlbEvent {
     }
 }
 
+impl AlbEvent {
+    /// The same request as an API Gateway REST API sends it (payload 1.0, Lambda proxy) from
+    /// stage `stage`: both header fields, query keys and values decoded (these are built
+    /// unencoded), `requestContext.path` with the stage in front of `path`.
+    pub fn to_rest_api(&self, stage: &str) -> Value {
+        let single = |pairs: &[(String, String)]| {
+            let mut map = Map::new();
+            for (k, v) in pairs {
+                map.insert(k.clone(), Value::from(v.as_str()));
+            }
+            Value::Object(map)
+        };
+        let mut event = json!({
+            "resource": "/{proxy+}",
+            "path": self.path,
+            "httpMethod": self.method,
+            "headers": single(&self.headers),
+            "multiValueHeaders": grouped(&self.headers),
+            "queryStringParameters": if self.query.is_empty() { Value::Null } else { single(&self.query) },
+            "multiValueQueryStringParameters": if self.query.is_empty() { Value::Null } else { grouped(&self.query) },
+            "pathParameters": {"proxy": self.path.trim_start_matches('/')},
+            "stageVariables": null,
+            "requestContext": {
+                "accountId": "123456789012",
+                "resourceId": "roq9wj",
+                "stage": stage,
+                "path": format!("/{stage}{}", self.path),
+                "resourcePath": "/{proxy+}",
+                "httpMethod": self.method,
+                "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+                "protocol": "HTTP/1.1",
+                "identity": {"sourceIp": "203.0.113.9", "userAgent": "Mozilla/5.0"},
+                "domainName": "abcdefghij.execute-api.us-east-1.amazonaws.com",
+                "apiId": "abcdefghij"
+            },
+            "body": null,
+            "isBase64Encoded": self.is_base64_encoded.unwrap_or(false),
+        });
+        if let Some(body) = &self.body {
+            event["body"] = Value::from(body.as_str());
+        }
+        event
+    }
+
+    /// The same request as VPC Lattice sends it (event version 2.0): `method`, `path`, every
+    /// header and query value in an array, the service network in `requestContext`.
+    pub fn to_lattice(&self) -> Value {
+        let mut event = json!({
+            "version": "2.0",
+            "path": self.path,
+            "method": self.method,
+            "headers": grouped(&self.headers),
+            "queryStringParameters": grouped(&self.query),
+            "body": self.body.clone().map_or(Value::Null, Value::from),
+            "isBase64Encoded": self.is_base64_encoded.unwrap_or(false),
+            "requestContext": {
+                "serviceNetworkArn": "arn:aws:vpc-lattice:us-east-1:123456789012:servicenetwork/sn-0bf3f2882e9cc805a",
+                "serviceArn": "arn:aws:vpc-lattice:us-east-1:123456789012:service/svc-0a40eebed65f8d69c",
+                "targetGroupArn": "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-6d0ecf831eec9f09",
+                "identity": {"sourceVpcArn": "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-0b8276c84697e7339", "type": "NONE"},
+                "region": "us-east-1",
+                "timeEpoch": "1795978800000000"
+            }
+        });
+        if self.body.is_none() {
+            event["body"] = Value::Null;
+        }
+        event
+    }
+}
+
 impl std::fmt::Display for AlbEvent {
     /// The event's JSON text, as the Lambda service passes it to the function.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -218,8 +218,10 @@ struct ContextProbe<'a> {
 }
 
 impl ContextProbe<'_> {
+    /// An object only: serde would read an array's items positionally as the fields.
     fn read(raw: Option<&serde_json::value::RawValue>) -> ContextProbe<'_> {
-        raw.and_then(|r| serde_json::from_str(r.get()).ok())
+        raw.filter(|r| r.get().trim_start().starts_with('{'))
+            .and_then(|r| serde_json::from_str(r.get()).ok())
             .unwrap_or_default()
     }
 

@@ -3,10 +3,12 @@
 //! same plan into a [`Site`](crate::site::Site) in memory ([`memory`]). Each step is its own
 //! module with its own tests:
 //!
-//! walk → media (type, cache policy) → headers (`_headers`) → encode (identity, gzip, br;
-//! cached) → limits (ALB's 1 MB) → routes → rewrites checked → [`Plan`].
+//! walk → media (type, cache policy) → headers (`_headers`) → encode (identity, gzip, br with
+//! the [`compress`] policy; cached) → limits (ALB's 1 MB) → routes → rewrites checked →
+//! [`Plan`].
 
 pub mod codegen;
+pub mod compress;
 pub mod config;
 pub mod encode;
 pub mod error;
@@ -151,10 +153,22 @@ pub fn plan_with(input: &Input, config: Config) -> Result<Plan, PlanError> {
     let redirects = read_rules(&redirects_path, rules::parse_redirects)?;
 
     fs::create_dir_all(&input.cache_dir).map_err(io(&input.cache_dir))?;
+    let policy = compress::Policy::DEFAULT;
+    let sizes = files
+        .iter()
+        .map(|f| fs::metadata(&f.abs).map(|m| m.len()).map_err(io(&f.abs)))
+        .collect::<Result<Vec<u64>, _>>()?;
+    let small_bytes = policy.small_bytes(
+        files
+            .iter()
+            .zip(&sizes)
+            .map(|(f, &len)| (f.site_path.as_str(), len)),
+    );
     let options = encode::Options {
         gzip: config.compression.gzip,
         brotli: config.compression.brotli,
         max_ratio: config.compression.max_ratio,
+        compression: policy.for_site(small_bytes),
     };
     let planned = files
         .par_iter()

@@ -4,8 +4,8 @@
 //! module with its own tests:
 //!
 //! walk → media (type, cache policy) → headers (`_headers`) → encode (identity, gzip, br with
-//! the [`compress`] policy; cached) → limits (ALB's 1 MB) → routes → rewrites checked →
-//! [`Plan`].
+//! the [`compress`] policy; cached; [`progress`] reported) → limits (ALB's 1 MB) → routes →
+//! rewrites checked → [`Plan`].
 
 pub mod codegen;
 pub mod compress;
@@ -15,6 +15,7 @@ pub mod error;
 pub mod headers;
 pub mod media;
 pub mod memory;
+pub mod progress;
 pub mod routes;
 pub mod walk;
 
@@ -133,6 +134,16 @@ pub fn plan(input: &Input) -> Result<Plan, PlanError> {
 
 /// Plans the site in `input.site_dir` with settings already read (`input.config` is not read).
 pub fn plan_with(input: &Input, config: Config) -> Result<Plan, PlanError> {
+    plan_reporting(input, config, &|_| {})
+}
+
+/// Plans like [`plan_with`], and while it encodes calls `report` every few seconds and once
+/// at the end; an encode shorter than [`progress::INTERVAL`] does not call it at all.
+pub fn plan_reporting(
+    input: &Input,
+    config: Config,
+    report: progress::Report,
+) -> Result<Plan, PlanError> {
     if !input.site_dir.is_dir() {
         return Err(PlanError::new(format!(
             "SITE_DIR {} is not a folder (set SITE_DIR to your site's build output)",
@@ -170,10 +181,12 @@ pub fn plan_with(input: &Input, config: Config) -> Result<Plan, PlanError> {
         max_ratio: config.compression.max_ratio,
         compression: policy.for_site(small_bytes),
     };
+    let tracker =
+        progress::Tracker::new(report, progress::INTERVAL, files.len(), sizes.iter().sum());
     let planned = files
         .par_iter()
         .map(|f| {
-            plan_file(
+            let planned = plan_file(
                 f,
                 &config,
                 &header_rules,
@@ -181,9 +194,14 @@ pub fn plan_with(input: &Input, config: Config) -> Result<Plan, PlanError> {
                 input.epoch,
                 &options,
                 &input.cache_dir,
-            )
+            );
+            if let Ok(p) = &planned {
+                tracker.file_done(p.variants[0].len);
+            }
+            planned
         })
         .collect::<Result<Vec<_>, _>>()?;
+    tracker.finish();
     warnings.extend(cookie_warnings(&planned));
 
     let (kept, external) = apply_size_limit(planned, &config, &mut warnings)?;

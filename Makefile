@@ -12,6 +12,12 @@ ARCH ?= x86_64
 # Amazon Linux 2023 (provided.al2023) ships glibc 2.34: the binary may need nothing newer.
 MAX_GLIBC := 2.34
 EVENT ?= events/health.json
+# $(call cargo_build,ARGS): `cargo build ARGS` that shows the site's encoding progress
+# ("[alb-static-site …] encoding: N/M files (X MB of Y MB)" every ~3 s on a big site). Cargo
+# shows a build script's output only with -vv; tools/cargo-progress.awk keeps those lines and
+# what plain cargo prints (errors in full), and drops the rest of -vv. pipefail: the recipe
+# fails when cargo does.
+cargo_build = set -o pipefail; $(CARGO) build -vv $(1) 2>&1 | awk -f tools/cargo-progress.awk
 
 ifeq ($(ARCH),x86_64)
 RUST_TARGET := x86_64-unknown-linux-gnu
@@ -53,7 +59,7 @@ build: apt-tools ## Build the release bootstrap and dist/bootstrap.zip for Lambd
 	  echo "error: ARCH=$(ARCH) needs the Rust target $(RUST_TARGET), which this toolchain does not have."; \
 	  echo "       Install it with 'rustup target add $(RUST_TARGET)' (and a linker for it), or build with ARCH=x86_64."; \
 	  exit 1; fi
-	$(CARGO) build --release --locked $(TARGET_FLAG) --bin bootstrap
+	$(call cargo_build,--release --locked $(TARGET_FLAG) --bin bootstrap)
 	@mkdir -p dist
 	cp $(BOOTSTRAP) dist/bootstrap
 	@# The files kept in S3 (limits.too_large = "s3"), for the deploy to upload.

@@ -40,7 +40,10 @@ fn run() -> Result<(), PlanError> {
     // A folder path makes Cargo rescan the whole tree, so new, changed and deleted files rebuild.
     println!("cargo::rerun-if-changed={}", input.site_dir.display());
 
-    let plan = plan::plan(&input)?;
+    // Progress on stderr every few seconds while a big site encodes (cargo shows it with -vv,
+    // which `make build` filters down to these lines).
+    let config = plan::Config::load(&input.config)?;
+    let plan = plan::plan_reporting(&input, config, &|p| eprintln!("{p}"))?;
     let code = codegen::generate(&plan);
     let table = out_dir.join("site_table.rs");
     // Only rewrite when it changed, so an unchanged site does not recompile the crate.

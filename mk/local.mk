@@ -16,7 +16,7 @@ LOCAL_ALB_FLAGS ?=
 # LOGIN=1: local-alb plays ALB's login (a local form; the function verifies the signed token).
 # LOGIN_AS=EMAIL[:GROUP,...]: every request logged in as that user, no form.
 local: local-alb ## Serve the embedded site at http://127.0.0.1:$(PORT) as ALB + Lambda would (MULTI_VALUE=1: multi-value mode; LOGIN=1 or LOGIN_AS=EMAIL: behind a login)
-	$(CARGO) build --release --locked --bin bootstrap
+	$(call cargo_build,--release --locked --bin bootstrap)
 	@echo "Serving the embedded site at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
 	$(LOCAL_ALB) --listen 127.0.0.1:$(PORT) $(if $(FRONT),--front $(FRONT)) $(if $(MULTI_VALUE),--multi-value) \
 	  $(if $(LOGIN_AS),--login-as "$(LOGIN_AS)",$(if $(LOGIN),--login)) --offload-dir target/release/site-offload \

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::compress;
 use crate::site::Encoding;
 
 /// A variant's bytes in the blob cache.
@@ -42,11 +43,9 @@ pub struct Options {
     pub gzip: bool,
     pub brotli: bool,
     pub max_ratio: f64,
+    /// The site's compression settings (level, quality and window by file).
+    pub compression: compress::Settings,
 }
-
-const GZIP_LEVEL: u32 = 9;
-const BROTLI_QUALITY: u32 = 11;
-const BROTLI_WINDOW: u32 = 22;
 
 /// Hex SHA-256 of the bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -89,13 +88,12 @@ pub fn encode_file(
     if compressible && !bytes.is_empty() {
         let limit = (bytes.len() as f64 * options.max_ratio) as u64;
         if options.gzip {
-            if let Some(v) = cached_variant(cache, &hash, Encoding::Gzip, limit, || gzip(bytes))? {
+            if let Some(v) = cached_variant(cache, &hash, Encoding::Gzip, options, bytes, limit)? {
                 out.push(v);
             }
         }
         if options.brotli {
-            if let Some(v) =
-                cached_variant(cache, &hash, Encoding::Brotli, limit, || brotli(bytes))?
+            if let Some(v) = cached_variant(cache, &hash, Encoding::Brotli, options, bytes, limit)?
             {
                 out.push(v);
             }
@@ -110,14 +108,11 @@ fn cached_variant(
     cache: &Path,
     hash: &str,
     encoding: Encoding,
+    options: &Options,
+    bytes: &[u8],
     limit: u64,
-    make: impl FnOnce() -> std::io::Result<Vec<u8>>,
 ) -> std::io::Result<Option<Encoded>> {
-    let tag = match encoding {
-        Encoding::Gzip => format!("gz{GZIP_LEVEL}"),
-        Encoding::Brotli => format!("br{BROTLI_QUALITY}w{BROTLI_WINDOW}"),
-        Encoding::Identity => unreachable!("identity is never compressed"),
-    };
+    let tag = options.compression.tag(encoding, bytes.len() as u64);
     let meta = cache.join(format!("{hash}.{tag}.meta"));
     let blob = cache.join(format!("{hash}.{tag}"));
     let found = |len: u64, etag: &str, sha256: &str| -> std::io::Result<Encoded> {
@@ -147,7 +142,7 @@ fn cached_variant(
             _ => {}
         }
     }
-    let compressed = make()?;
+    let compressed = options.compression.compress(encoding, bytes)?;
     let len = compressed.len() as u64;
     // The cache records the size so a later build with another max_ratio decides again.
     let etag = etag_of(&compressed);
@@ -200,24 +195,6 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     fs::rename(&tmp, path)
 }
 
-fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut enc = flate2::GzBuilder::new()
-        .mtime(0)
-        .write(Vec::new(), flate2::Compression::new(GZIP_LEVEL));
-    enc.write_all(bytes)?;
-    enc.finish()
-}
-
-fn brotli(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    {
-        let mut w = brotli::CompressorWriter::new(&mut out, 1 << 16, BROTLI_QUALITY, BROTLI_WINDOW);
-        w.write_all(bytes)?;
-        w.flush()?;
-    }
-    Ok(out)
-}
-
 pub use crate::rules::apply::json_string_len;
 
 #[cfg(test)]
@@ -235,6 +212,7 @@ mod tests {
         gzip: true,
         brotli: true,
         max_ratio: 0.95,
+        compression: compress::Policy::DEFAULT.for_site(0),
     };
 
     #[test]

@@ -3,10 +3,12 @@
 //! same plan into a [`Site`](crate::site::Site) in memory ([`memory`]). Each step is its own
 //! module with its own tests:
 //!
-//! walk → media (type, cache policy) → headers (`_headers`) → encode (identity, gzip, br;
-//! cached) → limits (ALB's 1 MB) → routes → rewrites checked → [`Plan`].
+//! walk → media (type, cache policy) → headers (`_headers`) → encode (identity, gzip, br with
+//! the [`compress`] policy; cached; [`progress`] reported) → limits (ALB's 1 MB) → routes →
+//! rewrites checked → [`Plan`].
 
 pub mod codegen;
+pub mod compress;
 pub mod config;
 pub mod encode;
 pub mod error;
@@ -14,6 +16,7 @@ pub mod headers;
 pub mod media;
 pub mod memory;
 pub mod offload;
+pub mod progress;
 pub mod routes;
 pub mod walk;
 
@@ -226,6 +229,16 @@ pub fn plan(input: &Input) -> Result<Plan, PlanError> {
 
 /// Plans the site in `input.site_dir` with settings already read (`input.config` is not read).
 pub fn plan_with(input: &Input, config: Config) -> Result<Plan, PlanError> {
+    plan_reporting(input, config, &|_| {})
+}
+
+/// Plans like [`plan_with`], and while it encodes calls `report` every few seconds and once
+/// at the end; an encode shorter than [`progress::INTERVAL`] does not call it at all.
+pub fn plan_reporting(
+    input: &Input,
+    config: Config,
+    report: progress::Report,
+) -> Result<Plan, PlanError> {
     if !input.site_dir.is_dir() {
         return Err(PlanError::new(format!(
             "SITE_DIR {} is not a folder (set SITE_DIR to your site's build output)",
@@ -246,15 +259,29 @@ pub fn plan_with(input: &Input, config: Config) -> Result<Plan, PlanError> {
     let redirects = read_rules(&redirects_path, rules::parse_redirects)?;
 
     fs::create_dir_all(&input.cache_dir).map_err(io(&input.cache_dir))?;
+    let policy = compress::Policy::DEFAULT;
+    let sizes = files
+        .iter()
+        .map(|f| fs::metadata(&f.abs).map(|m| m.len()).map_err(io(&f.abs)))
+        .collect::<Result<Vec<u64>, _>>()?;
+    let small_bytes = policy.small_bytes(
+        files
+            .iter()
+            .zip(&sizes)
+            .map(|(f, &len)| (f.site_path.as_str(), len)),
+    );
     let options = encode::Options {
         gzip: config.compression.gzip,
         brotli: config.compression.brotli,
         max_ratio: config.compression.max_ratio,
+        compression: policy.for_site(small_bytes),
     };
+    let tracker =
+        progress::Tracker::new(report, progress::INTERVAL, files.len(), sizes.iter().sum());
     let planned = files
         .par_iter()
         .map(|f| {
-            plan_file(
+            let planned = plan_file(
                 f,
                 &config,
                 &header_rules,
@@ -262,9 +289,14 @@ pub fn plan_with(input: &Input, config: Config) -> Result<Plan, PlanError> {
                 input.epoch,
                 &options,
                 &input.cache_dir,
-            )
+            );
+            if let Ok(p) = &planned {
+                tracker.file_done(p.variants[0].len);
+            }
+            planned
         })
         .collect::<Result<Vec<_>, _>>()?;
+    tracker.finish();
     warnings.extend(cookie_warnings(&planned));
 
     let (kept, external) = apply_size_limit(planned, &config, &mut warnings)?;

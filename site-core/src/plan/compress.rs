@@ -1,0 +1,321 @@
+//! gzip and brotli for the build, and the policy that picks brotli's quality for each file.
+//!
+//! The policy: gzip level 9 and brotli window 22 (4 MB) for every file; brotli quality 11 for
+//! every file of a site whose small compressible files (under [`Policy::large_file`], 64 KiB)
+//! add up to at most [`Policy::small_budget`] (16 MB), and for a larger site quality 11 for its
+//! large files and 10 for its small ones.
+//!
+//! Why (measured: BENCHMARKS.md, "Build speed: the compression policy"): brotli at quality 11
+//! is about 0.9 MB/s of input on one core whatever the file's size (its cost per byte is the same
+//! for a 10 KB page as for a 1.7 MB bundle), so a site's build time is its bytes. Quality 10 is
+//! 2.3-2.7x faster and 1.4-2.6 % larger on real pages (the Rust book; 5 % on the synthetic
+//! site's word salad), quality 9 and below are 10x+ faster but 10-19 % larger: too much. On a
+//! small page 2 % is tens to a few hundred bytes, less than a packet; on swagger-ui's 1.7 MB
+//! bundles it is 7 KB each, and swagger-ui-dist at quality 10 throughout would be 2.1 % larger.
+//! So the large files, where bytes on the wire are, keep quality 11 always, and a large site's
+//! small files, where the time is, drop to 10; a site with less than 16 MB of small files (about
+//! 9 s of one core at quality 11) keeps quality 11 everywhere and is served the same bytes as
+//! before. Bigger windows gain nothing below 4 MB (no file fits ALB's 1 MB response above
+//! that), smaller ones are no faster, and gzip 6 instead of 9 would save 1-2 % of the build for
+//! 0.6 % more gzip bytes.
+//!
+//! Every setting is a pure function of the file's length and of the site (its small files'
+//! total), and the blob cache is keyed by the settings actually used ([`Settings::tag`]), so
+//! the same site gives the same bytes and a change of policy never reuses a stale blob.
+
+use std::io::{self, Write};
+
+use super::media;
+use crate::site::Encoding;
+
+/// gzip's level, for every file.
+pub const GZIP_LEVEL: u32 = 9;
+/// brotli's window (log2 of its bytes), for every file: 4 MB, more than any file that can be
+/// served (ALB's 1 MB response), and the most every browser decodes is 24.
+pub const BROTLI_WINDOW: u32 = 22;
+
+/// How a site's files are compressed: brotli's quality by the file's length and the site's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// Files at least this long are large and get `large_quality`.
+    pub large_file: u64,
+    pub large_quality: u32,
+    /// Smaller files get `small_quality` when the site's small compressible files add up to
+    /// more than `small_budget` bytes, and `large_quality` otherwise.
+    pub small_quality: u32,
+    pub small_budget: u64,
+}
+
+impl Policy {
+    /// The build's policy (see the module's documentation for the measurements).
+    pub const DEFAULT: Policy = Policy {
+        large_file: 64 * 1024,
+        large_quality: 11,
+        small_quality: 10,
+        small_budget: 16_000_000,
+    };
+
+    /// Quality 11 for every file, as every build did before the policy; for comparisons.
+    pub const ALWAYS_11: Policy = Policy {
+        large_file: 0,
+        large_quality: 11,
+        small_quality: 11,
+        small_budget: 0,
+    };
+
+    /// The settings for a site whose compressible files shorter than `large_file` add up to
+    /// `small_bytes` bytes.
+    pub const fn for_site(&self, small_bytes: u64) -> Settings {
+        Settings {
+            large_file: self.large_file,
+            large_quality: self.large_quality,
+            small_quality: if small_bytes > self.small_budget {
+                self.small_quality
+            } else {
+                self.large_quality
+            },
+        }
+    }
+
+    /// What [`Policy::for_site`] takes: the bytes of the site's small compressible files, given
+    /// each file's site path and length. Compressible by the name's type, before `_headers` or
+    /// sniffing: an estimate, but a deterministic one.
+    pub fn small_bytes<'a>(&self, files: impl IntoIterator<Item = (&'a str, u64)>) -> u64 {
+        files
+            .into_iter()
+            .filter(|&(path, len)| {
+                len < self.large_file && media::is_compressible(&media::content_type(path))
+            })
+            .map(|(_, len)| len)
+            .sum()
+    }
+}
+
+/// The settings of one site's build: what each file is compressed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    large_file: u64,
+    large_quality: u32,
+    small_quality: u32,
+}
+
+impl Settings {
+    /// brotli's quality for a file of `len` bytes.
+    pub fn brotli_quality(&self, len: u64) -> u32 {
+        if len >= self.large_file {
+            self.large_quality
+        } else {
+            self.small_quality
+        }
+    }
+
+    /// The blob cache's name for a file's variant: every setting that shapes its bytes.
+    pub fn tag(&self, encoding: Encoding, len: u64) -> String {
+        match encoding {
+            Encoding::Gzip => format!("gz{GZIP_LEVEL}"),
+            Encoding::Brotli => format!("br{}w{BROTLI_WINDOW}", self.brotli_quality(len)),
+            Encoding::Identity => unreachable!("identity is never compressed"),
+        }
+    }
+
+    /// Compresses a file's bytes with `encoding`.
+    pub fn compress(&self, encoding: Encoding, bytes: &[u8]) -> io::Result<Vec<u8>> {
+        match encoding {
+            Encoding::Gzip => gzip(bytes, GZIP_LEVEL),
+            Encoding::Brotli => brotli(
+                bytes,
+                self.brotli_quality(bytes.len() as u64),
+                BROTLI_WINDOW,
+            ),
+            Encoding::Identity => unreachable!("identity is never compressed"),
+        }
+    }
+}
+
+/// gzip with no file name and mtime 0, so the same bytes give the same output.
+pub fn gzip(bytes: &[u8], level: u32) -> io::Result<Vec<u8>> {
+    let mut enc = flate2::GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), flate2::Compression::new(level));
+    enc.write_all(bytes)?;
+    enc.finish()
+}
+
+/// brotli at `quality` (0-11) with a window of 2^`lgwin` bytes.
+pub fn brotli(bytes: &[u8], quality: u32, lgwin: u32) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 1 << 16, quality, lgwin);
+        w.write_all(bytes)?;
+        w.flush()?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    /// Text like a page's: varied enough that the qualities differ.
+    fn page(len: usize) -> Vec<u8> {
+        let words = [
+            "static",
+            "site",
+            "lambda",
+            "<p>",
+            "</p>",
+            "balancer",
+            "cache",
+            "header",
+            "route",
+            "bytes",
+            "served",
+            "index",
+            "<a href=\"/docs/\">",
+            "</a>",
+            "encoding",
+            "\n",
+        ];
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut out = Vec::with_capacity(len + 32);
+        while out.len() < len {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            out.extend_from_slice(words[(x % words.len() as u64) as usize].as_bytes());
+            out.push(b' ');
+            if x % 7 == 0 {
+                out.extend_from_slice(format!("{}", x % 100_000).as_bytes());
+            }
+        }
+        out.truncate(len);
+        out
+    }
+
+    fn gunzip(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    }
+
+    fn unbrotli(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        brotli::Decompressor::new(bytes, 4096)
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    }
+
+    const BIG_SITE: u64 = Policy::DEFAULT.small_budget + 1;
+
+    #[test]
+    fn compressing_twice_gives_the_same_bytes() {
+        let text = page(20_000);
+        for settings in [
+            Policy::DEFAULT.for_site(0),
+            Policy::DEFAULT.for_site(BIG_SITE),
+        ] {
+            for encoding in [Encoding::Gzip, Encoding::Brotli] {
+                assert_eq!(
+                    settings.compress(encoding, &text).unwrap(),
+                    settings.compress(encoding, &text).unwrap(),
+                    "{encoding:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn what_is_compressed_decompresses_to_the_input() {
+        for len in [0, 1, 100, 70_000] {
+            let text = page(len);
+            for settings in [
+                Policy::DEFAULT.for_site(0),
+                Policy::DEFAULT.for_site(BIG_SITE),
+            ] {
+                let gz = settings.compress(Encoding::Gzip, &text).unwrap();
+                assert_eq!(gunzip(&gz), text, "gzip, {len} bytes");
+                let br = settings.compress(Encoding::Brotli, &text).unwrap();
+                assert_eq!(unbrotli(&br), text, "br, {len} bytes");
+            }
+        }
+    }
+
+    #[test]
+    fn quality_11_for_large_files_and_for_every_file_of_a_site_with_few_small_ones() {
+        let large = Policy::DEFAULT.large_file;
+        let budget = Policy::DEFAULT.small_budget;
+        let small_site = Policy::DEFAULT.for_site(budget);
+        for len in [0, 1, large - 1, large, 100 * large] {
+            assert_eq!(small_site.brotli_quality(len), 11, "{len} bytes");
+        }
+        let big_site = Policy::DEFAULT.for_site(budget + 1);
+        assert_eq!(big_site.brotli_quality(0), 10);
+        assert_eq!(big_site.brotli_quality(large - 1), 10);
+        assert_eq!(big_site.brotli_quality(large), 11);
+        assert_eq!(big_site.brotli_quality(100 * large), 11);
+        // Small: shorter than `large_file`, and compressible by its name.
+        let files = [
+            ("/a.html", large - 1),
+            ("/b.html", large),
+            ("/c.png", 10),
+            ("/d.css", 1),
+        ];
+        assert_eq!(Policy::DEFAULT.small_bytes(files), large);
+        // The old policy: 11 for everything, however big the site.
+        let always = Policy::ALWAYS_11.for_site(u64::MAX);
+        for len in [0, large - 1, large] {
+            assert_eq!(always.brotli_quality(len), 11);
+        }
+    }
+
+    #[test]
+    fn the_quality_chosen_is_the_quality_used() {
+        let text = page(5_000);
+        let big_site = Policy::DEFAULT.for_site(BIG_SITE);
+        assert_eq!(
+            big_site.compress(Encoding::Brotli, &text).unwrap(),
+            brotli(&text, 10, BROTLI_WINDOW).unwrap()
+        );
+        assert_eq!(
+            Policy::DEFAULT
+                .for_site(0)
+                .compress(Encoding::Brotli, &text)
+                .unwrap(),
+            brotli(&text, 11, BROTLI_WINDOW).unwrap()
+        );
+        assert_eq!(
+            big_site.compress(Encoding::Gzip, &text).unwrap(),
+            gzip(&text, GZIP_LEVEL).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_cache_tag_names_the_settings_so_another_policy_never_reuses_a_blob() {
+        let small = Policy::DEFAULT.large_file - 1;
+        let large = Policy::DEFAULT.large_file;
+        let big_site = Policy::DEFAULT.for_site(BIG_SITE);
+        let small_site = Policy::DEFAULT.for_site(0);
+        // Same settings, same tag (the tags of the builds before the policy: blobs still good).
+        assert_eq!(small_site.tag(Encoding::Brotli, small), "br11w22");
+        assert_eq!(big_site.tag(Encoding::Brotli, large), "br11w22");
+        assert_eq!(big_site.tag(Encoding::Gzip, small), "gz9");
+        // Other settings, another tag.
+        assert_eq!(big_site.tag(Encoding::Brotli, small), "br10w22");
+        assert_ne!(
+            big_site.tag(Encoding::Brotli, small),
+            Policy::ALWAYS_11
+                .for_site(BIG_SITE)
+                .tag(Encoding::Brotli, small)
+        );
+        // And the tag follows what compress does: quality 10 and 11 differ in bytes.
+        let text = page(small as usize);
+        assert_ne!(
+            big_site.compress(Encoding::Brotli, &text).unwrap(),
+            small_site.compress(Encoding::Brotli, &text).unwrap()
+        );
+    }
+}

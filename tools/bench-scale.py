@@ -2,6 +2,7 @@
 """Scale benchmark: a 10-file site vs a 10,000-file / 100 MB site (stdlib only).
 
 usage: tools/bench-scale.py [--big-pages N] [--big-mb M] [--runs R] [--skip-big]
+                            [--swagger-version V] [--compress-only]
 
 Steps (all cargo builds `nice -n 10`, one at a time, release profile as Cargo.toml sets it):
   1. generate target/scale-sites/small (10 files) and target/scale-sites/big (10,000 files,
@@ -15,11 +16,19 @@ Steps (all cargo builds `nice -n 10`, one at a time, release profile as Cargo.to
   4. build examples/lookup_bench for each site (same SITE_DIR, same target dir);
   5. measure: binary sizes, cold start (process start to first response: `bootstrap invoke`
      of one event, median of R runs), per-request time (lookup_bench time), peak RSS after one
-     request and after serving every file once (lookup_bench rss; /usr/bin/time for invoke).
+     request and after serving every file once (lookup_bench rss; /usr/bin/time for invoke);
+  6. compression policies (also alone: --compress-only, `make bench-compress`): fetch
+     swagger-ui-dist (npm pack, a pinned 5.x) into target/scale-sites/swagger; run
+     site-core's example compress_policies on it and on a fixed 10 % of the big site: bytes a
+     client receives per Accept-Encoding and the CPU time of encoding, with the policy before
+     (brotli 11 for every file) and now; then build the binary for swagger-ui-dist (full build,
+     empty blob cache) and count its bytes on the wire per Accept-Encoding as for the sample.
 
 target/scale-big starts as a copy of target/scale-small (dependencies and build script already
 compiled), so the big site's numbers are the crate's own build.
-Results: a table on stdout and target/scale-results.json.
+Results: a table on stdout and target/scale-results.json (--compress-only:
+target/compress-results.json). Build times are wall seconds, with the CPU seconds of cargo and
+everything it ran (build script included) alongside: the machine may be shared.
 """
 
 import argparse
@@ -31,6 +40,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -39,6 +49,7 @@ TARGET = REPO / "target"
 SITES = TARGET / "scale-sites"
 GEN = [sys.executable, str(REPO / "tools" / "gen-site.py")]
 EDIT_PAGE = 3  # p/0000/000003.html exists in both sites
+SWAGGER_VERSION = "5.35.0"  # swagger-ui-dist, pinned so runs compare
 
 
 def log(msg):
@@ -56,14 +67,23 @@ def cargo_build(target_dir, site_dir, extra=(), timings=False):
         cmd.append("--timings")
     log(f"SITE_DIR={site_dir.relative_to(REPO) if site_dir.is_relative_to(REPO) else site_dir} "
         + " ".join(cmd[3:]))
-    started = time.monotonic()
+    started, cpu = time.monotonic(), children_cpu()
     p = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
     seconds = time.monotonic() - started
+    cpu = children_cpu() - cpu
     if p.returncode != 0:
         sys.exit(f"build failed:\n{p.stderr[-5000:]}")
     units = parse_timings(target_dir) if timings else None
-    log(f"  {seconds:.1f} s")
+    if units is not None:
+        units["cpu_s"] = round(cpu, 1)
+    log(f"  {seconds:.1f} s ({cpu:.1f} s CPU)")
     return seconds, units
+
+
+def children_cpu():
+    """User + system CPU seconds of the finished child processes (cargo, rustc, build scripts)."""
+    t = os.times()
+    return t.children_user + t.children_system
 
 
 def parse_timings(target_dir):
@@ -180,17 +200,79 @@ def lookup_bench(binary, *args):
     return kv(p.stdout)
 
 
+def fetch_swagger(version):
+    """swagger-ui-dist@version from npm (npm pack) into target/scale-sites/swagger."""
+    d = SITES / "swagger"
+    stamp = d / ".version"  # a dotfile: not part of the site
+    if stamp.exists() and stamp.read_text() == version:
+        return d
+    if d.exists():
+        shutil.rmtree(d)
+    SITES.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=TARGET) as tmp:
+        p = subprocess.run(["npm", "pack", f"swagger-ui-dist@{version}", "--pack-destination", tmp],
+                           capture_output=True, text=True, check=True)
+        tgz = Path(tmp) / p.stdout.strip().splitlines()[-1]
+        subprocess.run(["tar", "-xzf", str(tgz), "-C", tmp], check=True)
+        shutil.move(str(Path(tmp) / "package"), d)
+    stamp.write_text(version)
+    log(f"fetched swagger-ui-dist@{version} into {d.relative_to(REPO)}")
+    return d
+
+
+def compress_policies(target_dir, site, sample):
+    """site-core's example compress_policies on a folder: bytes and CPU per policy."""
+    exe = target_dir / "release" / "examples" / "compress_policies"
+    cmd = ["nice", "-n", "10", str(exe), str(site), "--sample", str(sample), "--json",
+           "--policies", "before,now,now-big"]
+    log(" ".join(cmd[3:]))
+    return json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+
+
+def compress_steps(results, save, small_t, big_site, swagger_version):
+    """Step 6: the compression policies on swagger-ui-dist and the big site, and the binary
+    built for swagger-ui-dist."""
+    swagger = fetch_swagger(swagger_version)
+    files = [p for p in swagger.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    results["site_swagger"] = {"files": len(files), "bytes": sum(p.stat().st_size for p in files),
+                               "version": swagger_version}
+    c = results.setdefault("compress", {})
+    if "swagger" not in c or (big_site and "big_sample" not in c):
+        cargo_build(small_t, REPO / "site",
+                    ["-p", "site-core", "--features", "plan", "--example", "compress_policies"])
+        c["swagger"] = compress_policies(small_t, swagger, 100)
+        save()
+        if big_site:
+            c["big_sample"] = compress_policies(small_t, big_site, 10)
+            save()
+    r = results.setdefault("swagger", {})
+    if "wire" not in r:
+        t = TARGET / "scale-swagger"
+        if not t.exists():
+            log("copying target/scale-small to target/scale-swagger (dependencies, build script)")
+            shutil.copytree(small_t, t, symlinks=True)
+        clear_blobs(t)
+        r["full_build_s"], r["full_units"] = cargo_build(t, swagger, ["--bin", "bootstrap"], True)
+        binary = copy_bin(t, "bootstrap", "swagger")
+        r["binary_bytes"] = binary.stat().st_size
+        r["wire"] = wire_bytes(binary, swagger)
+        save()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--big-pages", type=int, default=9997, help="9997 pages + 3 assets = 10,000 files")
     ap.add_argument("--big-mb", type=float, default=100)
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--skip-big", action="store_true")
+    ap.add_argument("--swagger-version", default=SWAGGER_VERSION)
+    ap.add_argument("--compress-only", action="store_true",
+                    help="only step 6 (and the sites and dependencies it needs)")
     ap.add_argument("--resume", action="store_true",
                     help="keep the steps already recorded in target/scale-results.json "
                          "(after a build broke half-way, e.g. by a concurrent edit of src/)")
     a = ap.parse_args()
-    saved = TARGET / "scale-results.json"
+    saved = TARGET / ("compress-results.json" if a.compress_only else "scale-results.json")
     if a.resume and saved.exists():
         results = json.loads(saved.read_text())
     else:
@@ -220,6 +302,15 @@ def main():
         save()
 
     small_t = TARGET / "scale-small"
+    if a.compress_only:
+        cargo_build(small_t, REPO / "site", ["--bin", "bootstrap"])
+        compress_steps(results, save, small_t, None if a.skip_big else SITES / "big",
+                       a.swagger_version)
+        results["loadavg_end"] = os.getloadavg()
+        save()
+        print(json.dumps(results, indent=2))
+        report_compress(results)
+        return
     # The sample site: dependencies compile here, once.
     if "wire_sample" not in results:
         secs, _ = cargo_build(small_t, REPO / "site", ["--bin", "bootstrap"])
@@ -260,6 +351,9 @@ def main():
         r["binary_bytes"] = binary.stat().st_size
         save()
 
+    compress_steps(results, save, small_t, None if a.skip_big else SITES / "big",
+                   a.swagger_version)
+
     paths = ["/", "/p/0000/000003", "/assets/app.5d41402a.js", "/no/such/file.txt"]
     for name in sites:
         t = TARGET / f"scale-{name}"
@@ -280,6 +374,36 @@ def main():
     save()
     print(json.dumps(results, indent=2))
     report(results, list(sites))
+    report_compress(results)
+
+
+def report_compress(res):
+    """Bytes a client receives per Accept-Encoding and encoding CPU, before vs now."""
+    for name, label in (("swagger", "swagger-ui-dist " + res.get("site_swagger", {}).get("version", "")),
+                        ("big_sample", "big site, 10 % sample")):
+        c = res.get("compress", {}).get(name)
+        if not c:
+            continue
+        pol = c["policies"]
+        print(f"\n{label}: {c['files']} files, {c['bytes']:,} bytes\n")
+        print("| | " + " | ".join(pol) + " |")
+        print("|---|" + "--:|" * len(pol))
+        before = pol["before"]
+        for header in before["received"]:
+            cells = [f"{p['received'][header]:,} ({p['received'][header] / before['received'][header] - 1:+.2%})"
+                     for p in pol.values()]
+            print(f"| received, Accept-Encoding: {header} | " + " | ".join(cells) + " |")
+        for key, what in (("brotli_cpu_s", "brotli"), ("gzip_cpu_s", "gzip")):
+            cells = [f"{p[key]:.2f} ({before[key] / max(p[key], 1e-9):.2f}x)" for p in pol.values()]
+            print(f"| {what} CPU, one core (s) | " + " | ".join(cells) + " |")
+    sw = res.get("swagger", {})
+    if "wire" in sw:
+        print(f"\nswagger-ui-dist built: full build {sw['full_build_s']:.1f} s "
+              f"({sw['full_units'].get('cpu_s', '-')} s CPU; build script run "
+              f"{sw['full_units'].get('build-script (run)', '-')} s), binary {sw['binary_bytes']:,} bytes")
+        for enc, w in sw["wire"].items():
+            print(f"  {enc}: {w['files']} files, body {w['body_bytes']:,} bytes, "
+                  f"response JSON {w['response_json_bytes']:,} bytes")
 
 
 def report(res, names):
@@ -297,6 +421,7 @@ def report(res, names):
 
     row("files / bytes", lambda r, s: f"{s['files']} / {s['bytes']:,}")
     row("full build (s)", lambda r, s: f"{r['full_build_s']:.1f}")
+    row("  CPU, cargo and all it ran (s)", lambda r, s: r["full_units"]["cpu_s"])
     row("  of which build script run / lib / bin+LTO link (s)", lambda r, s: " / ".join(
         str(r["full_units"].get(k, "-")) for k in ("build-script (run)", "lib", 'bootstrap "bin"')))
     row("one-file rebuild (s)",

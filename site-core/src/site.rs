@@ -31,7 +31,8 @@ pub enum Encoding {
     Identity,
     /// `gzip`, made at build time at the best level.
     Gzip,
-    /// `br`, made at build time at quality 11.
+    /// `br`, made at build time at quality 11 (10 for the small files of a big site; see
+    /// `plan::compress`).
     Brotli,
 }
 

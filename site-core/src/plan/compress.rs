@@ -1,23 +1,23 @@
 //! gzip and brotli for the build, and the policy that picks brotli's quality for each file.
 //!
 //! The policy: gzip level 9 and brotli window 22 (4 MB) for every file; brotli quality 11 for
-//! every file of a site whose small compressible files (under [`Policy::large_file`], 64 KiB)
-//! add up to at most [`Policy::small_budget`] (16 MB), and for a larger site quality 11 for its
-//! large files and 10 for its small ones.
+//! files of 64 KiB and more, and for every file of a site whose small compressible files (under
+//! 64 KiB) add up to at most 16 MB; quality 10 for the small files of a bigger site.
 //!
-//! Why (measured: BENCHMARKS.md, "Build speed: the compression policy"): brotli at quality 11
-//! is about 0.9 MB/s of input on one core whatever the file's size (its cost per byte is the same
-//! for a 10 KB page as for a 1.7 MB bundle), so a site's build time is its bytes. Quality 10 is
-//! 2.3-2.7x faster and 1.4-2.6 % larger on real pages (the Rust book; 5 % on the synthetic
-//! site's word salad), quality 9 and below are 10x+ faster but 10-19 % larger: too much. On a
-//! small page 2 % is tens to a few hundred bytes, less than a packet; on swagger-ui's 1.7 MB
-//! bundles it is 7 KB each, and swagger-ui-dist at quality 10 throughout would be 2.1 % larger.
-//! So the large files, where bytes on the wire are, keep quality 11 always, and a large site's
-//! small files, where the time is, drop to 10; a site with less than 16 MB of small files (about
-//! 9 s of one core at quality 11) keeps quality 11 everywhere and is served the same bytes as
-//! before. Bigger windows gain nothing below 4 MB (no file fits ALB's 1 MB response above
-//! that), smaller ones are no faster, and gzip 6 instead of 9 would save 1-2 % of the build for
-//! 0.6 % more gzip bytes.
+//! Why (BENCHMARKS.md, "Build speed: the compression policy"; CPU of one core): brotli 11 runs
+//! at 0.8-1 MB/s whatever the file's size (a 10 KB page costs per byte what a 1.7 MB bundle
+//! does), so a site's encode time is its bytes: about 120 s of CPU for the 10,000-file, 105 MB
+//! site. Quality 10 is 2.2-2.7x faster, and 1.4-2.6 % larger on real pages (the Rust book:
+//! 75 bytes per small file on average, 333 at most; 4-5 % on the synthetic site's 100-word
+//! filler) and 2.1 % on swagger-ui-dist, whose 1.7 MB bundle grows by 6 KB. Quality 9 and
+//! below are 3-40x faster but 6-19 % larger. So large files, where the bytes on the wire are,
+//! keep quality 11, and a big site's small files, where its build time is, get 10; a site with
+//! at most 16 MB of small files (under 10 s of encoding on two cores) keeps 11 everywhere and is
+//! served the same bytes as before. swagger-ui-dist: the same bytes (0.01 % more if it were
+//! over the budget); the Rust book: the same (0.6 % more over the budget). Window: 24 gave the
+//! same bytes as 22 (no file over 4 MB) and 18 gave 2.5 % more in the same time. gzip 6 was no
+//! faster on the big site and saved 0.5 s of swagger-ui-dist's 17 s for 0.6 % more gzip bytes:
+//! gzip stays at 9.
 //!
 //! Every setting is a pure function of the file's length and of the site (its small files'
 //! total), and the blob cache is keyed by the settings actually used ([`Settings::tag`]), so

@@ -349,17 +349,10 @@ pub fn parse_request(json: &str) -> Result<Request<'_>, EventError> {
     let Some(path) = raw.path else {
         return fail("malformed ALB event: missing path");
     };
-    if raw.is_base64_encoded == Some(true) {
-        if let Some(body) = &raw.body {
-            if base64::engine::general_purpose::STANDARD
-                .decode(body.as_bytes())
-                .is_err()
-            {
-                return fail(
-                    "malformed ALB event: isBase64Encoded is true but the body is not valid base64",
-                );
-            }
-        }
+    if bad_base64_body(raw.is_base64_encoded, raw.body.as_deref()) {
+        return fail(
+            "malformed ALB event: isBase64Encoded is true but the body is not valid base64",
+        );
     }
     let mut query = String::new();
     let mut push = |k: &str, v: &str| {
@@ -421,13 +414,7 @@ fn parse_rest<'a>(
     let Some(path) = raw.path else {
         return fail("malformed event: missing path");
     };
-    if raw.is_base64_encoded == Some(true)
-        && raw.body.as_ref().is_some_and(|body| {
-            base64::engine::general_purpose::STANDARD
-                .decode(body.as_bytes())
-                .is_err()
-        })
-    {
+    if bad_base64_body(raw.is_base64_encoded, raw.body.as_deref()) {
         return fail("malformed event: isBase64Encoded is true but the body is not valid base64");
     }
     let mut query = String::new();
@@ -512,13 +499,7 @@ fn parse_lattice(json: &str) -> Result<Request<'_>, EventError> {
     let Some(path) = raw.path else {
         return fail("malformed event: missing path");
     };
-    if raw.is_base64_encoded == Some(true)
-        && raw.body.as_ref().is_some_and(|body| {
-            base64::engine::general_purpose::STANDARD
-                .decode(body.as_bytes())
-                .is_err()
-        })
-    {
+    if bad_base64_body(raw.is_base64_encoded, raw.body.as_deref()) {
         return fail("malformed event: isBase64Encoded is true but the body is not valid base64");
     }
     let mut query = String::new();
@@ -574,13 +555,7 @@ fn parse_v2(json: &str) -> Result<Request<'_>, EventError> {
     let Some(path) = raw.raw_path else {
         return fail("malformed event: missing rawPath");
     };
-    if raw.is_base64_encoded == Some(true)
-        && raw.body.as_ref().is_some_and(|body| {
-            base64::engine::general_purpose::STANDARD
-                .decode(body.as_bytes())
-                .is_err()
-        })
-    {
+    if bad_base64_body(raw.is_base64_encoded, raw.body.as_deref()) {
         return fail("malformed event: isBase64Encoded is true but the body is not valid base64");
     }
     let mut query = String::new();
@@ -603,6 +578,17 @@ fn parse_v2(json: &str) -> Result<Request<'_>, EventError> {
         door: Door::V2,
         mount: String::new(),
     })
+}
+
+/// Whether the event says its body is base64 and it is not (every front door's events use the
+/// same two fields).
+fn bad_base64_body(is_base64_encoded: Option<bool>, body: Option<&str>) -> bool {
+    is_base64_encoded == Some(true)
+        && body.is_some_and(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.as_bytes())
+                .is_err()
+        })
 }
 
 /// Appends a query key or value as ALB passes it (still percent-encoded), encoding any byte

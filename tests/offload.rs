@@ -445,14 +445,20 @@ fn alb_signer() -> AlbSigner {
     AlbSigner::from_seed(9, KID, SIGNER_ARN)
 }
 
+/// The private site's login settings and the key of [`alb_signer`].
+fn login(site: &Site) -> (Keys, Policy) {
+    let keys = Keys(PublicKey::from_pem(&alb_signer().public_pem()).unwrap());
+    let policy = Policy::from_settings(site.options.auth.as_ref(), None, None, Some("eu-west-1"))
+        .unwrap()
+        .unwrap();
+    (keys, policy)
+}
+
 #[test]
 fn a_private_site_never_sends_an_unsigned_url_to_a_file_in_s3() {
     let (_, site) = private_plan();
     let alb = alb_signer();
-    let keys = Keys(PublicKey::from_pem(&alb.public_pem()).unwrap());
-    let policy = Policy::from_settings(site.options.auth.as_ref(), None, None, Some("eu-west-1"))
-        .unwrap()
-        .unwrap();
+    let (keys, policy) = login(site);
     let guard = Guard {
         policy: &policy,
         keys: &keys,
@@ -488,10 +494,7 @@ fn a_private_sites_file_in_s3_is_a_presigned_url_that_s3_serves() {
     }
 
     let alb = alb_signer();
-    let keys = Keys(PublicKey::from_pem(&alb.public_pem()).unwrap());
-    let policy = Policy::from_settings(site.options.auth.as_ref(), None, None, Some("eu-west-1"))
-        .unwrap()
-        .unwrap();
+    let (keys, policy) = login(site);
     let guard = Guard {
         policy: &policy,
         keys: &keys,

@@ -166,3 +166,155 @@ pub fn assert_no_null(v: &Value) {
         _ => {}
     }
 }
+
+/// The front doors an event can come through, each reading its own response shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Front {
+    Alb,
+    /// Payload format 2.0: Lambda Function URLs and API Gateway HTTP APIs.
+    FunctionUrl,
+    /// API Gateway REST APIs (payload 1.0), on the stage `prod`.
+    RestApi,
+    VpcLattice,
+}
+
+impl Front {
+    pub const ALL: [Front; 4] = [
+        Front::Alb,
+        Front::FunctionUrl,
+        Front::RestApi,
+        Front::VpcLattice,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Front::Alb => "alb",
+            Front::FunctionUrl => "function-url",
+            Front::RestApi => "rest-api",
+            Front::VpcLattice => "vpc-lattice",
+        }
+    }
+
+    /// The request as this door sends it.
+    pub fn event(self, e: &AlbEvent) -> Value {
+        match self {
+            Front::Alb => e.to_json(),
+            Front::FunctionUrl => e.to_payload_v2(),
+            Front::RestApi => e.to_rest_api("prod"),
+            Front::VpcLattice => e.to_lattice(),
+        }
+    }
+
+    /// The response fields this door reads, the one that holds the headers, and whether header
+    /// values are arrays there. (An ALB reads either header field: see [`check_response`].)
+    fn shape(self) -> (&'static [&'static str], &'static str, bool) {
+        match self {
+            Front::FunctionUrl => (
+                &[
+                    "statusCode",
+                    "headers",
+                    "cookies",
+                    "body",
+                    "isBase64Encoded",
+                ],
+                "headers",
+                false,
+            ),
+            Front::RestApi => (
+                &["statusCode", "multiValueHeaders", "body", "isBase64Encoded"],
+                "multiValueHeaders",
+                true,
+            ),
+            Front::Alb | Front::VpcLattice => (
+                &[
+                    "statusCode",
+                    "statusDescription",
+                    "headers",
+                    "body",
+                    "isBase64Encoded",
+                ],
+                "headers",
+                false,
+            ),
+        }
+    }
+
+    /// Checks that a response has exactly the shape this door reads: only its fields, every
+    /// one it needs, a status code, a string body, header values of the right kind (strings,
+    /// or arrays of strings for a REST API), Set-Cookie in `cookies` for payload 2.0, no null
+    /// anywhere. An ALB's responses get the full [`check_response`]. Returns it parsed.
+    pub fn check(self, text: &str) -> Result<Value, String> {
+        if self == Front::Alb {
+            return check_response(text);
+        }
+        let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        if has_null(&v) {
+            return Err("a null in the response".into());
+        }
+        let o = v.as_object().ok_or("the response is not a JSON object")?;
+        let (fields, header_field, arrays) = self.shape();
+        if let Some(k) = o.keys().find(|k| !fields.contains(&k.as_str())) {
+            return Err(format!("{k} is not a {} response field", self.name()));
+        }
+        if let Some(k) = fields
+            .iter()
+            .find(|k| **k != "cookies" && !o.contains_key(**k))
+        {
+            return Err(format!("no {k:?} field"));
+        }
+        if !o["statusCode"]
+            .as_u64()
+            .is_some_and(|c| (100..600).contains(&c))
+        {
+            return Err("no valid statusCode".into());
+        }
+        if !o["body"].is_string() || !o["isBase64Encoded"].is_boolean() {
+            return Err("body or isBase64Encoded of the wrong type".into());
+        }
+        for (name, val) in o[header_field].as_object().ok_or("no header field")? {
+            let ok = match (val, arrays) {
+                (Value::Array(values), true) => {
+                    !values.is_empty() && values.iter().all(Value::is_string)
+                }
+                (Value::String(_), false) => true,
+                _ => false,
+            };
+            if !ok {
+                return Err(format!("header {name} has the wrong kind of value"));
+            }
+            if self == Front::FunctionUrl && name.eq_ignore_ascii_case("set-cookie") {
+                return Err("Set-Cookie in headers: payload 2.0 sends it in cookies".into());
+            }
+        }
+        if let Some(cookies) = o.get("cookies") {
+            if !cookies
+                .as_array()
+                .is_some_and(|c| c.iter().all(Value::is_string))
+            {
+                return Err("cookies is not an array of strings".into());
+            }
+        }
+        Ok(v)
+    }
+
+    /// The embedded site's answer to `e` through this door, checked for its shape.
+    pub fn ask(self, e: &AlbEvent) -> Value {
+        self.ask_raw(&self.event(e).to_string())
+    }
+
+    /// The embedded site's answer to an event given as JSON, checked for this door's shape.
+    pub fn ask_raw(self, json: &str) -> Value {
+        let text = serde_json::to_string(&site_server::handler::handle(json)).unwrap();
+        self.check(&text)
+            .unwrap_or_else(|e| panic!("{e}\nresponse: {text}"))
+    }
+}
+
+fn has_null(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.iter().any(has_null),
+        Value::Object(o) => o.values().any(has_null),
+        _ => false,
+    }
+}

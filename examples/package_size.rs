@@ -38,7 +38,7 @@ fn main() {
     let literal: u64 = plan
         .files
         .iter()
-        .filter(|f| !f.offloaded)
+        .filter(|f| !f.offloaded())
         .flat_map(|f| f.variants.iter())
         .map(|v| v.json_len)
         .sum();

@@ -35,6 +35,16 @@ pub enum Door {
     Lattice,
 }
 
+impl Door {
+    /// The limit this door holds a whole response to: an ALB's 1 MB, Lambda's 6 MB for the rest.
+    pub const fn response_limit(self) -> site_core::limits::ResponseLimit {
+        match self {
+            Door::Alb => site_core::limits::ResponseLimit::Alb,
+            Door::V2 | Door::Rest | Door::Lattice => site_core::limits::ResponseLimit::Lambda,
+        }
+    }
+}
+
 /// A request event, parsed without copying where the JSON has no escapes.
 #[derive(Debug)]
 pub struct Request<'a> {

@@ -20,7 +20,7 @@ pub fn bytes(file: &File, variant: &Variant) -> Option<Vec<u8>> {
                 .ok()?;
             out
         }
-        Body::Offloaded(_) => return None,
+        Body::Offloaded => return None,
     };
     (bytes.len() as u64 == variant.len).then_some(bytes)
 }

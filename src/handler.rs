@@ -186,7 +186,7 @@ fn stored<'s>(
     shell: &Shell<'_, '_>,
     line: &mut RequestLine<'_>,
 ) -> Outcome<'s> {
-    let site_core::site::Body::Offloaded(key) = &variant.body else {
+    let Some(key) = &variant.object else {
         return Outcome::StoredUnavailable;
     };
     let Some(offload) = shell.offload else {

@@ -122,9 +122,11 @@ mod tests {
     use super::*;
 
     fn choose<'s>(variants: &'s [Variant], accept_encoding: Option<&str>) -> Choice<'s> {
-        choose_fitting(variants, accept_encoding, |v| v.fits)
+        choose_fitting(variants, accept_encoding, |v| {
+            v.fits.within(site_core::limits::ResponseLimit::Alb)
+        })
     }
-    use crate::site::Body;
+    use crate::site::{Body, Fits};
     use std::borrow::Cow;
 
     static V: [Variant; 3] = [
@@ -138,7 +140,8 @@ mod tests {
             base64: false,
             len: 1000,
             json_len: 1002,
-            fits: true,
+            fits: Fits::Everywhere,
+            object: None,
         },
         Variant {
             encoding: Encoding::Gzip,
@@ -150,7 +153,8 @@ mod tests {
             base64: true,
             len: 300,
             json_len: 302,
-            fits: true,
+            fits: Fits::Everywhere,
+            object: None,
         },
         Variant {
             encoding: Encoding::Brotli,
@@ -162,7 +166,8 @@ mod tests {
             base64: true,
             len: 250,
             json_len: 252,
-            fits: true,
+            fits: Fits::Everywhere,
+            object: None,
         },
     ];
 
@@ -236,7 +241,8 @@ mod tests {
                 base64: false,
                 len: 2_000_000,
                 json_len: 2_000_000,
-                fits: false,
+                fits: Fits::Nowhere,
+                object: None,
             },
             Variant {
                 encoding: Encoding::Gzip,
@@ -248,7 +254,8 @@ mod tests {
                 base64: true,
                 len: 300_000,
                 json_len: 300_000,
-                fits: true,
+                fits: Fits::Everywhere,
+                object: None,
             },
         ];
         assert!(

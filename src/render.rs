@@ -81,11 +81,11 @@ pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response
             let offered: Vec<&str> = file
                 .variants
                 .iter()
-                .filter(|v| v.fits)
+                .filter(|v| v.fits.within(cx.door.response_limit()))
                 .map(|v| v.encoding.token())
                 .collect();
             let why = if too_large {
-                format!("This file is too large to send uncompressed through the load balancer. Send Accept-Encoding with one of: {}, or request it in parts with a Range header.\n", offered.join(", "))
+                format!("This file is too large to send uncompressed through this front door. Send Accept-Encoding with one of: {}, or request it in parts with a Range header.\n", offered.join(", "))
             } else {
                 format!(
                     "None of this file's encodings is acceptable. Available: {}.\n",

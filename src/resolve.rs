@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use crate::alb::Request;
-use crate::limits;
+use crate::limits::{self, ResponseLimit};
 use crate::negotiate::{self, Choice};
 use crate::path::{self, PathError};
 use crate::preconditions::{self, Conditions, Validators, Verdict};
@@ -98,7 +98,7 @@ pub fn resolve<'s>(site: &'s Site, req: &Request<'_>) -> Outcome<'s> {
         return outcome;
     }
     match route {
-        Some(Route::File(i)) => serve(site.file(*i), req, get, Fit::own(site.file(*i))),
+        Some(Route::File(i)) => serve(site.file(*i), req, get, Fit::own(site.file(*i), req)),
         Some(Route::Redirect(to)) => redirect(site, to, &req.query),
         None => not_found(site, &path, req, get),
     }
@@ -149,7 +149,7 @@ fn apply_rules<'s>(
             Action::Rewrite | Action::RewriteNotFound => {
                 let target_path = target.split('?').next().unwrap_or("");
                 let file = rewrite_target(site, target_path)?;
-                let fit = Fit::at(site, file, path);
+                let fit = Fit::at(site, file, path, req);
                 return Some(match rule.action {
                     Action::Rewrite => serve(file, req, get, fit),
                     _ => error_page(file, req, fit),
@@ -200,64 +200,71 @@ fn redirect_to<'s>(status: Status, location: String) -> Outcome<'s> {
 fn not_found<'s>(site: &'s Site, path: &str, req: &Request<'_>, get: bool) -> Outcome<'s> {
     if site.options.spa_fallback && path::is_extensionless(path) && accepts_html(req) {
         if let Some(index) = site.index() {
-            return serve(index, req, get, Fit::at(site, index, path));
+            return serve(index, req, get, Fit::at(site, index, path, req));
         }
     }
     if path::is_asset(path) {
         return Outcome::AssetNotFound;
     }
     match site.not_found_page(path) {
-        Some(page) => error_page(page, req, Fit::own(page)),
+        Some(page) => error_page(page, req, Fit::own(page, req)),
         None => Outcome::NotFound,
     }
 }
 
-/// The headers a response of a file carries, and what fits one ALB response with them.
+/// The headers a response of a file carries, and what fits one response of the front door
+/// the request came through with them.
 struct Fit {
     /// The rules of the URL asked for applied to the file's base headers, when they differ
     /// from the file's own; None: the file's own (whose sizes the build checked).
     at: Option<Box<HeaderSet>>,
     /// The JSON size of the largest header block, when it is not the file's own.
     block: Option<u64>,
+    /// The door's limit on a whole response.
+    limit: ResponseLimit,
     max_range: u64,
 }
 
 impl Fit {
     /// The file's own headers.
-    fn own(file: &File) -> Fit {
+    fn own(file: &File, req: &Request<'_>) -> Fit {
+        let limit = req.door.response_limit();
         Fit {
             at: None,
             block: None,
-            max_range: file.max_range,
+            limit,
+            max_range: limit.max_range(file.header_block),
         }
     }
 
     /// The file served at `url` by a rewrite or the SPA fallback: the `_headers` of `url`
     /// apply (the URL asked for, as Cloudflare Pages matches rules), over the file's base
     /// headers. A set whose header block ALB would refuse falls back to the file's own.
-    fn at(site: &Site, file: &File, url: &str) -> Fit {
+    fn at(site: &Site, file: &File, url: &str, req: &Request<'_>) -> Fit {
         let Some(base) = &file.base else {
-            return Fit::own(file);
+            return Fit::own(file, req);
         };
         let Ok(set) = apply::apply(base.to_set(), &[url], &site.header_rules) else {
-            return Fit::own(file);
+            return Fit::own(file, req);
         };
         let block = apply::max_block_len(&set, site.options.hsts.as_deref().unwrap_or(""));
         if block > limits::ALB_HEADER_BLOCK_LIMIT {
-            return Fit::own(file);
+            return Fit::own(file, req);
         }
+        let limit = req.door.response_limit();
         Fit {
             at: Some(Box::new(set)),
             block: Some(block),
-            max_range: limits::max_range(block),
+            limit,
+            max_range: limit.max_range(block),
         }
     }
 
-    /// Whether a full response with `v` fits one ALB response with these headers.
+    /// Whether a full response with `v` fits one response of the door with these headers.
     fn fits(&self, v: &Variant) -> bool {
         match self.block {
-            None => v.fits,
-            Some(block) => crate::site::fits_response(block, v.json_len),
+            None => v.fits.within(self.limit),
+            Some(block) => self.limit.holds(block, v.json_len),
         }
     }
 }
@@ -297,7 +304,9 @@ fn serve<'s>(file: &'s File, req: &Request<'_>, get: bool, fit: Fit) -> Outcome<
         if_none_match: h.if_none_match.as_deref(),
         if_modified_since: h.if_modified_since.as_deref(),
     };
-    if file.offloaded() {
+    // A file too large for this door's responses but kept in S3 too (over an ALB's 1 MB,
+    // under Lambda's 6 MB) is sent from S3 as one that is only there.
+    if file.offloaded() || (file.in_s3() && !file.variants.iter().any(|v| fit.fits(v))) {
         return offloaded(file, req, &conditions);
     }
     let identity = file.identity();

@@ -1,6 +1,7 @@
 //! Files too large for one ALB response, kept in S3 (`limits.too_large = "s3"`): what the build
 //! leaves out and lists for the deploy, the redirect the function answers with, and, for a
 //! private site, a presigned URL that a real S3 API (moto, started here on 127.0.0.1) serves.
+//! Files under Lambda's 6 MB stay in the package too, for the front doors that take them whole.
 
 mod common;
 
@@ -10,10 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
-use common::{check_response, header, status, AlbEvent};
+use common::{body_bytes, check_response, decoded_body, header, status, AlbEvent, Front};
 use local_alb::kit::login::{user_claims, AlbSigner};
 use serde_json::Value;
-use site_core::plan::{self, memory, Config, Input, Plan};
+use site_core::plan::{self, memory, Config, Input, Placement, Plan};
 use site_core::site::Site;
 use site_server::auth::{Guard, KeyError, KeyStore, Policy, PublicKey};
 use site_server::handler::{self, Shell};
@@ -126,6 +127,16 @@ fn ask(site: &Site, shell: &Shell<'_, '_>, event: AlbEvent) -> Value {
     check_response(&text).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
+/// The answer to `event` sent through `front`, checked for the shape that door reads.
+fn ask_through(front: Front, site: &Site, shell: &Shell<'_, '_>, event: AlbEvent) -> Value {
+    let json = front.event(&event).to_string();
+    let (response, _) = handler::handle_with(site, &json, shell);
+    let text = serde_json::to_string(&response).unwrap();
+    front
+        .check(&text)
+        .unwrap_or_else(|e| panic!("{e}\n{}", &text[..text.len().min(2_000)]))
+}
+
 fn public_offload() -> Offload {
     Offload::new(BASE, None).unwrap()
 }
@@ -153,8 +164,120 @@ fn the_build_keeps_in_s3_exactly_the_files_no_alb_response_can_carry() {
     assert_eq!(site.offloaded_files, 3);
     let index = site.files.iter().find(|f| f.path == "/index.html").unwrap();
     assert!(index.identity().body.json().is_some());
-    // Nothing of an offloaded file is in the package.
+    assert!(!index.in_s3());
+}
+
+#[test]
+fn files_under_lambdas_6_mb_stay_in_the_package_too_for_the_other_front_doors() {
+    let plan = public_plan();
+    for path in ["/media/video.mp4", "/data/big.json", "/img/photo.png"] {
+        let f = plan.files.iter().find(|f| f.site_path == path).unwrap();
+        assert_eq!(f.placement, Placement::PackageAndS3, "{path}");
+    }
+    assert!(
+        plan.embedded_bytes() > 3_000_000,
+        "{}",
+        plan.embedded_bytes()
+    );
+}
+
+#[test]
+fn with_lambda_sized_s3_nothing_of_a_file_in_s3_is_in_the_package() {
+    let plan = plan_with("[limits]\nlambda_sized = \"s3\"\n", "cache-s3-only");
+    assert_eq!(plan.offloaded().len(), 5);
+    assert!(plan
+        .files
+        .iter()
+        .filter(|f| f.in_s3())
+        .all(|f| f.offloaded()));
     assert!(plan.embedded_bytes() < 10_000, "{}", plan.embedded_bytes());
+}
+
+#[test]
+fn every_front_door_but_an_alb_serves_a_file_under_6_mb_whole_from_the_package() {
+    let (site, offload) = (public_site(), public_offload());
+    let shell = Shell {
+        offload: Some(&offload),
+        ..Shell::default()
+    };
+    for front in [Front::FunctionUrl, Front::RestApi, Front::VpcLattice] {
+        for (path, accept) in [
+            ("/media/video.mp4", "gzip, br"),
+            ("/data/big.json", "gzip"),
+            ("/img/photo.png", "identity"),
+        ] {
+            let r = ask_through(
+                front,
+                site,
+                &shell,
+                AlbEvent::new("GET", path).header("accept-encoding", accept),
+            );
+            assert_eq!(status(&r), 200, "{front:?} {path}");
+            let original = std::fs::read(site_dir().join(&path[1..])).unwrap();
+            assert!(
+                decoded_body(&r) == original,
+                "{front:?} {path}: the whole file"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_range_through_another_front_door_is_answered_here_up_to_lambdas_cap() {
+    let (site, offload) = (public_site(), public_offload());
+    let shell = Shell {
+        offload: Some(&offload),
+        ..Shell::default()
+    };
+    // Over four times what one ALB response can carry (720,000 bytes).
+    let r = ask_through(
+        Front::FunctionUrl,
+        site,
+        &shell,
+        AlbEvent::new("GET", "/media/video.mp4").header("range", "bytes=100-2999999"),
+    );
+    assert_eq!(status(&r), 206);
+    assert_eq!(
+        header(&r, "content-range"),
+        Some("bytes 100-2999999/3000000")
+    );
+    let original = std::fs::read(site_dir().join("media/video.mp4")).unwrap();
+    assert!(body_bytes(&r) == original[100..]);
+}
+
+#[test]
+fn a_file_over_lambdas_6_mb_is_sent_to_s3_through_every_front_door() {
+    let dir = scratch("huge-site");
+    std::fs::write(dir.join("index.html"), "<h1>x</h1>").unwrap();
+    std::fs::write(dir.join("huge.mp4"), noise(7_000_000, 5)).unwrap();
+    let input = Input {
+        site_dir: dir,
+        config: PathBuf::new(),
+        cache_dir: scratch("huge-cache"),
+        epoch: None,
+    };
+    let plan = plan::plan_with(&input, Config::default()).unwrap();
+    let huge = plan
+        .files
+        .iter()
+        .find(|f| f.site_path == "/huge.mp4")
+        .unwrap();
+    assert_eq!(huge.placement, Placement::S3);
+    let site = memory::into_site(&plan).unwrap();
+    let offload = public_offload();
+    let shell = Shell {
+        offload: Some(&offload),
+        ..Shell::default()
+    };
+    for front in Front::ALL {
+        let r = ask_through(front, &site, &shell, AlbEvent::new("GET", "/huge.mp4"));
+        assert_eq!(status(&r), 307, "{front:?}");
+        assert_eq!(
+            header(&r, "location").unwrap(),
+            format!("{BASE}/{}", key_of(&plan, "/huge.mp4", "identity")),
+            "{front:?}"
+        );
+    }
 }
 
 #[test]
@@ -334,7 +457,7 @@ fn the_package_budget_sends_the_largest_files_to_s3_until_the_package_fits() {
     let mut offloaded: Vec<&str> = plan
         .files
         .iter()
-        .filter(|f| f.offloaded)
+        .filter(|f| f.offloaded())
         .map(|f| f.site_path.as_str())
         .collect();
     offloaded.sort();

@@ -85,7 +85,7 @@ impl Dev {
     /// reads them back for serving (None when there are none, or they cannot be written: then
     /// their URLs answer 503 and the terminal says why).
     fn write_objects(&self, plan: &site_core::plan::Plan) -> Option<Arc<Objects>> {
-        if plan.files.iter().all(|f| !f.offloaded) {
+        if plan.files.iter().all(|f| !f.in_s3()) {
             return None;
         }
         let dir = self.source.cache_dir.join("site-offload");

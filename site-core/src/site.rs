@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use serde_json::value::RawValue;
 
 pub use crate::auth::{AccessRule, Auth};
-use crate::limits;
+pub use crate::limits::Fits;
 pub use crate::rules::{HeaderOp, HeaderRule, HeaderSet};
 pub use crate::status::Status;
 
@@ -60,8 +60,9 @@ pub enum Body {
     /// Not stored: the identity of a file with a gzip variant, made when a client asks for it
     /// (no compression accepted, or a byte range) by inflating the variant at this index.
     Inflate(u8),
-    /// Left out of the package (`limits.too_large = "s3"`): stored in S3 under this key.
-    Offloaded(Text),
+    /// Left out of the package (`limits.too_large = "s3"`): only in S3, under the variant's
+    /// `object` key.
+    Offloaded,
 }
 
 /// Two bodies are equal when they are stored the same way with the same literal.
@@ -69,7 +70,7 @@ impl PartialEq for Body {
     fn eq(&self, other: &Body) -> bool {
         match (self, other) {
             (Body::Inflate(a), Body::Inflate(b)) => a == b,
-            (Body::Offloaded(a), Body::Offloaded(b)) => a == b,
+            (Body::Offloaded, Body::Offloaded) => true,
             _ => self.json().is_some() && self.json() == other.json(),
         }
     }
@@ -83,7 +84,7 @@ impl Body {
         match self {
             Body::Embedded { json, .. } => Some(json),
             Body::Owned(raw) => Some(raw.get()),
-            Body::Inflate(_) | Body::Offloaded(_) => None,
+            Body::Inflate(_) | Body::Offloaded => None,
         }
     }
 }
@@ -103,8 +104,11 @@ pub struct Variant {
     pub len: u64,
     /// Length of the body in a response's JSON: the quoted base64 or escaped text.
     pub json_len: u64,
-    /// Whether a full response with this variant stays under ALB's response limit.
-    pub fits: bool,
+    /// Which front doors take a full response with this variant (with the file's own headers).
+    pub fits: Fits,
+    /// The variant's key in S3, when it is there: always for an `Offloaded` body, and also
+    /// for an embedded one too large for an ALB, which an ALB's requests are sent to.
+    pub object: Option<Text>,
 }
 
 /// A file of the site with everything a response needs, computed at build time.
@@ -124,8 +128,9 @@ pub struct File {
     pub headers: Cow<'static, [(Text, Text)]>,
     /// Whether the HSTS header goes out on https requests (configured, and not detached by `_headers`).
     pub hsts: bool,
-    /// The most bytes one 206 of this file carries, so the response fits with its headers.
-    pub max_range: u64,
+    /// The JSON size of the largest header block a response of this file carries, which
+    /// with the door's limit sets the most bytes one 206 of it may carry.
+    pub header_block: u64,
     /// Identity first, then the compressed variants worth keeping.
     pub variants: Cow<'static, [Variant]>,
     /// The headers before `_headers`, kept when a rewrite or the SPA fallback may serve this
@@ -164,9 +169,15 @@ impl File {
         &self.variants[0]
     }
 
-    /// Whether the file is stored in S3 (every variant is, or none).
+    /// Whether the file is only in S3, not in the package (every variant is, or none).
     pub fn offloaded(&self) -> bool {
-        matches!(self.identity().body, Body::Offloaded(_))
+        matches!(self.identity().body, Body::Offloaded)
+    }
+
+    /// Whether the file's variants are in S3 (only there, or also in the package for the doors
+    /// that take them whole).
+    pub fn in_s3(&self) -> bool {
+        self.identity().object.is_some()
     }
 }
 
@@ -298,7 +309,8 @@ pub struct Site {
     pub options: Options,
     /// The files' own bytes in all (identity variants).
     pub site_bytes: u64,
-    /// How many files are stored in S3 rather than in the package.
+    /// How many files are in S3 (only there, or also in the package for the doors that take
+    /// them whole): the function needs to know where S3 is.
     pub offloaded_files: u32,
     /// One slot per embedded body for it as a checked `&RawValue`, filled on first use
     /// (checking a literal once lets every later response copy it without escaping).
@@ -353,7 +365,7 @@ impl Site {
                 .raw_slots
                 .get(*slot as usize)?
                 .get_or_init(|| serde_json::from_str::<&'static RawValue>(json).ok()),
-            Body::Inflate(_) | Body::Offloaded(_) => None,
+            Body::Inflate(_) | Body::Offloaded => None,
         }
     }
 
@@ -377,10 +389,4 @@ pub fn body_bytes(v: &Variant) -> Option<Vec<u8>> {
 /// Length of `len` bytes as a quoted base64 JSON string.
 pub const fn base64_json_len(len: u64) -> u64 {
     len.div_ceil(3) * 4 + 2
-}
-
-/// Whether a full response with a body of `json_len` bytes (as a JSON literal) and a header
-/// block of `headers_len` bytes (as JSON) fits one ALB response, with room to spare.
-pub fn fits_response(headers_len: u64, json_len: u64) -> bool {
-    headers_len + json_len + limits::RESPONSE_MARGIN <= limits::ALB_RESPONSE_LIMIT
 }

@@ -38,14 +38,14 @@ pub fn generate(plan: &Plan) -> String {
         let h = &f.headers;
         let _ = write!(
             c,
-            "  File {{ path: {}, content_type: {}, cache_control: {}, last_modified: {}, modified: {}, hsts: {}, max_range: {},\n    headers: Cow::Borrowed(&[",
+            "  File {{ path: {}, content_type: {}, cache_control: {}, last_modified: {}, modified: {}, hsts: {}, header_block: {},\n    headers: Cow::Borrowed(&[",
             text(&f.site_path),
             text(&h.content_type),
             text(&h.cache_control),
             text(&http_date(f.modified)),
             f.modified,
             h.hsts,
-            f.max_range,
+            f.header_block,
         );
         for (n, v) in &h.headers {
             let _ = write!(c, "({}, {}), ", text(n), text(v));
@@ -58,11 +58,15 @@ pub fn generate(plan: &Plan) -> String {
                     format!("Body::Embedded {{ json: BODY_{slot}, slot: {slot} }}")
                 }
                 Stored::Inflate(from) => format!("Body::Inflate({from})"),
-                Stored::Offloaded(key) => format!("Body::Offloaded({})", text(&key)),
+                Stored::Offloaded => "Body::Offloaded".to_string(),
+            };
+            let object = match f.object_key(k) {
+                Some(key) => format!("Some({})", text(&key)),
+                None => "None".to_string(),
             };
             let _ = writeln!(
                 c,
-                "      Variant {{ encoding: Encoding::{}, etag: {}, body: {body}, base64: {}, len: {}, json_len: {}, fits: {fits} }},",
+                "      Variant {{ encoding: Encoding::{}, etag: {}, body: {body}, base64: {}, len: {}, json_len: {}, fits: Fits::{fits:?}, object: {object} }},",
                 encoding(v.encoding),
                 text(&v.etag),
                 v.source.base64,
@@ -180,7 +184,7 @@ pub fn generate(plan: &Plan) -> String {
         auth_expr(config.auth.as_ref().map(|a| a.to_auth())),
         config.limits.presign_seconds,
         plan.site_bytes(),
-        plan.files.iter().filter(|f| f.offloaded).count(),
+        plan.files.iter().filter(|f| f.in_s3()).count(),
     );
     let info = deploy_info(plan);
     let _ = writeln!(

@@ -33,6 +33,18 @@ pub enum TooLarge {
     S3,
 }
 
+/// With `too_large = "s3"`: where a file goes that no encoding fits in an ALB's 1 MB response
+/// but one fits in Lambda's 6 MB, which every other front door takes.
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LambdaSized {
+    /// Into the package as well as S3: Function URLs, API Gateway and VPC Lattice serve it
+    /// whole, and an ALB's requests for it are sent to S3.
+    Embed,
+    /// Into S3 only, for every door: a smaller package when an ALB is the only front door.
+    S3,
+}
+
 /// `spa = "auto" | "on" | "off"`.
 #[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -107,6 +119,7 @@ impl Default for Security {
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     pub too_large: TooLarge,
+    pub lambda_sized: LambdaSized,
     pub external_prefix: String,
     /// The most bytes the package may embed; with `too_large = "s3"` the largest files go to
     /// S3 until the rest fits. Well under Lambda's 262,144,000-byte unzipped limit, so the
@@ -126,6 +139,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             too_large: TooLarge::S3,
+            lambda_sized: LambdaSized::Embed,
             external_prefix: String::new(),
             package_budget: DEFAULT_PACKAGE_BUDGET,
             presign_seconds: 300,

@@ -42,7 +42,7 @@ pub fn into_site(plan: &Plan) -> Result<Site, PlanError> {
                     )
                 }
                 Stored::Inflate(from) => Body::Inflate(from),
-                Stored::Offloaded(key) => Body::Offloaded(key.into()),
+                Stored::Offloaded => Body::Offloaded,
             };
             variants.push(Variant {
                 encoding: v.encoding,
@@ -52,6 +52,7 @@ pub fn into_site(plan: &Plan) -> Result<Site, PlanError> {
                 len: v.len,
                 json_len: v.json_len,
                 fits,
+                object: f.object_key(k).map(Into::into),
             });
         }
         let h = &f.headers;
@@ -66,7 +67,7 @@ pub fn into_site(plan: &Plan) -> Result<Site, PlanError> {
             modified: f.modified,
             headers: owned_pairs(h.headers.iter().cloned()),
             hsts: h.hsts,
-            max_range: f.max_range,
+            header_block: f.header_block,
             variants: Cow::Owned(variants),
             base: keep_base.then(|| BaseHeaders {
                 content_type: f.base.content_type.clone().into(),
@@ -119,7 +120,7 @@ pub fn into_site(plan: &Plan) -> Result<Site, PlanError> {
             presign_seconds: config.limits.presign_seconds,
         },
         site_bytes: plan.site_bytes(),
-        offloaded_files: plan.files.iter().filter(|f| f.offloaded).count() as u32,
+        offloaded_files: plan.files.iter().filter(|f| f.in_s3()).count() as u32,
         raw_slots: &[],
     })
 }

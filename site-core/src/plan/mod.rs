@@ -30,10 +30,11 @@ use rayon::prelude::*;
 pub use config::Config;
 pub use error::PlanError;
 
+use crate::limits::{Fits, ResponseLimit};
 use crate::path;
 use crate::rules::{self, encode_path, HeaderRule, RedirectRule, RuleError};
 use crate::site::{Action, Route};
-use config::{Spa, TooLarge};
+use config::{LambdaSized, Spa, TooLarge};
 use encode::Encoded;
 use error::io;
 use headers::FileHeaders;
@@ -63,12 +64,24 @@ pub struct PlannedFile {
     pub modified: u64,
     /// Identity first.
     pub variants: Vec<Encoded>,
-    /// Per variant: whether a full response with it fits one ALB response.
-    pub fits: Vec<bool>,
-    /// The most bytes one 206 carries (less than the usual cap when its headers are large).
-    pub max_range: u64,
-    /// Stored in S3, not in the package (`limits.too_large = "s3"`).
-    pub offloaded: bool,
+    /// Per variant: which front doors take a full response with it.
+    pub fits: Vec<Fits>,
+    /// The JSON size of the file's largest header block (it sets how much one 206 carries).
+    pub header_block: u64,
+    /// In the package, in S3, or both.
+    pub placement: Placement,
+}
+
+/// Where a planned file's variants are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// In the package only.
+    Package,
+    /// In the package for the doors that take it whole (Lambda's 6 MB), and in S3 for an
+    /// ALB's requests (`limits.lambda_sized = "embed"`).
+    PackageAndS3,
+    /// In S3 only (`limits.too_large = "s3"`, or over `limits.package_budget`).
+    S3,
 }
 
 /// Where a planned variant's bytes go.
@@ -78,16 +91,32 @@ pub enum Stored<'a> {
     Embedded(&'a Path),
     /// Nowhere: made at run time by inflating the gzip variant at this index.
     Inflate(u8),
-    /// Into S3, under this key.
-    Offloaded(String),
+    /// Into S3 only (under [`PlannedFile::object_key`]).
+    Offloaded,
 }
 
 impl PlannedFile {
+    /// Whether the file is only in S3, not in the package.
+    pub fn offloaded(&self) -> bool {
+        self.placement == Placement::S3
+    }
+
+    /// Whether the file's variants are uploaded to S3.
+    pub fn in_s3(&self) -> bool {
+        self.placement != Placement::Package
+    }
+
+    /// Variant `k`'s key in S3, when it is there.
+    pub fn object_key(&self, k: usize) -> Option<String> {
+        self.in_s3()
+            .then(|| offload_key(&self.variants[k].sha256, &self.site_path))
+    }
+
     /// The gzip variant the identity is inflated from when a client needs it. Any file with a
     /// gzip variant leaves its identity out: browsers take br or gzip, and storing the
     /// uncompressed form too would make the package larger than the site.
     pub fn inflated_from(&self) -> Option<u8> {
-        if self.offloaded {
+        if self.offloaded() {
             return None;
         }
         self.variants
@@ -99,8 +128,8 @@ impl PlannedFile {
     /// Where variant `k` is kept.
     pub fn stored(&self, k: usize) -> Stored<'_> {
         let v = &self.variants[k];
-        if self.offloaded {
-            return Stored::Offloaded(offload_key(&v.sha256, &self.site_path));
+        if self.offloaded() {
+            return Stored::Offloaded;
         }
         match (k, self.inflated_from()) {
             (0, Some(from)) => Stored::Inflate(from),
@@ -208,11 +237,12 @@ impl Plan {
             .sum()
     }
 
-    /// Every offloaded variant: its file, the variant, and its S3 key.
+    /// Every variant uploaded to S3 (of the files only there, and of those also embedded for
+    /// the doors that take them whole): its file, the variant, and its S3 key.
     pub fn offloaded(&self) -> Vec<(&PlannedFile, &Encoded, String)> {
         self.files
             .iter()
-            .filter(|f| f.offloaded)
+            .filter(|f| f.in_s3())
             .flat_map(|f| {
                 f.variants
                     .iter()
@@ -429,7 +459,7 @@ fn plan_file(
     let block = headers::max_block_len(&headers, config);
     let fits = variants
         .iter()
-        .map(|v| crate::site::fits_response(block, v.json_len))
+        .map(|v| Fits::of(block, v.json_len))
         .collect();
     Ok(PlannedFile {
         site_path: f.site_path.clone(),
@@ -438,8 +468,8 @@ fn plan_file(
         modified,
         variants,
         fits,
-        max_range: crate::limits::max_range(block),
-        offloaded: false,
+        header_block: block,
+        placement: Placement::Package,
     })
 }
 
@@ -465,15 +495,16 @@ fn cookie_warnings(files: &[PlannedFile]) -> Vec<String> {
 type Moved = (String, String);
 
 /// Applies `limits.too_large` to files no encoding can serve within one ALB response: fail the
-/// plan, leave them out, leave them out and redirect their URLs elsewhere, or keep them in S3.
-/// Then holds the package to `limits.package_budget` (with "s3", by offloading the largest
-/// files). Returns the files kept and the ones moved.
+/// plan, leave them out, leave them out and redirect their URLs elsewhere, or keep them in S3
+/// (and, with `limits.lambda_sized = "embed"`, in the package too when Lambda's 6 MB takes
+/// them, for the other front doors). Then holds the package to `limits.package_budget` (with
+/// "s3", by keeping the largest files only in S3). Returns the files kept and the ones moved.
 fn apply_size_limit(
     files: Vec<PlannedFile>,
     config: &Config,
     warnings: &mut Vec<String>,
 ) -> Result<(Vec<PlannedFile>, Vec<Moved>), PlanError> {
-    let fits = |f: &PlannedFile| f.fits.iter().any(|&fits| fits);
+    let fits = |f: &PlannedFile| f.fits.iter().any(|fits| fits.within(ResponseLimit::Alb));
     let list = |files: &mut dyn Iterator<Item = &PlannedFile>| {
         files
             .map(|f| {
@@ -519,10 +550,18 @@ fn apply_size_limit(
                     })
                     .collect();
             }
-            TooLarge::S3 => kept
-                .iter_mut()
-                .filter(|f| !fits(f))
-                .for_each(mark_offloaded),
+            TooLarge::S3 => {
+                for f in kept.iter_mut().filter(|f| !fits(f)) {
+                    let lambda_takes = f.fits.iter().any(|x| x.within(ResponseLimit::Lambda));
+                    f.placement = match config.limits.lambda_sized {
+                        LambdaSized::Embed if lambda_takes => Placement::PackageAndS3,
+                        _ => Placement::S3,
+                    };
+                    if f.offloaded() {
+                        mark_offloaded(f);
+                    }
+                }
+            }
         }
     }
     let budget = config.limits.package_budget;
@@ -536,7 +575,7 @@ fn apply_size_limit(
             )));
         }
         // Largest first; ties by path, so the choice is the same on every machine.
-        let mut order: Vec<usize> = (0..kept.len()).filter(|&k| !kept[k].offloaded).collect();
+        let mut order: Vec<usize> = (0..kept.len()).filter(|&k| !kept[k].offloaded()).collect();
         order.sort_by(|&a, &b| {
             (kept[b].embedded_bytes(), &kept[a].site_path)
                 .cmp(&(kept[a].embedded_bytes(), &kept[b].site_path))
@@ -549,19 +588,25 @@ fn apply_size_limit(
             mark_offloaded(&mut kept[k]);
         }
     }
-    if kept.iter().any(|f| f.offloaded) {
+    if kept.iter().any(|f| f.offloaded()) {
         warnings.push(format!(
             "kept in S3 (make deploy uploads them; make local serves them from disk), too large for one ALB response or over limits.package_budget:\n{}",
-            list(&mut kept.iter().filter(|f| f.offloaded))
+            list(&mut kept.iter().filter(|f| f.offloaded()))
+        ));
+    }
+    if kept.iter().any(|f| f.placement == Placement::PackageAndS3) {
+        warnings.push(format!(
+            "kept in S3 for an ALB's requests and in the package for the other front doors (limits.lambda_sized = \"embed\"), over ALB's 1 MB but under Lambda's 6 MB:\n{}",
+            list(&mut kept.iter().filter(|f| f.placement == Placement::PackageAndS3))
         ));
     }
     Ok((kept, external))
 }
 
-/// Marks the file for S3: no variant is served from the package.
+/// Marks the file for S3 only: no variant is served from the package.
 fn mark_offloaded(file: &mut PlannedFile) {
-    file.offloaded = true;
-    file.fits.iter_mut().for_each(|f| *f = false);
+    file.placement = Placement::S3;
+    file.fits.iter_mut().for_each(|f| *f = Fits::Nowhere);
 }
 
 /// A rewrite with a fixed target must name something the site serves.

@@ -127,11 +127,12 @@ impl Front {
     }
 }
 
-/// API Gateway's own error answers: JSON `{"message": ...}`. The messages AWS documents are
-/// used (Lambda's guide: a function error or a malformed response is a 502, a refused
-/// invocation a 500, both "Internal server error" from a REST API; an HTTP API capitalises
-/// it); others get the status's reason phrase. A REST API's 403 for a path it has no resource
-/// for names its error type, as API Gateway does.
+/// API Gateway's own error answers: JSON `{"message": ...}`. Lambda's guide ("Handling Lambda
+/// errors with an API Gateway API") gives one rule for both kinds of API: a function error or a
+/// malformed response is a 502, a refused invocation a 500, both "Internal server error"; an
+/// HTTP API is commonly seen to capitalise the message, which is kept. Statuses the guide does
+/// not cover get their reason phrase. A REST API's 403 for a path outside its stage names its
+/// error type, as API Gateway does.
 fn gateway_page(front: Front, status: StatusCode, is_head: bool) -> Response<Body> {
     let message = match (front, status.as_u16()) {
         (Front::RestApi, 500 | 502) => "Internal server error",

@@ -45,7 +45,8 @@ Options:
                             rest-api       an API Gateway REST API, Lambda proxy on
                                            ANY / and ANY /{proxy+}, served under
                                            /STAGE/ (elsewhere: API Gateway's 403);
-                                           binaryMediaTypes assumed */*, so request
+                                           binaryMediaTypes assumed */* (as the
+                                           project's deploy would set it), so request
                                            bodies go base64 and isBase64Encoded
                                            responses are decoded
                             vpc-lattice    a VPC Lattice service (event structure v2)
@@ -58,11 +59,11 @@ Options:
   --target-group-arn ARN  The target group in the events (alb: requestContext.elb,
                           vpc-lattice: requestContext.targetGroupArn)
   --function-name NAME    AWS_LAMBDA_FUNCTION_NAME for the function [default: local-function]
-  --login                 (alb only) Play ALB's authenticate-oidc action: a request without a session
-                          goes to a local login form; a logged-in one reaches the function
-                          with x-amzn-oidc-data signed by local-alb's own key, which the
-                          function fetches from local-alb (SITE_AUTH_SIGNER and
-                          SITE_AUTH_KEY_URL are set for it)
+  --login                 (alb only) Play ALB's authenticate-oidc action: a request
+                          without a session goes to a local login form; a logged-in one
+                          reaches the function with x-amzn-oidc-data signed by
+                          local-alb's own key, which the function fetches from local-alb
+                          (SITE_AUTH_SIGNER and SITE_AUTH_KEY_URL are set for it)
   --login-as USER         As --login, with every request logged in as USER
                           (EMAIL or EMAIL:GROUP,GROUP), no form
   --offload-dir DIR       Serve the files the build kept out of the package (its

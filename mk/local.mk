@@ -12,17 +12,23 @@ local-alb:
 
 LOCAL_ALB_FLAGS ?=
 
-# FRONT=function-url: a Lambda Function URL in front instead of an ALB (payload format 2.0).
+# FRONT=DOOR: another front door in front instead of an ALB, each with its own events, response
+# rules and error answers: function-url (a Lambda Function URL), http-api (an API Gateway HTTP
+# API), rest-api (an API Gateway REST API, the site under /$(STAGE)/, STAGE=prod by default) or
+# vpc-lattice (a VPC Lattice service).
 # LOGIN=1: local-alb plays ALB's login (a local form; the function verifies the signed token).
 # LOGIN_AS=EMAIL[:GROUP,...]: every request logged in as that user, no form.
-local: local-alb ## Serve the embedded site at http://127.0.0.1:$(PORT) as ALB + Lambda would (MULTI_VALUE=1: multi-value mode; LOGIN=1 or LOGIN_AS=EMAIL: behind a login)
+# MULTI_VALUE, LOGIN and LOGIN_AS are an ALB's: local-alb refuses them with another FRONT.
+LOCAL_SITE_PATH := /$(if $(filter rest-api,$(FRONT)),$(or $(STAGE),prod)/)
+local: local-alb ## Serve the embedded site at http://127.0.0.1:$(PORT) as ALB + Lambda would (MULTI_VALUE=1: multi-value mode; LOGIN=1 or LOGIN_AS=EMAIL: behind a login; FRONT=function-url|http-api|rest-api|vpc-lattice: another front door)
 	$(call cargo_build,--release --locked --bin bootstrap)
-	@echo "Serving the embedded site at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
-	$(LOCAL_ALB) --listen 127.0.0.1:$(PORT) $(if $(FRONT),--front $(FRONT)) $(if $(MULTI_VALUE),--multi-value) \
+	@echo "Serving the embedded site at http://127.0.0.1:$(PORT)$(LOCAL_SITE_PATH) (Ctrl-C to stop)"
+	$(LOCAL_ALB) --listen 127.0.0.1:$(PORT) $(if $(FRONT),--front $(FRONT)) $(if $(STAGE),--stage $(STAGE)) \
+	  $(if $(MULTI_VALUE),--multi-value) \
 	  $(if $(LOGIN_AS),--login-as "$(LOGIN_AS)",$(if $(LOGIN),--login)) --offload-dir target/release/site-offload \
 	  $(LOCAL_ALB_FLAGS) -- target/release/bootstrap
 
-test-local: ## local-alb's own tests (HTTP <-> ALB event, Runtime API, 502 rules), with the real bootstrap
+test-local: ## local-alb's own tests (HTTP <-> each front door's event, Runtime API, 502 rules), with the real bootstrap
 	$(CARGO) build --release --locked --bin bootstrap
 	BOOTSTRAP=$(CURDIR)/target/release/bootstrap $(CARGO) test --release --locked -p local-alb
 

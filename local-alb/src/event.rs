@@ -1,5 +1,7 @@
-//! Turns one HTTP request into the JSON event ALB would send to its Lambda target
-//! (the event AWS documents for Lambda targets). Pure: no I/O, so every rule is unit-testable.
+//! Turns one HTTP request into the JSON event a front door would send to its Lambda function:
+//! ALB's (the event AWS documents for Lambda targets), a Function URL's or an HTTP API's
+//! (payload format 2.0), a REST API's (payload 1.0, Lambda proxy) or VPC Lattice's (event
+//! structure version 2). Pure but for the clock and ids, so every rule is unit-testable.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -57,6 +59,19 @@ pub fn build(
     Ok(Value::Object(event))
 }
 
+/// Where the stand-in API or service lives: the names and ids its events carry.
+pub struct Place<'a> {
+    pub region: &'a str,
+    /// The REST API's stage: the first segment of every path it serves (`--stage`).
+    pub stage: &'a str,
+}
+
+/// The account every stand-in resource is in (AWS's documentation example account).
+pub const ACCOUNT_ID: &str = "123456789012";
+
+/// The stand-in API's id, in API Gateway's form (ten lowercase letters and digits).
+pub const API_ID: &str = "localapi01";
+
 /// Builds the payload format 2.0 event a Lambda Function URL sends for the request: the path
 /// and query raw in `rawPath` / `rawQueryString`, header names lowercase with repeated values
 /// joined by commas, the Cookie header split into `cookies`, the method and client in
@@ -67,6 +82,244 @@ pub fn build_function_url(
     body: &[u8],
     ctx: &Context,
 ) -> Result<Value, String> {
+    let parts = v2_parts(headers, body, ctx)?;
+    let context = json!({
+        "accountId": "anonymous",
+        "apiId": "local",
+        "domainName": format!("127.0.0.1:{}", ctx.listen_port),
+        "domainPrefix": "local",
+        "http": {
+            "method": line.method,
+            "path": line.path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": ctx.client_ip,
+            "userAgent": parts.user_agent,
+        },
+        "requestId": ctx.trace_id,
+        "routeKey": "$default",
+        "stage": "$default",
+        "timeEpoch": crate::ids::epoch_millis(),
+    });
+    Ok(v2_event(
+        line.path,
+        line.query.unwrap_or(""),
+        parts,
+        context,
+    ))
+}
+
+/// Builds the payload format 2.0 event an API Gateway HTTP API sends from its `$default` route
+/// and stage: a Function URL's shape, with API Gateway's `requestContext` and, when there is a
+/// query, `queryStringParameters` (decoded, repeated names' values joined by commas).
+///
+/// The path: AWS documents nothing, but live captures (third-party, the project's ALB contract
+/// §"Path") show an HTTP API, unlike a Function URL, a REST API or an ALB, putting the path in
+/// `rawPath` percent-decoded, cut at a decoded `?`; `rawQueryString` stays as sent. The
+/// project's fixtures hold no HTTP API event to say otherwise, so it is played as reported: a
+/// function that decodes `rawPath` again, or needs an encoded `/` or `%`, shows it here first.
+pub fn build_http_api(
+    line: &RequestLine,
+    headers: &HeaderMap,
+    body: &[u8],
+    ctx: &Context,
+    place: &Place,
+) -> Result<Value, String> {
+    let path = http_api_path(line.path);
+    let parts = v2_parts(headers, body, ctx)?;
+    let now = crate::ids::epoch_millis();
+    let context = json!({
+        "accountId": ACCOUNT_ID,
+        "apiId": API_ID,
+        "domainName": format!("{API_ID}.execute-api.{}.amazonaws.com", place.region),
+        "domainPrefix": API_ID,
+        "http": {
+            "method": line.method,
+            "path": path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": ctx.client_ip,
+            "userAgent": parts.user_agent,
+        },
+        "requestId": crate::ids::gateway_request_id(),
+        "routeKey": "$default",
+        "stage": "$default",
+        "time": crate::ids::log_time(now),
+        "timeEpoch": now,
+    });
+    let mut event = v2_event(&path, line.query.unwrap_or(""), parts, context);
+    let mut params = Map::new();
+    for (k, v) in decoded_query(line.query.unwrap_or("")) {
+        match params.get_mut(&k) {
+            Some(Value::String(prev)) => {
+                prev.push(',');
+                prev.push_str(&v);
+            }
+            _ => {
+                params.insert(k, Value::String(v));
+            }
+        }
+    }
+    if !params.is_empty() {
+        event["queryStringParameters"] = Value::Object(params);
+    }
+    Ok(event)
+}
+
+/// An HTTP API's `rawPath` for the path the client sent: decoded once, cut at a decoded `?`.
+/// Bytes that decode to no UTF-8 become U+FFFD (what the real one does there is not known; a
+/// JSON string can only hold text).
+fn http_api_path(raw: &str) -> String {
+    let mut path = percent_decode(raw, false);
+    if let Some(at) = path.find('?') {
+        path.truncate(at);
+    }
+    path
+}
+
+/// The part of `path` under the REST API's stage (`/prod/a` gives `/a`, `/prod` gives `/`), or
+/// `None` outside it, where API Gateway answers 403 itself.
+pub fn stage_path<'p>(path: &'p str, stage: &str) -> Option<&'p str> {
+    let rest = path.strip_prefix('/')?.strip_prefix(stage)?;
+    match rest {
+        "" => Some("/"),
+        r if r.starts_with('/') => Some(r),
+        _ => None,
+    }
+}
+
+/// Builds the event an API Gateway REST API sends through a Lambda proxy integration (payload
+/// 1.0) on stage `place.stage`, from an API with `ANY /` and `ANY /{proxy+}` (the root needs
+/// its own method: `{proxy+}` matches one segment or more). `path` is the path without the
+/// stage, still percent-encoded as sent; `requestContext.path` is the one the client asked
+/// for. Both header fields, as API Gateway sends them (names lowercase: the client's own case
+/// is gone by the time hyper hands the request over); the query decoded (`+` a space), `null`
+/// when there is none. The body: with the project's `binaryMediaTypes` of `*/*` every body
+/// is binary to API Gateway, so a non-empty one is always base64; an empty one is `null`.
+pub fn build_rest_api(
+    line: &RequestLine,
+    headers: &HeaderMap,
+    body: &[u8],
+    ctx: &Context,
+    place: &Place,
+) -> Result<Value, String> {
+    let Some(path) = stage_path(line.path, place.stage) else {
+        return Err(format!(
+            "{} is not under the stage /{}",
+            line.path, place.stage
+        ));
+    };
+    let header_pairs = alb_headers(headers, ctx)?;
+    let query_pairs = decoded_query(line.query.unwrap_or(""));
+    let (resource, path_parameters) = match path.strip_prefix('/') {
+        Some("") | None => ("/", Value::Null),
+        Some(proxy) => ("/{proxy+}", json!({ "proxy": proxy })),
+    };
+    let (body, is_base64) = if body.is_empty() {
+        (Value::Null, false)
+    } else {
+        (Value::String(STANDARD.encode(body)), true)
+    };
+    let (query, multi_query) = if query_pairs.is_empty() {
+        (Value::Null, Value::Null)
+    } else {
+        (last_wins_map(query_pairs.clone()), multi_map(query_pairs))
+    };
+    let now = crate::ids::epoch_millis();
+    Ok(json!({
+        "resource": resource,
+        "path": path,
+        "httpMethod": line.method,
+        "headers": last_wins_map(header_pairs.clone()),
+        "multiValueHeaders": multi_map(header_pairs),
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": multi_query,
+        "pathParameters": path_parameters,
+        "stageVariables": null,
+        "requestContext": {
+            "accountId": ACCOUNT_ID,
+            "apiId": API_ID,
+            "domainName": format!("{API_ID}.execute-api.{}.amazonaws.com", place.region),
+            "domainPrefix": API_ID,
+            "extendedRequestId": crate::ids::gateway_request_id(),
+            "httpMethod": line.method,
+            "identity": {
+                "sourceIp": ctx.client_ip,
+                "userAgent": user_agent(headers),
+            },
+            "path": line.path,
+            "protocol": "HTTP/1.1",
+            "requestId": crate::ids::request_id(),
+            "requestTime": crate::ids::log_time(now),
+            "requestTimeEpoch": now,
+            "resourceId": "a1b2c3",
+            "resourcePath": resource,
+            "stage": place.stage,
+        },
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }))
+}
+
+/// Builds the event a VPC Lattice service sends to a Lambda target group of event structure
+/// version 2: `method`, the path as sent, every header (names lowercase, `x-forwarded-for`
+/// ending with the client) and query value in an array, the body by ALB's rule (`null` when
+/// empty), the service network, service and target group in `requestContext`. The query
+/// values go as sent, undecoded, as the server's reader of these events takes them.
+pub fn build_lattice(
+    line: &RequestLine,
+    headers: &HeaderMap,
+    body: &[u8],
+    ctx: &Context,
+    place: &Place,
+) -> Result<Value, String> {
+    let mut pairs = Vec::with_capacity(headers.len() + 1);
+    let mut forwarded_for = Vec::new();
+    for (name, value) in headers {
+        let value = std::str::from_utf8(value.as_bytes())
+            .map_err(|_| format!("header {name} is not valid UTF-8"))?;
+        if name.as_str() == "x-forwarded-for" {
+            forwarded_for.push(value.to_string());
+        } else {
+            pairs.push((name.as_str().to_string(), value.to_string()));
+        }
+    }
+    forwarded_for.push(ctx.client_ip.clone());
+    pairs.push(("x-forwarded-for".into(), forwarded_for.join(", ")));
+    let (body, is_base64) = encode_body(headers, body)?;
+    let (region, account) = (place.region, ACCOUNT_ID);
+    Ok(json!({
+        "version": "2.0",
+        "path": line.path,
+        "method": line.method,
+        "headers": multi_map(pairs),
+        "queryStringParameters": multi_map(split_query(line.query.unwrap_or(""))),
+        "body": if body.is_empty() { Value::Null } else { Value::String(body) },
+        "isBase64Encoded": is_base64,
+        "requestContext": {
+            "serviceNetworkArn": format!("arn:aws:vpc-lattice:{region}:{account}:servicenetwork/sn-0123456789abcdef0"),
+            "serviceArn": format!("arn:aws:vpc-lattice:{region}:{account}:service/svc-0123456789abcdef0"),
+            "targetGroupArn": ctx.target_group_arn,
+            "identity": {
+                "sourceVpcArn": format!("arn:aws:ec2:{region}:{account}:vpc/vpc-0123456789abcdef0"),
+                "type": "NONE",
+            },
+            "region": region,
+            "timeEpoch": crate::ids::epoch_micros().to_string(),
+        },
+    }))
+}
+
+/// What payload format 2.0 makes of the headers and body, the same for every door that sends
+/// it: names lowercase, a repeated name's values joined by commas, Cookie split into `cookies`,
+/// the forwarding headers set, the body base64 unless it is text.
+struct V2Parts {
+    headers: Map<String, Value>,
+    cookies: Vec<Value>,
+    body: String,
+    is_base64: bool,
+    user_agent: String,
+}
+
+fn v2_parts(headers: &HeaderMap, body: &[u8], ctx: &Context) -> Result<V2Parts, String> {
     let mut map = Map::new();
     let mut cookies = Vec::new();
     for (name, value) in headers {
@@ -100,42 +353,73 @@ pub fn build_function_url(
     );
     map.insert("x-amzn-trace-id".into(), ctx.trace_id.into());
     let (body, is_base64) = encode_body(headers, body)?;
-    let user_agent = headers
-        .get("user-agent")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    Ok(V2Parts {
+        headers: map,
+        cookies,
+        body,
+        is_base64,
+        user_agent: user_agent(headers).to_string(),
+    })
+}
+
+fn v2_event(raw_path: &str, raw_query: &str, parts: V2Parts, request_context: Value) -> Value {
     let mut event = json!({
         "version": "2.0",
         "routeKey": "$default",
-        "rawPath": line.path,
-        "rawQueryString": line.query.unwrap_or(""),
-        "headers": Value::Object(map),
-        "requestContext": {
-            "accountId": "anonymous",
-            "apiId": "local",
-            "domainName": format!("127.0.0.1:{}", ctx.listen_port),
-            "domainPrefix": "local",
-            "http": {
-                "method": line.method,
-                "path": line.path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": ctx.client_ip,
-                "userAgent": user_agent,
-            },
-            "requestId": ctx.trace_id,
-            "routeKey": "$default",
-            "stage": "$default",
-            "timeEpoch": crate::ids::epoch_millis(),
-        },
-        "isBase64Encoded": is_base64,
+        "rawPath": raw_path,
+        "rawQueryString": raw_query,
+        "headers": Value::Object(parts.headers),
+        "requestContext": request_context,
+        "isBase64Encoded": parts.is_base64,
     });
-    if !cookies.is_empty() {
-        event["cookies"] = Value::Array(cookies);
+    if !parts.cookies.is_empty() {
+        event["cookies"] = Value::Array(parts.cookies);
     }
-    if !body.is_empty() {
-        event["body"] = Value::String(body);
+    if !parts.body.is_empty() {
+        event["body"] = Value::String(parts.body);
     }
-    Ok(event)
+    event
+}
+
+fn user_agent(headers: &HeaderMap) -> &str {
+    headers
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// A query decoded as API Gateway decodes it (`+` a space, then `%XX`), in order; a piece with
+/// no `=` has the value "".
+fn decoded_query(query: &str) -> Vec<(String, String)> {
+    split_query(query)
+        .into_iter()
+        .map(|(k, v)| (percent_decode(&k, true), percent_decode(&v, true)))
+        .collect()
+}
+
+/// Decodes `%XX` once (and `+` as a space when `plus_is_space`); a `%` without two hex digits
+/// after it stays as it is. Bytes that are not UTF-8 once decoded become U+FFFD.
+fn percent_decode(s: &str, plus_is_space: bool) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |at: usize| bytes.get(at).and_then(|&b| (b as char).to_digit(16));
+        match bytes[i] {
+            b'%' => match (hex(i + 1), hex(i + 2)) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' if plus_is_space => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Splits a query string the way ALB does: on `&` and the first `=`, with no
@@ -289,6 +573,308 @@ mod tests {
         assert_eq!(e["headers"]["accept"], "a,b");
         assert_eq!(e["requestContext"]["http"]["method"], "GET");
         assert!(e["headers"].get("cookie").is_none());
+    }
+
+    fn place() -> Place<'static> {
+        Place {
+            region: "us-east-1",
+            stage: "prod",
+        }
+    }
+
+    fn line<'a>(method: &'a str, path: &'a str, query: Option<&'a str>) -> RequestLine<'a> {
+        RequestLine {
+            method,
+            path,
+            query,
+        }
+    }
+
+    #[test]
+    fn an_http_api_event_has_api_gateways_request_context() {
+        let e = build_http_api(
+            &line("GET", "/a", None),
+            &headers(&[("user-agent", "curl/8")]),
+            b"",
+            &ctx(false),
+            &place(),
+        )
+        .unwrap();
+        assert_eq!(e["version"], "2.0");
+        assert_eq!(e["routeKey"], "$default");
+        let c = &e["requestContext"];
+        assert_eq!(c["apiId"], API_ID);
+        assert_eq!(
+            c["domainName"],
+            format!("{API_ID}.execute-api.us-east-1.amazonaws.com")
+        );
+        assert_eq!(
+            (&c["routeKey"], &c["stage"]),
+            (&json!("$default"), &json!("$default"))
+        );
+        assert_eq!(
+            c["http"],
+            json!({"method": "GET", "path": "/a", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "curl/8"})
+        );
+        assert_eq!(c["requestId"].as_str().map(str::len), Some(16));
+        assert!(c["time"].as_str().is_some_and(|t| t.ends_with(" +0000")));
+        assert!(c["timeEpoch"]
+            .as_u64()
+            .is_some_and(|t| t > 1_700_000_000_000));
+        assert!(
+            e.get("queryStringParameters").is_none(),
+            "none without a query"
+        );
+    }
+
+    #[test]
+    fn an_http_api_decodes_the_path_but_not_the_raw_query() {
+        let e = build_http_api(
+            &line("GET", "/docs/release%20notes.txt", Some("q=a%20b&q=c+d")),
+            &HeaderMap::new(),
+            b"",
+            &ctx(false),
+            &place(),
+        )
+        .unwrap();
+        assert_eq!(e["rawPath"], "/docs/release notes.txt");
+        assert_eq!(
+            e["requestContext"]["http"]["path"],
+            "/docs/release notes.txt"
+        );
+        assert_eq!(e["rawQueryString"], "q=a%20b&q=c+d");
+        assert_eq!(e["queryStringParameters"], json!({"q": "a b,c d"}));
+    }
+
+    #[test]
+    fn an_http_api_path_is_cut_at_a_decoded_question_mark() {
+        assert_eq!(http_api_path("/a%3Fb=1/c"), "/a");
+        assert_eq!(http_api_path("/100%25"), "/100%");
+        assert_eq!(http_api_path("/a%2Fb"), "/a/b");
+        assert_eq!(http_api_path("/bad%zz%ff"), "/bad%zz\u{fffd}");
+    }
+
+    #[test]
+    fn an_http_api_event_splits_cookies_and_encodes_a_binary_body() {
+        let e = build_http_api(
+            &line("POST", "/form", None),
+            &headers(&[("cookie", "a=1; b=2"), ("content-type", "image/png")]),
+            b"hi",
+            &ctx(false),
+            &place(),
+        )
+        .unwrap();
+        assert_eq!(e["cookies"], json!(["a=1", "b=2"]));
+        assert_eq!(
+            (&e["body"], &e["isBase64Encoded"]),
+            (&json!("aGk="), &json!(true))
+        );
+    }
+
+    #[test]
+    fn the_stage_is_the_first_segment_and_nothing_else() {
+        assert_eq!(stage_path("/prod/a/b", "prod"), Some("/a/b"));
+        assert_eq!(stage_path("/prod/", "prod"), Some("/"));
+        assert_eq!(stage_path("/prod", "prod"), Some("/"));
+        for outside in [
+            "/",
+            "/production/a",
+            "/dev/a",
+            "/PROD/a",
+            "prod/a",
+            "//prod/a",
+        ] {
+            assert_eq!(stage_path(outside, "prod"), None, "{outside}");
+        }
+    }
+
+    #[test]
+    fn a_rest_api_event_is_a_proxy_integrations_under_the_stage() {
+        let e = build_rest_api(
+            &line("GET", "/prod/blog/a%20b", Some("utm=x")),
+            &headers(&[("user-agent", "curl/8"), ("accept", "a"), ("accept", "b")]),
+            b"",
+            &ctx(false),
+            &place(),
+        )
+        .unwrap();
+        assert_eq!(e["resource"], "/{proxy+}");
+        assert_eq!(e["path"], "/blog/a%20b");
+        assert_eq!(e["httpMethod"], "GET");
+        assert_eq!(e["pathParameters"], json!({"proxy": "blog/a%20b"}));
+        assert_eq!(e["stageVariables"], Value::Null);
+        let c = &e["requestContext"];
+        assert_eq!(c["path"], "/prod/blog/a%20b");
+        assert_eq!(c["stage"], "prod");
+        assert_eq!(c["resourcePath"], "/{proxy+}");
+        assert_eq!(c["httpMethod"], "GET");
+        assert_eq!(
+            c["identity"],
+            json!({"sourceIp": "127.0.0.1", "userAgent": "curl/8"})
+        );
+        assert_eq!(c["accountId"], ACCOUNT_ID);
+        assert_eq!(c["apiId"], API_ID);
+        assert_eq!(c["protocol"], "HTTP/1.1");
+        assert_eq!(c["requestId"].as_str().map(str::len), Some(36));
+        assert!(c["requestTime"]
+            .as_str()
+            .is_some_and(|t| t.ends_with(" +0000")));
+        assert!(c["requestTimeEpoch"].as_u64().is_some());
+        assert!(c["domainName"]
+            .as_str()
+            .is_some_and(|d| d.ends_with(".execute-api.us-east-1.amazonaws.com")));
+        // Both header fields, as API Gateway fills them.
+        assert_eq!(e["headers"]["accept"], "b");
+        assert_eq!(e["multiValueHeaders"]["accept"], json!(["a", "b"]));
+        assert_eq!(e["multiValueHeaders"]["x-forwarded-port"], json!(["3000"]));
+        assert_eq!(
+            (&e["body"], &e["isBase64Encoded"]),
+            (&Value::Null, &json!(false))
+        );
+    }
+
+    #[test]
+    fn a_rest_apis_root_is_its_own_resource() {
+        for path in ["/prod/", "/prod"] {
+            let e = build_rest_api(
+                &line("GET", path, None),
+                &HeaderMap::new(),
+                b"",
+                &ctx(false),
+                &place(),
+            )
+            .unwrap();
+            assert_eq!(
+                (&e["resource"], &e["path"]),
+                (&json!("/"), &json!("/")),
+                "{path}"
+            );
+            assert_eq!(e["pathParameters"], Value::Null);
+            assert_eq!(e["requestContext"]["resourcePath"], "/");
+            assert_eq!(e["requestContext"]["path"], path);
+        }
+    }
+
+    #[test]
+    fn a_rest_apis_query_is_decoded_and_null_when_there_is_none() {
+        let build = |query| {
+            build_rest_api(
+                &line("GET", "/prod/a", query),
+                &HeaderMap::new(),
+                b"",
+                &ctx(false),
+                &place(),
+            )
+            .unwrap()
+        };
+        let e = build(Some("sort=-+createdAt&q=%3F&q=2&flag"));
+        assert_eq!(
+            e["queryStringParameters"],
+            json!({"sort": "- createdAt", "q": "2", "flag": ""})
+        );
+        assert_eq!(
+            e["multiValueQueryStringParameters"],
+            json!({"sort": ["- createdAt"], "q": ["?", "2"], "flag": [""]})
+        );
+        for query in [None, Some("")] {
+            let e = build(query);
+            assert_eq!(e["queryStringParameters"], Value::Null);
+            assert_eq!(e["multiValueQueryStringParameters"], Value::Null);
+        }
+    }
+
+    #[test]
+    fn a_rest_api_sends_every_body_base64_as_binary_media_types_are_everything() {
+        let e = build_rest_api(
+            &line("POST", "/prod/a", None),
+            &headers(&[("content-type", "application/json")]),
+            b"{}",
+            &ctx(false),
+            &place(),
+        )
+        .unwrap();
+        assert_eq!(
+            (&e["body"], &e["isBase64Encoded"]),
+            (&json!("e30="), &json!(true))
+        );
+    }
+
+    #[test]
+    fn a_rest_api_event_is_only_built_under_the_stage() {
+        let err = build_rest_api(
+            &line("GET", "/other/a", None),
+            &HeaderMap::new(),
+            b"",
+            &ctx(false),
+            &place(),
+        )
+        .unwrap_err();
+        assert!(err.contains("/prod"), "{err}");
+    }
+
+    #[test]
+    fn a_lattice_event_has_arrays_of_values_and_the_service_in_its_context() {
+        let e = build_lattice(
+            &line("GET", "/a%20b", Some("x=%3F&x=2")),
+            &headers(&[
+                ("accept", "a"),
+                ("accept", "b"),
+                ("x-forwarded-for", "10.0.0.1"),
+            ]),
+            b"",
+            &ctx(false),
+            &place(),
+        )
+        .unwrap();
+        assert_eq!(e["version"], "2.0");
+        assert_eq!(
+            (&e["method"], &e["path"]),
+            (&json!("GET"), &json!("/a%20b"))
+        );
+        assert_eq!(e["headers"]["accept"], json!(["a", "b"]));
+        assert_eq!(
+            e["headers"]["x-forwarded-for"],
+            json!(["10.0.0.1, 127.0.0.1"])
+        );
+        assert_eq!(e["queryStringParameters"], json!({"x": ["%3F", "2"]}));
+        assert_eq!(
+            (&e["body"], &e["isBase64Encoded"]),
+            (&Value::Null, &json!(false))
+        );
+        let c = &e["requestContext"];
+        for arn in ["serviceNetworkArn", "serviceArn"] {
+            assert!(
+                c[arn]
+                    .as_str()
+                    .is_some_and(|a| a.starts_with("arn:aws:vpc-lattice:us-east-1:123456789012:")),
+                "{c}"
+            );
+        }
+        assert_eq!(c["targetGroupArn"], "arn:tg");
+        assert_eq!(c["identity"]["type"], "NONE");
+        assert!(c["identity"]["sourceVpcArn"].as_str().is_some());
+        assert_eq!(c["region"], "us-east-1");
+        // Microseconds, as a string.
+        assert!(c["timeEpoch"]
+            .as_str()
+            .is_some_and(|t| t.len() >= 16 && t.bytes().all(|b| b.is_ascii_digit())));
+    }
+
+    #[test]
+    fn a_lattice_event_has_an_empty_query_object_and_a_text_body_as_is() {
+        let e = build_lattice(
+            &line("POST", "/", None),
+            &headers(&[("content-type", "text/plain")]),
+            b"hi",
+            &ctx(false),
+            &place(),
+        )
+        .unwrap();
+        assert_eq!(e["queryStringParameters"], json!({}));
+        assert_eq!(
+            (&e["body"], &e["isBase64Encoded"]),
+            (&json!("hi"), &json!(false))
+        );
     }
 
     #[test]

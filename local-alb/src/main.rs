@@ -1,5 +1,5 @@
-//! local-alb: serve a Lambda function locally the way an Application Load Balancer
-//! would, by hosting the Lambda Runtime API for the real executable.
+//! local-alb: serve a Lambda function locally the way an Application Load Balancer (or another
+//! of Lambda's front doors) would, by hosting the Lambda Runtime API for the real executable.
 
 use std::ffi::OsString;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -19,32 +19,51 @@ use local_alb::{front, ids, instances, invoke_api, objects, runtime_api};
 
 const USAGE: &str = "\
 local-alb: run a Lambda function locally behind a stand-in Application Load Balancer
+(or another of Lambda's front doors: see --front)
 
 Usage: local-alb [OPTIONS] -- COMMAND [ARGS...]
 
 COMMAND is the function executable (normally target/release/bootstrap). local-alb
 hosts the Lambda Runtime API for it, turns each HTTP request into the event ALB
-sends, and answers by ALB's rules (502 for responses ALB would reject).
+sends, and answers by ALB's rules (502 for responses ALB would reject); with
+--front, by another door's events and rules instead.
 
 Options:
   --listen ADDR           Address to serve HTTP on: IP:PORT or just PORT
                           [default: 127.0.0.1:3000]; port 0 picks a free port
   --allow-remote          Allow a non-loopback --listen address
-  --front DOOR            The front door to play: alb (default) or function-url (a Lambda
-                          Function URL: payload format 2.0 events, responses read as a
-                          Function URL reads them, cookies in `cookies`, 6 MB limit)
+  --front DOOR            The front door to play, each with its own events, response
+                          rules and error pages; every door but alb takes bodies and
+                          answers up to Lambda's 6 MB:
+                            alb (default)  an Application Load Balancer (1 MB each way)
+                            function-url   a Lambda Function URL (payload format 2.0:
+                                           cookies in `cookies`)
+                            http-api       an API Gateway HTTP API, $default route and
+                                           stage (payload format 2.0; the path reaches
+                                           the function percent-decoded, as reported of
+                                           real HTTP APIs)
+                            rest-api       an API Gateway REST API, Lambda proxy on
+                                           ANY / and ANY /{proxy+}, served under
+                                           /STAGE/ (elsewhere: API Gateway's 403);
+                                           binaryMediaTypes assumed */* (as the
+                                           project's deploy would set it), so request
+                                           bodies go base64 and isBase64Encoded
+                                           responses are decoded
+                            vpc-lattice    a VPC Lattice service (event structure v2)
+  --stage NAME            The REST API's stage (--front rest-api) [default: prod]
   --multi-value           Target group with lambda.multi_value_headers.enabled=true:
-                          multiValueHeaders/multiValueQueryStringParameters
+                          multiValueHeaders/multiValueQueryStringParameters (alb only)
   --instances N           Function instances to run (each takes one request at a time)
                           [default: 2]
   --timeout SECS          Function timeout; the client then gets a 502 [default: 30]
-  --target-group-arn ARN  requestContext.elb.targetGroupArn in the events
+  --target-group-arn ARN  The target group in the events (alb: requestContext.elb,
+                          vpc-lattice: requestContext.targetGroupArn)
   --function-name NAME    AWS_LAMBDA_FUNCTION_NAME for the function [default: local-function]
-  --login                 Play ALB's authenticate-oidc action: a request without a session
-                          goes to a local login form; a logged-in one reaches the function
-                          with x-amzn-oidc-data signed by local-alb's own key, which the
-                          function fetches from local-alb (SITE_AUTH_SIGNER and
-                          SITE_AUTH_KEY_URL are set for it)
+  --login                 (alb only) Play ALB's authenticate-oidc action: a request
+                          without a session goes to a local login form; a logged-in one
+                          reaches the function with x-amzn-oidc-data signed by
+                          local-alb's own key, which the function fetches from local-alb
+                          (SITE_AUTH_SIGNER and SITE_AUTH_KEY_URL are set for it)
   --login-as USER         As --login, with every request logged in as USER
                           (EMAIL or EMAIL:GROUP,GROUP), no form
   --offload-dir DIR       Serve the files the build kept out of the package (its
@@ -73,6 +92,7 @@ struct Options {
     login: bool,
     login_as: Option<LocalUser>,
     front: Front,
+    stage: Option<String>,
     offload_dir: Option<PathBuf>,
     command: OsString,
     args: Vec<OsString>,
@@ -96,6 +116,7 @@ fn parse_args(mut argv: impl Iterator<Item = OsString>) -> Result<Parsed, String
         login: false,
         login_as: None,
         front: Front::Alb,
+        stage: None,
         offload_dir: None,
         command: OsString::new(),
         args: Vec::new(),
@@ -151,12 +172,11 @@ fn parse_args(mut argv: impl Iterator<Item = OsString>) -> Result<Parsed, String
             "--function-name" => opts.function_name = value("--function-name")?,
             "--invoke-api" => opts.invoke_api = Some(parse_listen(&value("--invoke-api")?)?),
             "--front" => {
-                opts.front = match value("--front")?.as_str() {
-                    "alb" => Front::Alb,
-                    "function-url" => Front::FunctionUrl,
-                    other => return Err(format!("--front is alb or function-url, not {other:?}")),
-                }
+                let v = value("--front")?;
+                opts.front = Front::from_flag(&v)
+                    .ok_or_else(|| format!("--front is {}, not {v:?}", Front::CHOICES))?;
             }
+            "--stage" => opts.stage = Some(parse_stage(&value("--stage")?)?),
             "--login" => opts.login = true,
             "--offload-dir" => opts.offload_dir = Some(PathBuf::from(value("--offload-dir")?)),
             "--login-as" => {
@@ -173,11 +193,15 @@ fn parse_args(mut argv: impl Iterator<Item = OsString>) -> Result<Parsed, String
         }
     }
     opts.command = command.ok_or("missing COMMAND (the function executable) after --")?;
-    if opts.front == Front::FunctionUrl && (opts.multi_value || opts.login) {
-        return Err(
-            "--multi-value and --login are an ALB's; a Function URL has neither (drop --front function-url)"
-                .into(),
-        );
+    if opts.front != Front::Alb && (opts.multi_value || opts.login) {
+        return Err(format!(
+            "--multi-value and --login are an ALB's; {} has neither (drop --front {})",
+            opts.front.title(),
+            opts.front.flag()
+        ));
+    }
+    if opts.front != Front::RestApi && opts.stage.is_some() {
+        return Err("--stage is a REST API's (--front rest-api)".into());
     }
     for addr in std::iter::once(opts.listen).chain(opts.invoke_api) {
         if !opts.allow_remote && !addr.ip().is_loopback() {
@@ -187,6 +211,20 @@ fn parse_args(mut argv: impl Iterator<Item = OsString>) -> Result<Parsed, String
         }
     }
     Ok(Parsed::Run(Box::new(opts)))
+}
+
+/// A stage name as API Gateway allows it: letters, digits, `-` and `_`, at most 128.
+fn parse_stage(v: &str) -> Result<String, String> {
+    let valid = (1..=128).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if valid {
+        Ok(v.to_string())
+    } else {
+        Err(format!(
+            "--stage wants 1 to 128 letters, digits, '-' or '_', not {v:?}"
+        ))
+    }
 }
 
 fn parse_listen(v: &str) -> Result<SocketAddr, String> {
@@ -301,14 +339,23 @@ async fn run(opts: Options, program: PathBuf) -> Result<(), String> {
     let listen = listener.local_addr().map_err(|e| e.to_string())?;
 
     let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
-    let account = "123456789012";
+    let account = local_alb::event::ACCOUNT_ID;
     let function_arn = format!(
         "arn:aws:lambda:{region}:{account}:function:{}",
         opts.function_name
     );
-    let target_group_arn = opts.target_group_arn.clone().unwrap_or_else(|| {
-        format!("arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/local-alb/0123456789abcdef")
-    });
+    let target_group_arn = opts
+        .target_group_arn
+        .clone()
+        .unwrap_or_else(|| match opts.front {
+            Front::VpcLattice => {
+                format!("arn:aws:vpc-lattice:{region}:{account}:targetgroup/tg-0123456789abcdef0")
+            }
+            _ => format!(
+            "arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/local-alb/0123456789abcdef"
+        ),
+        });
+    let stage = opts.stage.clone().unwrap_or_else(|| "prod".into());
     let login = if opts.login {
         Some(
             Login::new(opts.login_as.clone())
@@ -390,19 +437,26 @@ async fn run(opts: Options, program: PathBuf) -> Result<(), String> {
         queue,
         multi_value: opts.multi_value,
         target_group_arn,
+        region: region.clone(),
+        stage: stage.clone(),
         listen_port: listen.port(),
         max_wait,
         login,
         objects,
     });
     tokio::spawn(front::serve(listener, front_cfg));
+    // The tests read the port from this line: it starts "listening on http://IP:PORT ".
+    let mode = match (opts.front, opts.multi_value) {
+        (Front::Alb, true) => "multi-value mode".to_string(),
+        (Front::Alb, false) => "single-value mode".to_string(),
+        (Front::RestApi, _) => format!(
+            "{} mode, stage {stage} at http://{listen}/{stage}/",
+            opts.front.title()
+        ),
+        (front, _) => format!("{} mode", front.title()),
+    };
     eprintln!(
-        "local-alb: listening on http://{listen} ({} mode, {} instance(s) of {}, timeout {} s)",
-        match (opts.front, opts.multi_value) {
-            (Front::FunctionUrl, _) => "Function URL",
-            (Front::Alb, true) => "multi-value",
-            (Front::Alb, false) => "single-value",
-        },
+        "local-alb: listening on http://{listen} ({mode}, {} instance(s) of {}, timeout {} s)",
         opts.instances,
         program.display(),
         opts.timeout.as_secs_f64()

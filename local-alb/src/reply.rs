@@ -1,6 +1,7 @@
-//! Turns the function's response payload into the HTTP response ALB would send,
-//! refusing (with ALB's 502) everything ALB refuses (AWS's "Lambda functions as targets" page,
-//! and what a real ALB was seen to do).
+//! Turns the function's response payload into the HTTP response its front door would send,
+//! refusing (the caller answers 502) everything that door refuses: ALB's rules (AWS's "Lambda
+//! functions as targets" page, and what a real ALB was seen to do), payload format 2.0's
+//! (Function URLs, HTTP APIs), a REST API's Lambda proxy output and VPC Lattice's.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -102,20 +103,29 @@ pub fn parse(payload: &[u8], multi_value: bool) -> Result<Reply, String> {
     })
 }
 
-/// Lambda's synchronous response limit, which is a Function URL's.
-pub const FUNCTION_URL_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
+/// Lambda's limit on a synchronous invocation's payload, each way (the event, the response):
+/// the limit of every front door but ALB, whose own is lower.
+pub const LAMBDA_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
 
-/// Reads a payload as a Lambda Function URL does (payload format 2.0): an object with an
-/// integer `statusCode` gives the status, `headers` (one string each), `cookies` (each a
-/// Set-Cookie), `body` and `isBase64Encoded`; anything else (no `statusCode`, not an object)
-/// is sent as it is, 200 `application/json`. `Err`: what the Function URL answers 502 for.
-pub fn parse_function_url(payload: &[u8]) -> Result<Reply, String> {
-    if payload.len() > FUNCTION_URL_PAYLOAD_LIMIT {
+/// Lambda fails an invocation whose response is over its limit, and the front door answers
+/// that failure as its 502.
+fn within_lambda_limit(payload: &[u8]) -> Result<(), String> {
+    if payload.len() > LAMBDA_PAYLOAD_LIMIT {
         return Err(format!(
             "response is {} bytes, over Lambda's 6 MB limit",
             payload.len()
         ));
     }
+    Ok(())
+}
+
+/// Reads a payload as payload format 2.0 does (a Lambda Function URL, an API Gateway HTTP
+/// API): an object with an integer `statusCode` gives the status, `headers` (one string
+/// each), `cookies` (each a Set-Cookie), `body` and `isBase64Encoded`; anything else (no
+/// `statusCode`, not an object) is sent as it is, 200 `application/json`. `Err`: what the front
+/// door answers 502 for.
+pub fn parse_function_url(payload: &[u8]) -> Result<Reply, String> {
+    within_lambda_limit(payload)?;
     let inferred = || Reply {
         status: 200,
         headers: vec![(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
@@ -153,6 +163,87 @@ pub fn parse_function_url(payload: &[u8]) -> Result<Reply, String> {
         headers,
         body,
     })
+}
+
+/// The fields of a REST API's Lambda proxy output; API Gateway calls a response with any other
+/// a "Malformed Lambda proxy response".
+const REST_FIELDS: &[&str] = &[
+    "statusCode",
+    "headers",
+    "multiValueHeaders",
+    "body",
+    "isBase64Encoded",
+];
+
+/// Reads a payload as an API Gateway REST API's Lambda proxy integration does (AWS's "Output
+/// format of a Lambda function for proxy integration"): an object of [`REST_FIELDS`] only,
+/// with an integer `statusCode`. `headers` (one string each) and `multiValueHeaders` (arrays)
+/// are merged into one list, and a name in both keeps only its `multiValueHeaders` values. A
+/// `null` field counts as absent. `isBase64Encoded: true` is decoded to binary, which API
+/// Gateway does when the API's `binaryMediaTypes` covers the response: assumed `*/*`, as the
+/// project's deploy would set it. `Err`: what API Gateway answers 502 for.
+pub fn parse_rest_api(payload: &[u8]) -> Result<Reply, String> {
+    within_lambda_limit(payload)?;
+    let obj = json_object(payload)?;
+    if let Some(extra) = obj.keys().find(|k| !REST_FIELDS.contains(&k.as_str())) {
+        return Err(format!(
+            "\"{extra}\" is not a field of a Lambda proxy response (API Gateway: Malformed Lambda proxy response)"
+        ));
+    }
+    let status = final_status(obj.get("statusCode"))?;
+    let present = |field: &str| obj.get(field).filter(|v| !v.is_null());
+    let multi = multi_value_headers(present("multiValueHeaders"))?;
+    let mut headers = single_value_headers(present("headers"))?;
+    headers.retain(|(name, _)| !multi.iter().any(|(m, _)| m == name));
+    headers.extend(multi);
+    let body = decoded_body(present("body"), present("isBase64Encoded"))?;
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// Reads a payload as VPC Lattice does (AWS's "Respond to the VPC Lattice service"): an object
+/// with an integer `statusCode`, an optional `statusDescription` string, `headers` of one
+/// string each, `body` and `isBase64Encoded`. A `null` in the optional fields counts as absent:
+/// the AWS events crate's own Lattice response writes `null` for a missing description or
+/// body. `Err`: what Lattice answers 502 for.
+pub fn parse_lattice(payload: &[u8]) -> Result<Reply, String> {
+    within_lambda_limit(payload)?;
+    let obj = json_object(payload)?;
+    let status = final_status(obj.get("statusCode"))?;
+    let present = |field: &str| obj.get(field).filter(|v| !v.is_null());
+    if let Some(v) = present("statusDescription").filter(|v| !v.is_string()) {
+        return Err(format!("\"statusDescription\" is a {}", kind(v)));
+    }
+    let headers = single_value_headers(present("headers"))?;
+    let body = decoded_body(present("body"), present("isBase64Encoded"))?;
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn json_object(payload: &[u8]) -> Result<serde_json::Map<String, Value>, String> {
+    match serde_json::from_slice(payload) {
+        Ok(Value::Object(obj)) => Ok(obj),
+        Ok(other) => Err(format!(
+            "response is a JSON {}, not an object",
+            kind(&other)
+        )),
+        Err(e) => Err(format!("response is not valid JSON: {e}")),
+    }
+}
+
+/// A required `statusCode`: an integer of a final status (a 1xx cannot be the answer).
+fn final_status(code: Option<&Value>) -> Result<u16, String> {
+    let code = code.ok_or("\"statusCode\" is missing")?;
+    code.as_u64()
+        .filter(|c| (200..=599).contains(c))
+        .map(|c| c as u16)
+        .ok_or_else(|| format!("\"statusCode\" is {code}, not an integer in 200..=599"))
 }
 
 /// The body's bytes: `body` (absent: empty) as text, or decoded from standard base64 when
@@ -236,8 +327,14 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// The HTTP response for a valid reply. HEAD gets the headers but no body.
+/// The HTTP response ALB sends for a valid reply. HEAD gets the headers but no body.
 pub fn into_http(reply: Reply, is_head: bool) -> Response<Body> {
+    into_http_as(reply, is_head, Some("awselb/2.0"))
+}
+
+/// The HTTP response for a valid reply, from a front door that names itself in `Server`
+/// (`server`, unless the function set its own) or does not (`None`).
+pub fn into_http_as(reply: Reply, is_head: bool, server: Option<&'static str>) -> Response<Body> {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY);
     let mut response = Response::new(Body::default());
     *response.status_mut() = status;
@@ -250,8 +347,8 @@ pub fn into_http(reply: Reply, is_head: bool) -> Response<Body> {
             headers.append(name, value);
         }
     }
-    if !headers.contains_key(SERVER) {
-        headers.insert(SERVER, HeaderValue::from_static("awselb/2.0"));
+    if let Some(server) = server.filter(|_| !headers.contains_key(SERVER)) {
+        headers.insert(SERVER, HeaderValue::from_static(server));
     }
     if status == StatusCode::NO_CONTENT {
         // A 204 has no body and must not claim a length.
@@ -325,6 +422,148 @@ mod tests {
 
     use super::*;
     use hyper::body::Body as _;
+
+    /// A response of `len` bytes whose body is `len - wrapper` letters.
+    fn payload_of(len: usize, fields: &str) -> Vec<u8> {
+        let wrapper = format!(r#"{{"statusCode":200,{fields}"body":""}}"#).len();
+        format!(
+            r#"{{"statusCode":200,{fields}"body":"{}"}}"#,
+            "a".repeat(len - wrapper)
+        )
+        .into_bytes()
+    }
+
+    fn values<'r>(r: &'r Reply, name: &str) -> Vec<&'r str> {
+        r.headers
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.to_str().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn every_door_but_alb_passes_a_response_over_1_mb_and_refuses_one_over_6_mb() {
+        type Parser = fn(&[u8]) -> Result<Reply, String>;
+        let doors: [(&str, Parser); 3] = [
+            ("payload 2.0", parse_function_url),
+            ("REST", parse_rest_api),
+            ("Lattice", parse_lattice),
+        ];
+        for (door, parse) in doors {
+            let big = payload_of(2 * 1024 * 1024, "");
+            assert!(parse(&big).is_ok(), "{door}: 2 MB");
+            let at_limit = payload_of(LAMBDA_PAYLOAD_LIMIT, "");
+            assert!(parse(&at_limit).is_ok(), "{door}: 6 MB exactly");
+            let over = payload_of(LAMBDA_PAYLOAD_LIMIT + 1, "");
+            let err = parse(&over).unwrap_err();
+            assert!(err.contains("6 MB"), "{door}: {err}");
+        }
+        assert!(
+            parse(&payload_of(2 * 1024 * 1024, ""), false).is_err(),
+            "ALB: 1 MB"
+        );
+    }
+
+    #[test]
+    fn a_rest_api_merges_both_header_fields_and_multi_value_wins_a_name_in_both() {
+        let r = parse_rest_api(
+            br#"{"statusCode":200,
+                 "headers":{"x-single":"s","Set-Cookie":"from-headers=1","x-both":"h"},
+                 "multiValueHeaders":{"set-cookie":["a=1","b=2"],"x-both":["m1","m2"],"x-multi":["m"]}}"#,
+        )
+        .unwrap();
+        assert_eq!(values(&r, "x-single"), ["s"]);
+        assert_eq!(values(&r, "set-cookie"), ["a=1", "b=2"]);
+        assert_eq!(values(&r, "x-both"), ["m1", "m2"]);
+        assert_eq!(values(&r, "x-multi"), ["m"]);
+        assert_eq!(r.headers.len(), 6);
+    }
+
+    #[test]
+    fn a_rest_api_decodes_a_base64_body_to_binary() {
+        let r = parse_rest_api(
+            br#"{"statusCode":200,"multiValueHeaders":{"content-encoding":["gzip"]},"body":"H4sI","isBase64Encoded":true}"#,
+        )
+        .unwrap();
+        assert_eq!(r.body, [0x1f, 0x8b, 0x08]);
+    }
+
+    #[test]
+    fn a_rest_api_takes_null_fields_as_absent() {
+        let r = parse_rest_api(
+            br#"{"statusCode":204,"headers":null,"multiValueHeaders":null,"body":null,"isBase64Encoded":null}"#,
+        )
+        .unwrap();
+        assert_eq!((r.status, r.headers.len(), r.body.len()), (204, 0, 0));
+    }
+
+    #[test]
+    fn a_rest_api_refuses_any_field_but_its_five_as_a_malformed_proxy_response() {
+        for extra in [r#""statusDescription":"200 OK""#, r#""cookies":["a=1"]"#] {
+            let json = format!(r#"{{"statusCode":200,{extra}}}"#);
+            let err = parse_rest_api(json.as_bytes()).unwrap_err();
+            assert!(err.contains("Malformed Lambda proxy response"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_rest_api_refuses_bad_shapes() {
+        for json in [
+            r#"{"body":"x"}"#,
+            r#"{"statusCode":null}"#,
+            r#"{"statusCode":"200"}"#,
+            r#"{"statusCode":100}"#,
+            r#"{"statusCode":200,"headers":{"x":1}}"#,
+            r#"{"statusCode":200,"multiValueHeaders":{"x":"not a list"}}"#,
+            r#"{"statusCode":200,"body":"!!","isBase64Encoded":true}"#,
+            r#"[1]"#,
+            r#"not json"#,
+        ] {
+            assert!(
+                parse_rest_api(json.as_bytes()).is_err(),
+                "{json} was accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn lattice_reads_one_string_per_header_and_keeps_a_status_description() {
+        let r = parse_lattice(
+            br#"{"statusCode":200,"statusDescription":"200 OK","headers":{"set-cookie":"a=1","x":"y"},"body":"aGk=","isBase64Encoded":true}"#,
+        )
+        .unwrap();
+        assert_eq!((r.status, r.body.as_slice()), (200, &b"hi"[..]));
+        assert_eq!(values(&r, "set-cookie"), ["a=1"]);
+        for json in [
+            r#"{"statusCode":200,"headers":{"set-cookie":["a=1","b=2"]}}"#,
+            r#"{"statusCode":200,"statusDescription":7}"#,
+            r#"{"headers":{}}"#,
+            r#"{"statusCode":99}"#,
+        ] {
+            assert!(
+                parse_lattice(json.as_bytes()).is_err(),
+                "{json} was accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn lattice_takes_the_nulls_the_aws_events_crate_writes_as_absent() {
+        let r = parse_lattice(
+            br#"{"isBase64Encoded":false,"statusCode":200,"statusDescription":null,"headers":{"a":"b"},"body":null}"#,
+        )
+        .unwrap();
+        assert_eq!((r.status, r.body.len()), (200, 0));
+    }
+
+    #[test]
+    fn a_front_door_that_names_no_server_adds_none() {
+        let r = parse_lattice(br#"{"statusCode":200}"#).unwrap();
+        assert!(into_http_as(r, false, None)
+            .headers()
+            .get("server")
+            .is_none());
+    }
 
     fn single(json: &str) -> Result<Reply, String> {
         parse(json.as_bytes(), false)

@@ -221,3 +221,50 @@ pub fn bootstrap_or_skip(test: &str) -> Option<String> {
         }
     }
 }
+
+/// The real function's own answer to `event`, through local-alb's Invoke API, where no front
+/// door reads it: the response shape it chose says which door it took the event for.
+pub fn invoke_raw(bootstrap: &str, event: &str) -> serde_json::Value {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let invoke_api = format!("127.0.0.1:{port}");
+    let _server = Server::start_command(
+        &["--instances", "1", "--invoke-api", &invoke_api],
+        &[bootstrap.to_string()],
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut client = loop {
+        match local_alb::kit::invoke::Client::connect(port) {
+            Ok(c) => break c,
+            Err(e) if Instant::now() > deadline => panic!("the Invoke API did not start: {e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    };
+    let (status, body) = client.invoke(event).expect("invoke");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    serde_json::from_slice(&body).expect("the function's answer is JSON")
+}
+
+/// The keys of a JSON object, sorted.
+pub fn keys(v: &serde_json::Value) -> Vec<String> {
+    let mut keys: Vec<String> = v
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    keys.sort();
+    keys
+}
+
+/// What a test's built event needs besides the request: the context local-alb gives it.
+pub fn event_context(trace_id: &str) -> local_alb::event::Context<'_> {
+    local_alb::event::Context {
+        target_group_arn:
+            "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-0123456789abcdef0",
+        multi_value: false,
+        client_ip: "127.0.0.1".into(),
+        listen_port: 3000,
+        trace_id,
+    }
+}

@@ -85,16 +85,22 @@ pub fn handle_with<'s, 'e>(
 ) -> (Response<'s>, RequestLine<'e>) {
     let (guard, now) = (shell.guard, shell.now);
     match alb::parse_request(event) {
-        Ok(req) => {
+        Ok(mut req) => {
+            let full_path = req.path.clone();
+            let mounted = unmount(&mut req, &site.options.mount, &site.options.health_path);
             let cx = Context {
                 multi: req.multi,
                 door: req.door,
                 head: req.method == "HEAD",
                 https: req.headers.https(),
             };
-            let access = guard.map_or(Access::Public, |g| {
-                auth::check(g, &site.options.health_path, &req, now)
-            });
+            let access = match mounted {
+                Mounted::Inside => guard.map_or(Access::Public, |g| {
+                    auth::check(g, &site.options.health_path, &req, now)
+                }),
+                // Nothing of the site is there: no login is needed to be told so.
+                Mounted::AtMount | Mounted::Outside => Access::Public,
+            };
             let mut line = RequestLine {
                 method: Cow::Borrowed(""),
                 path: Cow::Borrowed(""),
@@ -107,7 +113,18 @@ pub fn handle_with<'s, 'e>(
                 refused: None,
             };
             let outcome = match access {
-                Access::Public | Access::Granted(_) => resolve::resolve(site, &req),
+                Access::Public | Access::Granted(_) => match mounted {
+                    Mounted::Inside => resolve::resolve(site, &req),
+                    Mounted::AtMount => Outcome::Redirect {
+                        status: site.options.redirect_status,
+                        location: if req.query.is_empty() {
+                            "/".to_string()
+                        } else {
+                            format!("/?{}", req.query)
+                        },
+                    },
+                    Mounted::Outside => Outcome::NotFound,
+                },
                 Access::Logout => {
                     let settings = &guard.expect("a logout needs a guard").policy.settings;
                     Outcome::Logout {
@@ -145,7 +162,7 @@ pub fn handle_with<'s, 'e>(
                 line.user = Some(user);
             }
             line.method = req.method;
-            line.path = req.path;
+            line.path = full_path;
             line.query = req.query;
             line.host = req.headers.host;
             line.user_agent = req.headers.user_agent;
@@ -207,8 +224,46 @@ fn stored<'s>(
     }
 }
 
+/// Where a request's path is against the site's `mount`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mounted {
+    /// Under it (or no mount is set, or it is the health check's path): the rest is the
+    /// site's path.
+    Inside,
+    /// The mount itself without its slash (`/docs`): redirected to `/docs/`, as a folder is,
+    /// so the page's relative links resolve.
+    AtMount,
+    /// Anywhere else: nothing of the site.
+    Outside,
+}
+
+/// Strips the site's `mount` from the request's path and adds it to the prefix redirects get.
+/// The health check's path is answered where ALB sends it, mount or not.
+fn unmount(req: &mut alb::Request<'_>, mount: &str, health_path: &str) -> Mounted {
+    if mount.is_empty() || req.path == health_path {
+        return Mounted::Inside;
+    }
+    match req.path.strip_prefix(mount) {
+        Some("") => {
+            req.mount.push_str(mount);
+            Mounted::AtMount
+        }
+        Some(rest) if rest.starts_with('/') => {
+            let cut = mount.len();
+            req.path = match std::mem::take(&mut req.path) {
+                Cow::Borrowed(p) => Cow::Borrowed(&p[cut..]),
+                Cow::Owned(p) => Cow::Owned(p[cut..].to_string()),
+            };
+            req.mount.push_str(mount);
+            Mounted::Inside
+        }
+        _ => Mounted::Outside,
+    }
+}
+
 /// A redirect to a path of the site, under the prefix the front door stripped from the request
-/// (a REST API's stage): `/docs/` becomes `/prod/docs/`. Absolute URLs are left as they are.
+/// (a REST API's stage) and the site's `mount`: `/docs/` becomes `/prod/docs/`. Absolute URLs
+/// are left as they are.
 fn mount_location(response: &mut Response<'_>, mount: &str) {
     for (name, value) in response.headers.iter_mut() {
         if name.eq_ignore_ascii_case("Location")

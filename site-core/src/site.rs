@@ -276,6 +276,9 @@ pub struct Redirect {
 pub struct Options {
     /// Path answered with 200 for ALB health checks when no file is there.
     pub health_path: Text,
+    /// The path prefix the site is served under (`/docs`), or empty: stripped from requests,
+    /// put back on redirects.
+    pub mount: Text,
     /// Extension-less GET/HEAD paths that accept HTML get `/index.html` with 200.
     pub spa_fallback: bool,
     /// Status of the redirects the server makes itself (trailing slash, clean URLs).

@@ -116,6 +116,14 @@ fn bad_values_are_errors_that_name_the_key() {
     for (toml, key) in [
         ("health_path = \"health\"", "health_path"),
         ("health_path = \"//x\"", "health_path"),
+        ("mount = \"docs\"", "mount"),
+        ("mount = \"/docs/\"", "mount"),
+        ("mount = \"/\"", "mount"),
+        ("mount = \"/a//b\"", "mount"),
+        ("mount = \"/a/../b\"", "mount"),
+        ("mount = \"/a b\"", "mount"),
+        ("mount = \"/a?b\"", "mount"),
+        ("[limits]\nlambda_sized = \"maybe\"", "lambda_sized"),
         ("redirect_status = 200", "redirect_status"),
         ("spa = \"maybe\"", "spa"),
         ("trailing_slash = \"sometimes\"", "trailing_slash"),
@@ -126,6 +134,14 @@ fn bad_values_are_errors_that_name_the_key() {
     ] {
         let e = Config::parse(toml).unwrap_err();
         assert!(e.contains(key), "{toml}: {e}");
+    }
+}
+
+#[test]
+fn a_mount_of_plain_path_segments_is_accepted() {
+    for mount in ["", "/docs", "/v1/site", "/a-b_c.d~e"] {
+        let c = Config::parse(&format!("mount = {mount:?}")).unwrap();
+        assert_eq!(c.mount, mount);
     }
 }
 

@@ -170,7 +170,7 @@ pub fn generate(plan: &Plan) -> String {
     header_rules: Cow::Borrowed(HEADER_RULES),
     not_found_pages: Cow::Borrowed(NOT_FOUND_PAGES),
     index: {},
-    options: Options {{ health_path: {}, spa_fallback: {}, redirect_status: Status::{}, hsts: {hsts}, default_headers: Cow::Borrowed(&[{defaults}]), error_cache_control: {}, auth: {}, presign_seconds: {} }},
+    options: Options {{ health_path: {}, mount: {}, spa_fallback: {}, redirect_status: Status::{}, hsts: {hsts}, default_headers: Cow::Borrowed(&[{defaults}]), error_cache_control: {}, auth: {}, presign_seconds: {} }},
     site_bytes: {},
     offloaded_files: {},
     raw_slots: &RAW_SLOTS,
@@ -178,6 +178,7 @@ pub fn generate(plan: &Plan) -> String {
         plan.index()
             .map_or("None".to_string(), |k| format!("Some({k})")),
         text(&config.health_path),
+        text(&config.mount),
         plan.spa_fallback,
         config.redirect().name(),
         text(&config.cache.errors),

@@ -261,6 +261,9 @@ impl AuthConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub health_path: String,
+    /// The path prefix the site is served under (`/docs`: an ALB rule for `/docs/*`, an API's
+    /// base path mapping); empty: the site is at the root.
+    pub mount: String,
     pub spa: Spa,
     pub trailing_slash: TrailingSlash,
     pub clean_urls: bool,
@@ -277,6 +280,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             health_path: "/health".into(),
+            mount: String::new(),
             spa: Spa::Auto,
             trailing_slash: TrailingSlash::Auto,
             clean_urls: true,
@@ -313,6 +317,19 @@ impl Config {
         if !p.starts_with('/') || p.starts_with("//") || !p.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(format!(
                 "health_path = {p:?}: must be a path like \"/health\" (ASCII, starting with one '/')"
+            ));
+        }
+        let m = &self.mount;
+        let segment_ok = |s: &str| {
+            !s.is_empty()
+                && s != "."
+                && s != ".."
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        };
+        if !m.is_empty() && !(m.starts_with('/') && m[1..].split('/').all(segment_ok)) {
+            return Err(format!(
+                "mount = {m:?}: must be empty or a path like \"/docs\" (segments of letters, digits, '-', '.', '_', '~'; no trailing '/')"
             ));
         }
         if ![301, 302, 303, 307, 308].contains(&self.redirect_status) {

@@ -111,6 +111,7 @@ pub fn into_site(plan: &Plan) -> Result<Site, PlanError> {
         index: plan.index(),
         options: Options {
             health_path: config.health_path.clone().into(),
+            mount: config.mount.clone().into(),
             spa_fallback: plan.spa_fallback,
             redirect_status: config.redirect(),
             hsts: (!config.security.hsts.is_empty()).then(|| config.security.hsts.clone().into()),

@@ -1,0 +1,86 @@
+//! `mount = "/docs"`: a site served under a path prefix (an ALB rule for `/docs/*`, an API
+//! Gateway base path mapping). Requests under it are served from the site, every redirect keeps
+//! it, and nothing else is the site's.
+
+mod common;
+
+use std::sync::OnceLock;
+
+use common::{body_bytes, header, status, AlbEvent, Front};
+use serde_json::Value;
+use site_core::plan::memory;
+use site_core::site::Site;
+use site_server::handler::{self, Shell};
+
+fn site() -> &'static Site {
+    static SITE: OnceLock<Site> = OnceLock::new();
+    SITE.get_or_init(|| {
+        memory::from_files(
+            &[
+                ("index.html", b"<h1>docs home</h1>"),
+                ("guide/index.html", b"<h1>guide</h1>"),
+                ("about.html", b"<h1>about</h1>"),
+                ("_redirects", b"/old /about 301\n"),
+            ],
+            "mount = \"/docs\"\nspa = \"off\"\n",
+        )
+        .expect("the site plans")
+    })
+}
+
+fn ask_through(front: Front, event: AlbEvent) -> Value {
+    let json = front.event(&event).to_string();
+    let (response, _) = handler::handle_with(site(), &json, &Shell::default());
+    let text = serde_json::to_string(&response).unwrap();
+    front.check(&text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+fn ask(path: &str) -> Value {
+    ask_through(Front::Alb, AlbEvent::new("GET", path))
+}
+
+#[test]
+fn a_mounted_site_serves_its_files_under_the_mount() {
+    let r = ask("/docs/");
+    assert_eq!(status(&r), 200);
+    assert_eq!(body_bytes(&r), b"<h1>docs home</h1>");
+    let r = ask("/docs/about");
+    assert_eq!(status(&r), 200);
+    assert_eq!(body_bytes(&r), b"<h1>about</h1>");
+}
+
+#[test]
+fn the_mount_without_its_slash_redirects_to_the_site_keeping_the_query() {
+    let mut e = AlbEvent::new("GET", "/docs");
+    e.query = vec![("utm".into(), "x".into())];
+    let r = ask_through(Front::Alb, e);
+    assert_eq!(status(&r), 308);
+    assert_eq!(header(&r, "location"), Some("/docs/?utm=x"));
+}
+
+#[test]
+fn a_path_outside_the_mount_is_not_the_sites() {
+    for path in ["/", "/about", "/docsy/about", "/other/docs/"] {
+        assert_eq!(status(&ask(path)), 404, "{path}");
+    }
+}
+
+#[test]
+fn the_sites_own_redirects_keep_the_mount() {
+    let r = ask("/docs/guide");
+    assert_eq!(header(&r, "location"), Some("/docs/guide/"));
+    let r = ask("/docs/old");
+    assert_eq!(status(&r), 301);
+    assert_eq!(header(&r, "location"), Some("/docs/about"));
+}
+
+#[test]
+fn behind_a_rest_api_stage_a_redirect_keeps_the_stage_then_the_mount() {
+    let r = ask_through(Front::RestApi, AlbEvent::new("GET", "/docs/guide"));
+    assert_eq!(header(&r, "location"), Some("/prod/docs/guide/"));
+}
+
+#[test]
+fn the_health_check_is_answered_where_the_load_balancer_sends_it() {
+    assert_eq!(status(&ask("/health")), 200);
+}

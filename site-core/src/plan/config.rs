@@ -327,7 +327,8 @@ impl Config {
                 && s.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
         };
-        if !m.is_empty() && !(m.starts_with('/') && m[1..].split('/').all(segment_ok)) {
+        let well_formed = m.starts_with('/') && m[1..].split('/').all(segment_ok);
+        if !m.is_empty() && !well_formed {
             return Err(format!(
                 "mount = {m:?}: must be empty or a path like \"/docs\" (segments of letters, digits, '-', '.', '_', '~'; no trailing '/')"
             ));

@@ -153,7 +153,7 @@ impl AlbEvent {
                 "routeKey": "$default",
                 "stage": "$default",
                 "time": "30/Nov/2026:19:00:00 +0000",
-                "timeEpoch": 1_795_978_800_000u64
+                "timeEpoch": 1_796_065_200_000u64
             },
             "isBase64Encoded": self.is_base64_encoded.unwrap_or(false),
         });
@@ -230,7 +230,7 @@ impl AlbEvent {
                 "targetGroupArn": "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-6d0ecf831eec9f09",
                 "identity": {"sourceVpcArn": "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-0b8276c84697e7339", "type": "NONE"},
                 "region": "us-east-1",
-                "timeEpoch": "1795978800000000"
+                "timeEpoch": "1796065200000000"
             }
         });
         if self.body.is_none() {

@@ -471,11 +471,15 @@ fn parse_rest<'a>(
         (None, None) => {}
     }
     // `requestContext.path` is the path the client asked for, stage or base path included;
-    // `path` is it without them.
+    // `path` is it without them. The stage's root asked for without its slash (`/prod`)
+    // arrives as `path` "/".
     let mount = context
         .path
         .as_deref()
-        .and_then(|full| full.strip_suffix(&*path))
+        .and_then(|full| {
+            full.strip_suffix(&*path)
+                .or_else(|| (path == "/" && !full.ends_with('/')).then_some(full))
+        })
         .filter(|m| m.starts_with('/') && !m.starts_with("//") && m.len() > 1)
         .map(|m| m.trim_end_matches('/').to_string())
         .unwrap_or_default();
@@ -889,6 +893,37 @@ impl Serialize for ValuesOf<'_, '_> {
 
 #[cfg(test)]
 mod tests {
+    fn rest_event(full: &str, path: &str) -> String {
+        serde_json::json!({
+            "resource": "/{proxy+}",
+            "path": path,
+            "httpMethod": "GET",
+            "headers": {"host": "x"},
+            "multiValueHeaders": {"host": ["x"]},
+            "requestContext": {"stage": "prod", "path": full, "resourcePath": "/{proxy+}"},
+            "body": null,
+            "isBase64Encoded": false
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn a_rest_apis_stage_is_the_mount_of_every_path_and_of_its_root_without_a_slash() {
+        for (full, path) in [
+            ("/prod/docs/guide", "/docs/guide"),
+            ("/prod/", "/"),
+            ("/prod", "/"),
+        ] {
+            let json = rest_event(full, path);
+            let req = parse_request(&json).unwrap();
+            assert_eq!(req.door, Door::Rest);
+            assert_eq!(req.mount, "/prod", "{full}");
+        }
+        // A custom domain mapped at its root: no stage in the URL.
+        let json = rest_event("/docs/guide", "/docs/guide");
+        assert_eq!(parse_request(&json).unwrap().mount, "");
+    }
+
     use super::*;
 
     #[test]

@@ -229,3 +229,108 @@ fn a_malformed_lattice_event_gets_a_400_in_the_lattice_format() {
     let r = ask_lattice_raw(&e.to_string());
     assert_eq!(status(&r), 400);
 }
+
+// ---- The same answers through every door ----
+
+/// A response's status, headers (lowercase names, every value, Set-Cookie wherever the shape
+/// keeps it) and body bytes, so answers in different shapes can be compared.
+fn normalized(r: &Value, front: Front) -> (u64, Vec<(String, String)>, Vec<u8>) {
+    let mut headers = Vec::new();
+    for field in ["headers", "multiValueHeaders"] {
+        if let Some(Value::Object(map)) = r.get(field) {
+            for (name, value) in map {
+                let values: Vec<&Value> = match value {
+                    Value::Array(a) => a.iter().collect(),
+                    other => vec![other],
+                };
+                for v in values {
+                    let mut v = v.as_str().unwrap().to_string();
+                    if front == Front::RestApi && name.eq_ignore_ascii_case("location") {
+                        // The stage goes back in front of a path of the site.
+                        if let Some(rest) = v.strip_prefix("/prod") {
+                            v = rest.to_string();
+                        }
+                    }
+                    headers.push((name.to_ascii_lowercase(), v));
+                }
+            }
+        }
+    }
+    if let Some(Value::Array(cookies)) = r.get("cookies") {
+        for c in cookies {
+            headers.push(("set-cookie".into(), c.as_str().unwrap().to_string()));
+        }
+    }
+    headers.sort();
+    (status(r), headers, body_bytes(r))
+}
+
+/// Every URL of the sample site, asked for as browsers and tools do: compressed or not,
+/// revalidated, in part, HEAD, and with a method a static site refuses.
+fn requests() -> Vec<AlbEvent> {
+    let site = &site_server::site::SITE;
+    let mut urls: Vec<String> = match &site.routes {
+        site_core::site::Routes::Embedded { table, .. } => {
+            table.iter().map(|(url, _)| url.to_string()).collect()
+        }
+        site_core::site::Routes::Owned(map) => map.keys().cloned().collect(),
+    };
+    urls.extend(
+        [
+            "/no/such/page",
+            "/missing.js",
+            "/docs/guide",
+            "/news/launch",
+        ]
+        .map(String::from),
+    );
+    let mut events = Vec::new();
+    for url in &urls {
+        events.push(AlbEvent::new("GET", url).header("accept-encoding", "gzip, deflate, br"));
+        events.push(AlbEvent::new("GET", url));
+        events.push(AlbEvent::new("HEAD", url).header("accept-encoding", "gzip"));
+        events.push(AlbEvent::new("GET", url).header("range", "bytes=2-40"));
+        let first = Front::Alb.ask(&AlbEvent::new("GET", url).header("accept-encoding", "br"));
+        if let Some(etag) = common::header(&first, "etag") {
+            events.push(
+                AlbEvent::new("GET", url)
+                    .header("accept-encoding", "br")
+                    .header("if-none-match", etag),
+            );
+        }
+    }
+    events.push(AlbEvent::new("POST", "/"));
+    events.push(AlbEvent::new("OPTIONS", "/"));
+    events
+}
+
+#[test]
+fn every_front_door_gives_every_request_of_the_sample_site_the_same_answer_as_an_alb() {
+    let requests = requests();
+    assert!(requests.len() > 100, "{}", requests.len());
+    for e in &requests {
+        let alb_raw = Front::Alb.ask(&e.clone().multi_value(true));
+        let first_cookie = common::header_values(&alb_raw, "set-cookie")
+            .into_iter()
+            .next();
+        let alb = normalized(&alb_raw, Front::Alb);
+        for front in [Front::FunctionUrl, Front::RestApi, Front::VpcLattice] {
+            let mut want = alb.clone();
+            if front == Front::VpcLattice {
+                // One string per header: the first Set-Cookie only, as an ALB in single-value
+                // mode.
+                want.1
+                    .retain(|(n, v)| n != "set-cookie" || Some(v) == first_cookie.as_ref());
+            }
+            let got = normalized(&front.ask(e), front);
+            assert!(
+                got == want,
+                "{} {} through {front:?}:\n got  {:?}\n want {:?}",
+                e.method,
+                e.path,
+                (got.0, &got.1),
+                (want.0, &want.1)
+            );
+        }
+    }
+}

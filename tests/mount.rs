@@ -7,9 +7,11 @@ mod common;
 use std::sync::OnceLock;
 
 use common::{body_bytes, header, status, AlbEvent, Front};
+use local_alb::kit::login::{user_claims, AlbSigner};
 use serde_json::Value;
 use site_core::plan::memory;
 use site_core::site::Site;
+use site_server::auth::{Guard, KeyError, KeyStore, Policy, PublicKey};
 use site_server::handler::{self, Shell};
 
 fn site() -> &'static Site {
@@ -83,4 +85,80 @@ fn behind_a_rest_api_stage_a_redirect_keeps_the_stage_then_the_mount() {
 #[test]
 fn the_health_check_is_answered_where_the_load_balancer_sends_it() {
     assert_eq!(status(&ask("/health")), 200);
+}
+
+// ---- A private site under a mount ----
+
+const SIGNER_ARN: &str =
+    "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/intranet/50dc6c495c0c9188";
+const KID: &str = "5d1c0b2a-0000-4000-8000-000000000002";
+const NOW: u64 = 1_900_000_000;
+
+struct Keys(PublicKey);
+
+impl KeyStore for Keys {
+    fn key(&self, kid: &str) -> Result<PublicKey, KeyError> {
+        if kid == KID {
+            Ok(self.0.clone())
+        } else {
+            Err(KeyError::Unknown)
+        }
+    }
+}
+
+/// The private site's answer to `event`, with or without a valid login.
+fn ask_private(event: AlbEvent, logged_in: bool) -> Value {
+    static SITE: OnceLock<Site> = OnceLock::new();
+    let site = SITE.get_or_init(|| {
+        memory::from_files(
+            &[("index.html", b"<h1>private</h1>")],
+            &format!("mount = \"/team\"\n[auth]\nsigner = \"{SIGNER_ARN}\"\n"),
+        )
+        .expect("the site plans")
+    });
+    let alb = AlbSigner::from_seed(11, KID, SIGNER_ARN);
+    let keys = Keys(PublicKey::from_pem(&alb.public_pem()).unwrap());
+    let policy = Policy::from_settings(site.options.auth.as_ref(), None, None, Some("eu-west-1"))
+        .unwrap()
+        .unwrap();
+    let guard = Guard {
+        policy: &policy,
+        keys: &keys,
+    };
+    let shell = Shell {
+        guard: Some(&guard),
+        offload: None,
+        now: NOW,
+    };
+    let event = if logged_in {
+        let token = alb.token(&user_claims("ana@example.com", &[], NOW + 60), NOW + 60);
+        event.header("x-amzn-oidc-data", &token)
+    } else {
+        event
+    };
+    let json = event.to_json().to_string();
+    let (response, _) = handler::handle_with(site, &json, &shell);
+    common::check_response(&serde_json::to_string(&response).unwrap()).unwrap()
+}
+
+#[test]
+fn a_private_site_under_a_mount_still_needs_the_login_for_every_path_under_it() {
+    assert_eq!(
+        status(&ask_private(AlbEvent::new("GET", "/team/"), false)),
+        401
+    );
+    let r = ask_private(AlbEvent::new("GET", "/team/"), true);
+    assert_eq!(status(&r), 200);
+    assert_eq!(body_bytes(&r), b"<h1>private</h1>");
+}
+
+#[test]
+fn outside_a_private_sites_mount_the_answer_carries_nothing_of_the_site() {
+    let r = ask_private(AlbEvent::new("GET", "/elsewhere/index.html"), false);
+    assert_eq!(status(&r), 404);
+    assert!(!String::from_utf8_lossy(&body_bytes(&r)).contains("private"));
+    let r = ask_private(AlbEvent::new("GET", "/team"), false);
+    assert_eq!(status(&r), 308);
+    assert_eq!(header(&r, "location"), Some("/team/"));
+    assert_eq!(body_bytes(&r), b"");
 }

@@ -179,6 +179,8 @@ aws_fail() {
       hint="RULE_PRIORITY=$RULE_PRIORITY is taken on that listener: choose a free priority (aws elbv2 describe-rules --listener-arn ...)" ;;
     *"Could not connect to the endpoint"* | *"Connect timeout"* | *"ProxyConnectionError"* | *EndpointConnectionError* | *"Failed to connect to proxy"*)
       hint="the AWS API cannot be reached: check the network, the proxy settings, AWS_REGION${AWS_ENDPOINT_URL:+ and AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL}" ;;
+    *"Unknown options"*invoked-via-function-url* | *"Unknown options"*function-url*)
+      hint="this AWS CLI predates what a Function URL needs (lambda add-permission --invoked-via-function-url, October 2025): update the AWS CLI and run again" ;;
     *Throttling* | *TooManyRequests* | *"Rate exceeded"*)
       hint="AWS throttled the call: wait a minute and run again" ;;
     *LimitExceeded* | *TooMany*)
@@ -462,7 +464,10 @@ remove_alb_front() {
   if [[ $lb == foreign ]]; then
     info "left alone: load balancer $ALB_NAME has no tag $TAG_KEY=$STACK_NAME"
   elif [[ -n $lb ]]; then
-    remove_records_to "$(aws_do elbv2 describe-load-balancers --load-balancer-arns "$lb" --query 'LoadBalancers[0].DNSName')" A
+    out=$(aws_do elbv2 describe-load-balancers --load-balancer-arns "$lb" --query 'LoadBalancers[0].DNSName')
+    remove_records_to "$out" A
+    # A record deploy does not know of (no DOMAIN_NAME now) would point at nothing: say so.
+    [[ -n $DOMAIN_NAME ]] || info "a DNS name of yours that points at $out stops answering with it: point it at the new front door"
     out=$(aws_do elbv2 describe-listeners --load-balancer-arn "$lb" --query 'Listeners[].ListenerArn')
     for l in $out; do
       change delete "listener $l" elbv2 delete-listener --listener-arn "$l" >/dev/null

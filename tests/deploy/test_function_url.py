@@ -9,6 +9,9 @@ fresh account come after those.
 """
 
 import json
+import os
+import re
+from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
@@ -108,7 +111,6 @@ def test_no_alb_resources_are_created(url_site):
 
 
 def test_every_step_is_printed_as_n_of_13(url_site):
-    import re
     steps = re.findall(r"^\[(\d+)/(\d+)\] ", url_site.url_out, re.M)
     assert [int(n) for n, _ in steps] == list(range(1, 14))
     assert {total for _, total in steps} == {"13"}
@@ -266,6 +268,17 @@ def test_destroy_removes_the_url_with_its_permissions_and_function(url_site):
 
 
 # --------------------------------------------------------------------------- fresh account each
+
+@pytest.mark.skipif(not os.environ.get("DEPLOY_TEST_ZIP"), reason="needs the real package (make test-deploy passes DEPLOY_TEST_ZIP)")
+def test_the_real_package_answers_the_checks_function_url_events(aws):
+    """The real dist/bootstrap.zip, run on this machine by the stand-in invoker, answers the Function
+    URL events of the pre-traffic check in a shape the check accepts."""
+    aws.zip = aws.tmp / "real.zip"
+    aws.zip.write_bytes(Path(os.environ["DEPLOY_TEST_ZIP"]).read_bytes())
+    out = aws.deploy(**URL)
+    assert "GET /health -> 200, a response a Function URL accepts" in out
+    assert "GET / -> 200, a response a Function URL accepts" in out
+
 
 @pytest.mark.parametrize("how", ["the package's deploy facts", "the offload manifest"])
 def test_a_private_site_is_refused_before_anything_is_created(aws, how):

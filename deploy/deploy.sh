@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Deploy the static-site Lambda behind an Application Load Balancer (`make deploy`).
+# Deploy the static-site Lambda behind an Application Load Balancer, or a Function URL (`make deploy`).
 #
 # Creates or updates, in order: execution role, load balancer + security group (or uses
 # LISTENER_ARN's), the bucket of the files kept in S3 (when the build left some out of the
 # binary) with their objects, function, a published version that must pass a pre-traffic check (a health
-# check and a GET /, answered 200 in a form ALB accepts) before the alias moves to it, target
-# group, the ELB invoke permission, the registration, the listeners (HTTP :80, HTTPS :443 with
-# CERTIFICATE_ARN, the login action with AUTH) or a listener rule, a Route 53 record, log
-# retention, and prunes old versions. Checks the package and every setting before any change.
+# check and a GET /, answered 200 in a form the front door accepts) before the alias moves to it,
+# then the front door (FRONT): for alb (front-alb.sh) the target group, the ELB invoke permission,
+# the registration, the listeners (HTTP :80, HTTPS :443 with CERTIFICATE_ARN, the login action
+# with AUTH) or a listener rule, a Route 53 record; for function-url (front-url.sh) the URL on
+# the alias, CloudFront with an origin access control (CLOUDFRONT=on), the URL's permissions and
+# Route 53 records; the other front door when FRONT changed; log retention, and prunes old
+# versions. Checks the package and every setting before any change.
 # Idempotent: a second run changes nothing; a run that stopped half-way completes when run again.
 # PLAN=1 prints what would be created or changed and changes nothing. Settings: deploy/settings.env.
 set -euo pipefail
@@ -17,6 +20,7 @@ ACTION=deploy
 STEPS=15
 parse_args "$@"
 load_settings
+[[ $FRONT == function-url ]] && STEPS=13
 
 is_int() { [[ $1 =~ ^[0-9]+$ ]]; }
 in_range() { # in_range NAME VALUE MIN MAX
@@ -58,6 +62,10 @@ one_of PRE_TRAFFIC_CHECK "$PRE_TRAFFIC_CHECK" on off
 one_of LOG_RETENTION_DAYS "$LOG_RETENTION_DAYS" 1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653
 one_of ALB_SCHEME "$ALB_SCHEME" internet-facing internal
 one_of AUTH "$AUTH" none oidc cognito
+one_of FRONT "$FRONT" alb function-url
+one_of FUNCTION_URL_AUTH "$FUNCTION_URL_AUTH" NONE AWS_IAM
+one_of CLOUDFRONT "$CLOUDFRONT" off on
+one_of CLOUDFRONT_PRICE_CLASS "$CLOUDFRONT_PRICE_CLASS" PriceClass_100 PriceClass_200 PriceClass_All
 in_range MEMORY_SIZE "$MEMORY_SIZE" 128 10240
 in_range TIMEOUT "$TIMEOUT" 1 900
 in_range HEALTH_CHECK_INTERVAL "$HEALTH_CHECK_INTERVAL" 10 300
@@ -66,7 +74,54 @@ in_range HEALTH_CHECK_TIMEOUT "$HEALTH_CHECK_TIMEOUT" 2 120
 in_range DIRECT_UPLOAD_LIMIT "$DIRECT_UPLOAD_LIMIT" 1 52428800
 in_range UNZIPPED_LIMIT "$UNZIPPED_LIMIT" 1 262144000
 in_range KEEP_VERSIONS "$KEEP_VERSIONS" 2 100
-if [[ $PRE_TRAFFIC_CHECK == on && -z $PRE_TRAFFIC_INVOKER ]]; then
+# default_of NAME: a setting's default in settings.env (what it is when nobody sets it).
+default_of() { env -i bash -c "source '$DEPLOY_DIR/settings.env'; printf '%s' \"\${$1}\""; }
+if [[ $FRONT == function-url ]]; then
+  # Refused: the ALB settings that decide who may reach the site or where it lives. A Function URL
+  # answers anyone on the internet (or, with AWS_IAM, signed callers) on its own name: quietly
+  # dropping one of these would publish the site more widely, or elsewhere, than asked.
+  [[ $AUTH == none ]] || die "AUTH=$AUTH, but FRONT=function-url: a Function URL has no login in front (the login is an ALB listener action), so the site would be published with none." \
+    "keep FRONT=alb for a site behind a login, or leave AUTH=none for a public site"
+  [[ $ALB_SCHEME == internet-facing ]] || die "ALB_SCHEME=$ALB_SCHEME, but FRONT=function-url: a Function URL is reachable from the internet, never only from inside a VPC." \
+    "keep FRONT=alb for an internal site, or leave ALB_SCHEME at its default"
+  for v in LISTENER_ARN VPC_ID SUBNET_IDS ALLOWED_CIDRS; do
+    [[ -z ${!v} ]] || die "$v is set, but FRONT=function-url: a Function URL has no load balancer, VPC, subnets or security group, so $v cannot limit or place it." \
+      "leave $v empty with FRONT=function-url, or keep FRONT=alb"
+  done
+  if [[ $CLOUDFRONT == off ]]; then
+    for v in CERTIFICATE_ARN DOMAIN_NAME HOSTED_ZONE_ID; do
+      [[ -z ${!v} ]] || die "$v is set, but a Function URL answers only on its own name (https://<id>.lambda-url.$AWS_REGION.on.aws/), with AWS's certificate." \
+        "for your own domain put CloudFront in front: CLOUDFRONT=on FUNCTION_URL_AUTH=AWS_IAM (CERTIFICATE_ARN from us-east-1); or leave $v empty"
+    done
+  else
+    [[ $FUNCTION_URL_AUTH == AWS_IAM ]] || die "CLOUDFRONT=on with FUNCTION_URL_AUTH=$FUNCTION_URL_AUTH: the distribution signs its requests (origin access control), and a URL open to anyone could be called around CloudFront, skipping it." \
+      "set FUNCTION_URL_AUTH=AWS_IAM with CLOUDFRONT=on (only the distribution may then call the URL)"
+    if [[ -n $CERTIFICATE_ARN ]]; then
+      [[ $CERTIFICATE_ARN =~ ^arn:aws[a-z-]*:acm:us-east-1: ]] || die "CERTIFICATE_ARN=$CERTIFICATE_ARN is not in us-east-1: CloudFront uses certificates from us-east-1 only, whatever AWS_REGION is." \
+        "request or import the certificate in us-east-1 (aws acm request-certificate --region us-east-1 ...)"
+      [[ -n $DOMAIN_NAME ]] || die "CERTIFICATE_ARN is set but DOMAIN_NAME is empty: the distribution uses a certificate only for its alternate domain name." \
+        "set DOMAIN_NAME (and HOSTED_ZONE_ID) to the name the certificate is for, or leave CERTIFICATE_ARN empty"
+    elif [[ -n $DOMAIN_NAME ]]; then
+      die "DOMAIN_NAME=$DOMAIN_NAME needs CERTIFICATE_ARN with CLOUDFRONT=on: CloudFront answers an alternate domain name only with a certificate for it." \
+        "request a certificate for $DOMAIN_NAME in us-east-1 and set CERTIFICATE_ARN"
+    fi
+  fi
+  # Warned and ignored: what only tunes an ALB (who may reach the site does not change).
+  for v in MULTI_VALUE_HEADERS HEALTH_CHECK_INTERVAL HEALTH_CHECK_TIMEOUT TLS_POLICY RULE_PATH_PATTERNS RULE_HOST_HEADERS RULE_PRIORITY; do
+    [[ ${!v} == "$(default_of "$v")" ]] || warn "$v=${!v} is ignored with FRONT=function-url (it only tunes an ALB)"
+  done
+  command -v jq >/dev/null || die "FRONT=function-url needs jq (deploy reads the URL's permissions and CloudFront's configuration with it), which is not installed." \
+    "install jq (apt-get install jq, or brew install jq) and run again"
+else
+  for v in FUNCTION_URL_AUTH CLOUDFRONT; do
+    [[ ${!v} == "$(default_of "$v")" ]] || die "$v=${!v} is set, but FRONT=alb: $v only applies to a Function URL front door." \
+      "add FRONT=function-url, or leave $v at its default"
+  done
+fi
+if [[ $CLOUDFRONT == off && $CLOUDFRONT_PRICE_CLASS != "$(default_of CLOUDFRONT_PRICE_CLASS)" ]]; then
+  warn "CLOUDFRONT_PRICE_CLASS=$CLOUDFRONT_PRICE_CLASS is ignored without CLOUDFRONT=on"
+fi
+if [[ $FRONT == alb && $PRE_TRAFFIC_CHECK == on && -z $PRE_TRAFFIC_INVOKER ]]; then
   require RESPONSE_VALIDATOR "the pre-traffic check validates the new version's answers with it"
 fi
 if [[ -n $ROLE_ARN && ! $ROLE_ARN =~ ^arn:aws[a-z-]*:iam::[0-9]{12}:role/ ]]; then
@@ -176,8 +231,9 @@ elif [[ -n $DEPLOY_INFO && $HEALTH_PATH != "$BIN_HEALTH" ]]; then
     "leave HEALTH_PATH empty (deploy reads it from the package), or change health_path in your site.toml and build again"
 fi
 [[ $HEALTH_PATH == /* ]] || die "HEALTH_PATH='$HEALTH_PATH' must start with /." "for example HEALTH_PATH=/health"
-case $MULTI_VALUE_HEADERS in
-  auto)
+case $FRONT:$MULTI_VALUE_HEADERS in
+  function-url:*) WHY_MV="a Function URL takes every Set-Cookie in 'cookies'" MULTI_VALUE_HEADERS=false ;;
+  *:auto)
     if [[ $AUTH != none ]]; then
       MULTI_VALUE_HEADERS=true WHY_MV="AUTH=$AUTH: the logout answer expires several session cookies"
     elif ((BIN_COOKIES > 1)); then
@@ -185,14 +241,18 @@ case $MULTI_VALUE_HEADERS in
     else
       MULTI_VALUE_HEADERS=false WHY_MV="no response sends more than one Set-Cookie"
     fi ;;
-  false)
+  *:false)
     ((BIN_COOKIES <= 1)) || die "a response of the site sends $BIN_COOKIES Set-Cookie headers (_headers), but MULTI_VALUE_HEADERS=false: ALB would pass on only one of them." \
       "set MULTI_VALUE_HEADERS=true (or auto), or send at most one Set-Cookie per response"
     [[ $AUTH == none ]] || die "AUTH=$AUTH needs MULTI_VALUE_HEADERS=true (the logout answer expires several session cookies)." "set MULTI_VALUE_HEADERS=auto or true"
     WHY_MV="set" ;;
-  true) WHY_MV="set" ;;
+  *:true) WHY_MV="set" ;;
 esac
-info "site: SITE_DIR=$SITE_DIR (SITE_CONFIG=$SITE_CONFIG), $BIN_FILES files embedded; health checks on $HEALTH_PATH; multi-value headers $MULTI_VALUE_HEADERS ($WHY_MV)"
+if [[ $FRONT == alb ]]; then
+  info "site: SITE_DIR=$SITE_DIR (SITE_CONFIG=$SITE_CONFIG), $BIN_FILES files embedded; health checks on $HEALTH_PATH; multi-value headers $MULTI_VALUE_HEADERS ($WHY_MV)"
+else
+  info "site: SITE_DIR=$SITE_DIR (SITE_CONFIG=$SITE_CONFIG), $BIN_FILES files embedded; health path $HEALTH_PATH (checked before traffic moves)"
+fi
 SITE_REAL=$(realpath -m "$DEPLOY_DIR/../$SITE_DIR" 2>/dev/null || true)
 if [[ $SITE_REAL == "$(realpath -m "$DEPLOY_DIR/../site")" ]]; then
   warn "SITE_DIR is the sample site in site/: set SITE_DIR to your site's folder (make deploy SITE_DIR=path, or in DEPLOY_ENV_FILE)"
@@ -247,6 +307,10 @@ while IFS=$US read -r key ctype cenc cache bytes sha; do
   [[ $(stat -c %s "$f") == "$bytes" && $(sha256sum "$f" | cut -c1-64) == "$sha" ]] ||
     die "$f is not the object $MANIFEST lists (its size or sha256 differs): the folder was changed after the build." "$rebuild"
 done <"$WORK/offload.tsv"
+if [[ $FRONT == function-url ]] && { [[ $SITE_PRIVATE == true ]] || grep -q '"auth":{' <<<"$DEPLOY_INFO"; }; then
+  die "the site is private ([auth] in its site.toml), and FRONT=function-url: its server serves a private page only with the login an ALB signs, which a Function URL never sends (it has no login in front), so every page would be refused." \
+    "deploy a private site with FRONT=alb and AUTH=oidc or cognito (README: Private sites); for a public site remove [auth] from site.toml and build again"
+fi
 OFFLOAD_PRIVATE=false WHY_PRIVATE=""
 if [[ $SITE_PRIVATE == true ]]; then
   OFFLOAD_PRIVATE=true WHY_PRIVATE="its site.toml has [auth]"
@@ -280,7 +344,24 @@ if $USE_S3; then
     die "the bucket DEPLOY_BUCKET=$DEPLOY_BUCKET cannot be used: $(tail -n 2 "$AWS_ERR")" \
       "create it in $AWS_REGION (aws s3 mb s3://$DEPLOY_BUCKET) or fix the name, and check you may write to it"
 fi
-if [[ -n $CERTIFICATE_ARN ]]; then
+if [[ $FRONT == function-url && -n $CERTIFICATE_ARN ]]; then
+  if ! CERT_STATUS=$(aws_global_try acm describe-certificate --certificate-arn "$CERTIFICATE_ARN" --output json \
+    --query 'Certificate.{status: Status, names: SubjectAlternativeNames, domain: DomainName}'); then
+    not_found && die "the certificate CERTIFICATE_ARN=$CERTIFICATE_ARN does not exist in us-east-1." "request or import it in us-east-1 (CloudFront's certificates live there)"
+    aws_fail acm describe-certificate
+  fi
+  CERT_DOMAIN=$(jq -r .domain <<<"$CERT_STATUS")
+  [[ $(jq -r .status <<<"$CERT_STATUS") == ISSUED ]] || die "the certificate for $CERT_DOMAIN is $(jq -r .status <<<"$CERT_STATUS"), not ISSUED: CloudFront cannot use it yet." \
+    "finish its validation (add the DNS record ACM asks for), then run again"
+  # A name the certificate covers: itself, or one label under a wildcard.
+  jq -e --arg d "${DOMAIN_NAME%.}" '[.names[]?, .domain] | any(ascii_downcase as $n | $n == ($d | ascii_downcase)
+      or ($n | startswith("*.")) and ($d | ascii_downcase | sub("^[^.]+"; "*")) == $n)' <<<"$CERT_STATUS" >/dev/null ||
+    die "the certificate CERTIFICATE_ARN is for $(jq -r '[.names[]?, .domain] | unique | join(", ")' <<<"$CERT_STATUS"), not for DOMAIN_NAME=${DOMAIN_NAME%.}: CloudFront would refuse the alternate domain name." \
+      "use a certificate that covers ${DOMAIN_NAME%.} (in us-east-1), or change DOMAIN_NAME"
+  info "CloudFront serves ${DOMAIN_NAME%.} with the certificate for $CERT_DOMAIN (us-east-1), TLS 1.2 or newer; http redirects to https"
+elif [[ $FRONT == function-url ]]; then
+  :
+elif [[ -n $CERTIFICATE_ARN ]]; then
   if ! CERT_STATUS=$(aws_try acm describe-certificate --certificate-arn "$CERTIFICATE_ARN" --query 'Certificate.[Status,DomainName]'); then
     not_found && die "the certificate CERTIFICATE_ARN=$CERTIFICATE_ARN does not exist in $AWS_REGION." "an ALB's certificate must be in the ALB's region: request or import it there"
     aws_fail acm describe-certificate
@@ -316,8 +397,11 @@ if [[ -z $ROLE_ARN ]]; then
 fi
 FN_ARN=$(find_function)
 [[ $FN_ARN == foreign ]] && taken "Lambda function $FUNCTION_NAME" FUNCTION_NAME
-TG_ARN=$(find_tg)
-[[ $TG_ARN == foreign ]] && taken "target group $TG_NAME"
+TG_ARN=""
+if [[ $FRONT == alb ]]; then
+  TG_ARN=$(find_tg)
+  [[ $TG_ARN == foreign ]] && taken "target group $TG_NAME"
+fi
 BUCKET="" BUCKET_EXISTS=false BUCKET_OURS=false
 if ((N_OFFLOAD > 0)); then
   if [[ -n $OFFLOAD_BUCKET ]]; then
@@ -367,7 +451,31 @@ if ((N_OFFLOAD > 0)); then
   fi
 fi
 
-if [[ -n $LISTENER_ARN ]]; then
+# OLD_FRONT: the other front door of this stack, still there (FRONT changed): removed once the new
+# one is in place, as the step before last.
+OLD_FRONT=""
+if [[ $FRONT == function-url ]]; then
+  HAVE_URL=""
+  [[ -n $FN_ARN ]] && HAVE_URL=$(find_url)
+  DIST="" OAC_ID=""
+  if [[ $CLOUDFRONT == on ]]; then
+    DIST=$(find_distribution)
+    [[ $DIST == foreign ]] && taken "a CloudFront distribution with the comment '$CF_COMMENT'"
+    OAC_ID=$(find_oac)
+    [[ $OAC_ID == foreign ]] && die "the origin access control $OAC_NAME already exists and was not made by deploy for this stack (its description differs)." \
+      "choose another STACK_NAME, or delete that origin access control"
+  fi
+  URL_TEXT="Function URL (auth $FUNCTION_URL_AUTH) on $FUNCTION_NAME:$ALIAS_NAME${HAVE_URL:+, exists: $(cut -f2 <<<"$HAVE_URL")}"
+  [[ $CLOUDFRONT == on ]] && URL_TEXT+="; CloudFront in front${DIST:+ (exists: $(cut -f3 <<<"$DIST"))}${DOMAIN_NAME:+ as $DOMAIN_NAME}"
+  info "routing: $URL_TEXT; no load balancer"
+  # The ALB front door of an earlier deploy (FRONT was alb).
+  OLD_TG=$(find_tg) OLD_LB=$(find_alb) OLD_SG=$(find_sg "")
+  for r in "$OLD_TG" "$OLD_LB" "$OLD_SG"; do [[ -n $r && $r != foreign ]] && OLD_FRONT=alb; done
+  if [[ -n $OLD_FRONT ]]; then
+    STEPS=$((STEPS + 1))
+    info "FRONT was alb: this stack's load balancer, target group and security group go once the Function URL answers"
+  fi
+elif [[ -n $LISTENER_ARN ]]; then
   aws_try elbv2 describe-listeners --listener-arns "$LISTENER_ARN" --query 'Listeners[0].[LoadBalancerArn,Protocol,Port]' >"$WORK/lb" ||
     { not_found && die "the listener LISTENER_ARN=$LISTENER_ARN does not exist in $AWS_REGION." "check the ARN and the region (aws elbv2 describe-listeners --load-balancer-arn ...)"; aws_fail elbv2 describe-listeners; }
   read -r LB_ARN LISTENER_PROTO LISTENER_PORT <"$WORK/lb"
@@ -423,6 +531,16 @@ else
   [[ $SG_ID == foreign ]] && taken "security group $SG_NAME in $VPC_ID"
   info "routing: ${LB_ARN:+existing }$ALB_SCHEME load balancer $ALB_NAME in $VPC_ID (${SUBNETS[*]}), from ${CIDRS[*]}"
 fi
+# The Function URL front door of an earlier deploy (FRONT was function-url). Its CloudFront parts
+# are looked for only when the URL is there (it goes last), so an ALB-only deploy needs no
+# CloudFront permissions.
+if [[ $FRONT == alb && -n $FN_ARN && -n $(find_url) ]]; then
+  OLD_FRONT=function-url
+  STEPS=$((STEPS + 1))
+  command -v jq >/dev/null || die "removing the Function URL front door needs jq (deploy reads its permissions with it), which is not installed." \
+    "install jq (apt-get install jq, or brew install jq) and run again"
+  info "FRONT was function-url: this stack's Function URL (and CloudFront, if any) go once the load balancer answers"
+fi
 
 # ------------------------------------------------------------------ 2. role
 step "execution role"
@@ -472,7 +590,9 @@ else
 fi
 
 # ------------------------------------------------------------------ 3. load balancer
-if [[ -n $LISTENER_ARN ]]; then
+if [[ $FRONT == function-url ]]; then
+  : # no load balancer: the Function URL is the front door (step "Function URL" below)
+elif [[ -n $LISTENER_ARN ]]; then
   step "load balancer: the existing one of LISTENER_ARN"
   info "left alone: $LB_ARN"
 else
@@ -774,11 +894,13 @@ if [[ -n ${UNCHANGED-} ]]; then
   VERSION=$LIVE_VERSION
   info "nothing new to publish: version $VERSION is live"
 elif plan_mode; then
-  change create "a new version of $FUNCTION_NAME, then check it (GET $HEALTH_PATH and GET / must answer 200 in a form ALB accepts)"
+  change create "a new version of $FUNCTION_NAME, then check it (GET $HEALTH_PATH and GET / must answer 200 in a form $([[ $FRONT == alb ]] && echo ALB || echo "a Function URL") accepts)"
   VERSION="new:version"
 else
+  # The health path goes into the description: a rollback behind a Function URL reads it from there
+  # (behind an ALB, from the target group).
   VERSION=$(aws_do lambda publish-version --function-name "$FUNCTION_NAME" \
-    --description "make deploy, sha256 ${ZIP_SHA:0:12}" --query Version)
+    --description "make deploy, sha256 ${ZIP_SHA:0:12}, health $HEALTH_PATH" --query Version)
   info "published version $VERSION"
   if [[ $PRE_TRAFFIC_CHECK == on ]]; then
     info "checking version $VERSION before traffic moves (${PRE_TRAFFIC_INVOKER:+stand-in invoker: $PRE_TRAFFIC_INVOKER; }validator: $RESPONSE_VALIDATOR)"
@@ -804,221 +926,16 @@ else
 fi
 ALIAS_ARN="$FN_ARN:$ALIAS_NAME"
 
-# ------------------------------------------------------------------ 9. target group
-step "target group $TG_NAME (lambda, multi-value headers $MULTI_VALUE_HEADERS, health checks on $HEALTH_PATH every $HEALTH_CHECK_INTERVAL s)"
-if [[ -z $TG_ARN ]]; then
-  TG_ARN=$(change create "target group $TG_NAME" elbv2 create-target-group --name "$TG_NAME" --target-type lambda \
-    --health-check-enabled --health-check-path "$HEALTH_PATH" \
-    --health-check-interval-seconds "$HEALTH_CHECK_INTERVAL" --health-check-timeout-seconds "$HEALTH_CHECK_TIMEOUT" \
-    --matcher HttpCode=200 --tags "Key=$TAG_KEY,Value=$STACK_NAME" --query 'TargetGroups[0].TargetGroupArn')
-  if plan_mode; then TG_ARN="new:tg"; else info "created $TG_ARN"; fi
-else
-  info "exists: $TG_ARN"
-  HAVE=$(aws_do elbv2 describe-target-groups --target-group-arns "$TG_ARN" \
-    --query 'TargetGroups[0].[HealthCheckEnabled,HealthCheckPath,HealthCheckIntervalSeconds,HealthCheckTimeoutSeconds]' | tr '\t' ' ')
-  if [[ $HAVE != "True $HEALTH_PATH $HEALTH_CHECK_INTERVAL $HEALTH_CHECK_TIMEOUT" ]]; then
-    change change "health check (was: $HAVE)" elbv2 modify-target-group --target-group-arn "$TG_ARN" --health-check-enabled \
-      --health-check-path "$HEALTH_PATH" --health-check-interval-seconds "$HEALTH_CHECK_INTERVAL" \
-      --health-check-timeout-seconds "$HEALTH_CHECK_TIMEOUT" --query 'TargetGroups[0].TargetGroupArn' >/dev/null
-    plan_mode || info "updated the health check (was: $HAVE)"
-  fi
-fi
-MV=""
-is_new "$TG_ARN" || MV=$(aws_do elbv2 describe-target-group-attributes --target-group-arn "$TG_ARN" \
-  --query "Attributes[?Key=='lambda.multi_value_headers.enabled'].Value | [0]")
-if [[ $MV != "$MULTI_VALUE_HEADERS" ]]; then
-  change change "lambda.multi_value_headers.enabled = $MULTI_VALUE_HEADERS" elbv2 modify-target-group-attributes --target-group-arn "$TG_ARN" \
-    --attributes "Key=lambda.multi_value_headers.enabled,Value=$MULTI_VALUE_HEADERS" --query Attributes >/dev/null
-  plan_mode || info "lambda.multi_value_headers.enabled = $MULTI_VALUE_HEADERS"
-fi
+# ------------------------------------------------------------------ 9.-13. the front door
+# shellcheck source-path=SCRIPTDIR
+if [[ $FRONT == function-url ]]; then source "$DEPLOY_DIR/front-url.sh"; else source "$DEPLOY_DIR/front-alb.sh"; fi
 
-# ------------------------------------------------------------------ 10. permission
-step "permission for elasticloadbalancing.amazonaws.com to invoke $FUNCTION_NAME:$ALIAS_NAME from $TG_NAME"
-POLICY=""
-if ! is_new "$FN_ARN" && ! POLICY=$(aws_try lambda get-policy --function-name "$FUNCTION_NAME" --qualifier "$ALIAS_NAME" --query Policy); then
-  not_found || aws_fail lambda get-policy
-  POLICY=""
-fi
-if grep -qE "\"Sid\" *: *\"$STATEMENT_ID\"" <<<"$POLICY" && grep -qF "$TG_ARN" <<<"$POLICY"; then
-  info "exists: statement $STATEMENT_ID"
-else
-  if grep -qE "\"Sid\" *: *\"$STATEMENT_ID\"" <<<"$POLICY"; then
-    change delete "statement $STATEMENT_ID (it names another target group)" lambda remove-permission --function-name "$FUNCTION_NAME" \
-      --qualifier "$ALIAS_NAME" --statement-id "$STATEMENT_ID" >/dev/null
-  fi
-  change create "invoke permission $STATEMENT_ID" lambda add-permission --function-name "$FUNCTION_NAME" --qualifier "$ALIAS_NAME" \
-    --statement-id "$STATEMENT_ID" --principal elasticloadbalancing.amazonaws.com --action lambda:InvokeFunction \
-    --source-arn "$TG_ARN" --source-account "$ACCOUNT" --query Statement >/dev/null
-  plan_mode || info "added statement $STATEMENT_ID (source ARN: the target group)"
-fi
-
-# ------------------------------------------------------------------ 11. registration
-step "registering $FUNCTION_NAME:$ALIAS_NAME in the target group"
-TARGETS=()
-if ! is_new "$TG_ARN"; then
-  OUT=$(aws_do elbv2 describe-target-health --target-group-arn "$TG_ARN" --query 'TargetHealthDescriptions[].Target.Id')
-  read -r -d "" -a TARGETS <<<"$OUT" || true
-fi
-REGISTERED=false
-for t in "${TARGETS[@]}"; do
-  if [[ $t == "$ALIAS_ARN" ]]; then
-    REGISTERED=true
-  else # one Lambda per target group: an old target (e.g. another alias) must go first
-    change delete "target $t" elbv2 deregister-targets --target-group-arn "$TG_ARN" --targets "Id=$t" >/dev/null
-    plan_mode || info "deregistered the old target $t"
-  fi
-done
-if $REGISTERED; then
-  info "already registered: $ALIAS_ARN"
-else
-  change create "target $FUNCTION_NAME:$ALIAS_NAME" elbv2 register-targets --target-group-arn "$TG_ARN" --targets "Id=$ALIAS_ARN" >/dev/null
-  plan_mode || info "registered $ALIAS_ARN"
-fi
-
-# ------------------------------------------------------------------ 12. routing
-# The actions in front of the function: the login (AUTH), then forward. Written to a file
-# (mode 600): the client secret never appears on a command line or in the output.
-write_actions() { # write_actions FILE
-  local auth="" order=1 secret
-  case $AUTH in
-    oidc)
-      secret=$(json_str "$CLIENT_SECRET")
-      auth="{\"Type\":\"authenticate-oidc\",\"Order\":1,\"AuthenticateOidcConfig\":{\"Issuer\":\"$OIDC_ISSUER\",\"AuthorizationEndpoint\":\"$OIDC_AUTHORIZATION_ENDPOINT\",\"TokenEndpoint\":\"$OIDC_TOKEN_ENDPOINT\",\"UserInfoEndpoint\":\"$OIDC_USER_INFO_ENDPOINT\",\"ClientId\":\"$(json_str "$OIDC_CLIENT_ID")\",\"ClientSecret\":\"$secret\",\"OnUnauthenticatedRequest\":\"authenticate\"}}," ;;
-    cognito)
-      auth="{\"Type\":\"authenticate-cognito\",\"Order\":1,\"AuthenticateCognitoConfig\":{\"UserPoolArn\":\"$COGNITO_USER_POOL_ARN\",\"UserPoolClientId\":\"$COGNITO_CLIENT_ID\",\"UserPoolDomain\":\"$COGNITO_DOMAIN\",\"OnUnauthenticatedRequest\":\"authenticate\"}}," ;;
-  esac
-  [[ -n $auth ]] && order=2
-  (umask 077 && printf '[%s{"Type":"forward","Order":%d,"TargetGroupArn":"%s"}]\n' "$auth" "$order" "$TG_ARN" >"$1")
-}
-# actions_summary LISTENER_OR_RULE_JSON_QUERY_RESULT: "type type tg" of what exists, to compare.
-WANT_ACTIONS="forward $TG_ARN"
-[[ $AUTH != none ]] && WANT_ACTIONS="authenticate-$AUTH $WANT_ACTIONS"
-AUTH_TEXT=""
-[[ $AUTH != none ]] && AUTH_TEXT="login ($AUTH), then "
-if [[ -n $LISTENER_ARN ]]; then
-  step "listener rule (priority $RULE_PRIORITY${RULE_PATH_PATTERNS:+, path $RULE_PATH_PATTERNS}${RULE_HOST_HEADERS:+, host $RULE_HOST_HEADERS}): ${AUTH_TEXT}forward"
-  CONDITIONS=()
-  [[ -n $RULE_PATH_PATTERNS ]] && CONDITIONS+=("{\"Field\":\"path-pattern\",\"PathPatternConfig\":{\"Values\":[$(csv_json "$RULE_PATH_PATTERNS")]}}")
-  [[ -n $RULE_HOST_HEADERS ]] && CONDITIONS+=("{\"Field\":\"host-header\",\"HostHeaderConfig\":{\"Values\":[$(csv_json "$RULE_HOST_HEADERS")]}}")
-  COND_JSON="[$(IFS=,; echo "${CONDITIONS[*]}")]"
-  write_actions "$WORK/actions.json"
-  RULE_ARN=""
-  is_new "$TG_ARN" || RULE_ARN=$(find_rule "$TG_ARN")
-  if [[ -z $RULE_ARN ]]; then
-    RULE_ARN=$(change create "listener rule (priority $RULE_PRIORITY): ${AUTH_TEXT}forward to $TG_NAME" elbv2 create-rule \
-      --listener-arn "$LISTENER_ARN" --priority "$RULE_PRIORITY" --conditions "$COND_JSON" --actions "file://$WORK/actions.json" \
-      --tags "Key=$TAG_KEY,Value=$STACK_NAME" --query 'Rules[0].RuleArn')
-    plan_mode || info "created $RULE_ARN"
-  else
-    info "exists: $RULE_ARN"
-    HAVE_PRIO=$(aws_do elbv2 describe-rules --rule-arns "$RULE_ARN" --query 'Rules[0].Priority')
-    HAVE_ACTIONS=$(aws_do elbv2 describe-rules --rule-arns "$RULE_ARN" --query 'Rules[0].Actions[].[Type]' | tr '\n\t' '  ' | sed 's/ *$//')
-    HAVE_COND=$(aws_do elbv2 describe-rules --rule-arns "$RULE_ARN" --output json --query 'Rules[0].Conditions[].[Field, PathPatternConfig.Values, HostHeaderConfig.Values]' | tr -d ' \n')
-    WANT_COND=$(printf '%s' "[${RULE_PATH_PATTERNS:+[\"path-pattern\",[$(csv_json "$RULE_PATH_PATTERNS")],null]}${RULE_PATH_PATTERNS:+${RULE_HOST_HEADERS:+,}}${RULE_HOST_HEADERS:+[\"host-header\",null,[$(csv_json "$RULE_HOST_HEADERS")]]}]" | tr -d ' ')
-    if [[ $AUTH == oidc || $HAVE_COND != "$WANT_COND" || $HAVE_ACTIONS != "${WANT_ACTIONS% *}" ]]; then
-      change change "rule conditions and actions (${AUTH_TEXT}forward)" elbv2 modify-rule --rule-arn "$RULE_ARN" \
-        --conditions "$COND_JSON" --actions "file://$WORK/actions.json" --query 'Rules[0].RuleArn' >/dev/null
-      plan_mode || info "updated its conditions and actions"
-    fi
-    if [[ $HAVE_PRIO != "$RULE_PRIORITY" ]]; then
-      change change "rule priority $HAVE_PRIO -> $RULE_PRIORITY" elbv2 set-rule-priorities \
-        --rule-priorities "RuleArn=$RULE_ARN,Priority=$RULE_PRIORITY" --query 'Rules[0].RuleArn' >/dev/null
-      plan_mode || info "priority $HAVE_PRIO -> $RULE_PRIORITY"
-    fi
-  fi
-else
-  if [[ -n $CERTIFICATE_ARN ]]; then
-    step "listeners: HTTPS :443 (${AUTH_TEXT}forward) and HTTP :80 (301 to https)"
-  else
-    step "listener: HTTP :80 (forward; HTTP only)"
-  fi
-  write_actions "$WORK/actions.json"
-  # listener_state ARN [tls] -> what matters of a listener, as compact JSON, to compare with what is wanted:
-  # [protocol, action types, target groups, redirects(, certificates, TLS policy)]
-  listener_state() {
-    local q='Protocol, DefaultActions[].Type, DefaultActions[].TargetGroupArn, DefaultActions[].RedirectConfig.[Protocol,Port,StatusCode]'
-    [[ ${2:-} == tls ]] && q+=', Certificates[].CertificateArn, SslPolicy'
-    aws_do elbv2 describe-listeners --listener-arns "$1" --output json --query "Listeners[0].[$q]" | tr -d ' \n'
-  }
-  REDIRECT='[{"Type":"redirect","RedirectConfig":{"Protocol":"HTTPS","Port":"443","StatusCode":"HTTP_301"}}]'
-  L80="" L443=""
-  if ! is_new "$LB_ARN"; then
-    OUT=$(aws_do elbv2 describe-listeners --load-balancer-arn "$LB_ARN" --query 'Listeners[].[Port,ListenerArn]')
-    L80=$(awk '$1 == 80 {print $2}' <<<"$OUT")
-    L443=$(awk '$1 == 443 {print $2}' <<<"$OUT")
-  fi
-  if [[ -n $CERTIFICATE_ARN ]]; then
-    AUTH_TYPES=""
-    [[ $AUTH != none ]] && AUTH_TYPES="\"authenticate-$AUTH\","
-    WANT_443="[\"HTTPS\",[${AUTH_TYPES}\"forward\"],[\"$TG_ARN\"],[],[\"$CERTIFICATE_ARN\"],\"$TLS_POLICY\"]"
-    if [[ -z $L443 ]]; then
-      L443=$(change create "listener HTTPS :443 (${AUTH_TEXT}forward, $TLS_POLICY)" elbv2 create-listener --load-balancer-arn "$LB_ARN" \
-        --protocol HTTPS --port 443 --certificates "CertificateArn=$CERTIFICATE_ARN" --ssl-policy "$TLS_POLICY" \
-        --default-actions "file://$WORK/actions.json" --tags "Key=$TAG_KEY,Value=$STACK_NAME" --query 'Listeners[0].ListenerArn')
-      plan_mode || info "created listener HTTPS :443 -> ${AUTH_TEXT}$TG_NAME"
-    else
-      HAVE_443=$(listener_state "$L443" tls)
-      # The OIDC client secret cannot be read back to compare: with AUTH=oidc it is always re-applied.
-      if [[ $HAVE_443 != "$WANT_443" || $AUTH == oidc ]]; then
-        change change "listener HTTPS :443 (certificate, $TLS_POLICY, ${AUTH_TEXT}forward)" elbv2 modify-listener --listener-arn "$L443" \
-          --protocol HTTPS --port 443 --certificates "CertificateArn=$CERTIFICATE_ARN" --ssl-policy "$TLS_POLICY" \
-          --default-actions "file://$WORK/actions.json" --query 'Listeners[0].ListenerArn' >/dev/null
-        plan_mode || info "updated listener HTTPS :443 (${AUTH_TEXT}forward)"
-      else
-        info "listener HTTPS :443 unchanged"
-      fi
-    fi
-    WANT_80='["HTTP",["redirect"],[],[["HTTPS","443","HTTP_301"]]]'
-    L80_ACTIONS=$REDIRECT
-    L80_TEXT="301 to https"
-  else
-    if [[ -n $L443 ]]; then
-      change delete "listener HTTPS :443 (CERTIFICATE_ARN is empty now)" elbv2 delete-listener --listener-arn "$L443" >/dev/null
-      plan_mode || info "deleted listener HTTPS :443 (CERTIFICATE_ARN is empty)"
-    fi
-    WANT_80="[\"HTTP\",[\"forward\"],[\"$TG_ARN\"],[]]"
-    L80_ACTIONS="[{\"Type\":\"forward\",\"TargetGroupArn\":\"$TG_ARN\"}]"
-    L80_TEXT="forward to $TG_NAME"
-  fi
-  if [[ -z $L80 ]]; then
-    change create "listener HTTP :80 ($L80_TEXT)" elbv2 create-listener --load-balancer-arn "$LB_ARN" --protocol HTTP --port 80 \
-      --default-actions "$L80_ACTIONS" --tags "Key=$TAG_KEY,Value=$STACK_NAME" --query 'Listeners[0].ListenerArn' >/dev/null
-    plan_mode || info "created listener HTTP :80 ($L80_TEXT)"
-  else
-    HAVE_80=$(listener_state "$L80")
-    if [[ $HAVE_80 != "$WANT_80" ]]; then
-      change change "listener HTTP :80 -> $L80_TEXT" elbv2 modify-listener --listener-arn "$L80" --default-actions "$L80_ACTIONS" \
-        --query 'Listeners[0].ListenerArn' >/dev/null
-      plan_mode || info "listener HTTP :80 now: $L80_TEXT"
-    else
-      info "listener HTTP :80 unchanged ($L80_TEXT)"
-    fi
-  fi
-fi
-
-# ------------------------------------------------------------------ 13. DNS
-if [[ -n $DOMAIN_NAME ]]; then
-  step "Route 53: $DOMAIN_NAME -> the load balancer (alias record in $HOSTED_ZONE_ID)"
-  if is_new "$LB_ARN"; then
-    change create "alias record A $DOMAIN_NAME -> the new load balancer"
-  else
-    OUT=$(aws_do elbv2 describe-load-balancers --load-balancer-arns "$LB_ARN" --query 'LoadBalancers[0].[DNSName,CanonicalHostedZoneId]')
-    read -r LB_DNS LB_ZONE <<<"$OUT"
-    HAVE=$(aws_do route53 list-resource-record-sets --hosted-zone-id "$HOSTED_ZONE_ID" --start-record-name "$DOMAIN_NAME" \
-      --start-record-type A --max-items 1 --query "ResourceRecordSets[?Type=='A' && Name=='$DOMAIN_NAME.'].AliasTarget.DNSName | [0]")
-    HAVE=${HAVE%.}
-    if [[ ${HAVE,,} == "${LB_DNS,,}" || ${HAVE,,} == "dualstack.${LB_DNS,,}" ]]; then
-      info "exists: $DOMAIN_NAME -> $LB_DNS"
-    else
-      CHANGE_JSON="{\"Comment\":\"make deploy $STACK_NAME\",\"Changes\":[{\"Action\":\"UPSERT\",\"ResourceRecordSet\":{\"Name\":\"$DOMAIN_NAME\",\"Type\":\"A\",\"AliasTarget\":{\"HostedZoneId\":\"$LB_ZONE\",\"DNSName\":\"$LB_DNS\",\"EvaluateTargetHealth\":false}}}]}"
-      change "$([[ $HAVE == None || -z $HAVE ]] && echo create || echo change)" "alias record A $DOMAIN_NAME -> $LB_DNS" \
-        route53 change-resource-record-sets --hosted-zone-id "$HOSTED_ZONE_ID" --change-batch "$CHANGE_JSON" --query ChangeInfo.Id >/dev/null
-      plan_mode || info "$DOMAIN_NAME -> $LB_DNS (alias record; DNS takes a minute to answer)"
-    fi
-  fi
-else
-  step "Route 53: no DOMAIN_NAME, no record"
-  info "the site answers on the load balancer's own name"
+if [[ $OLD_FRONT == alb ]]; then
+  step "the old front door: this stack's load balancer, target group and security group (FRONT is function-url now)"
+  remove_alb_front
+elif [[ $OLD_FRONT == function-url ]]; then
+  step "the old front door: this stack's Function URL and its CloudFront distribution (FRONT is alb now)"
+  remove_url_front
 fi
 
 # ------------------------------------------------------------------ 14. logs and old versions
@@ -1068,42 +985,15 @@ if plan_mode; then
   echo "Nothing was changed (PLAN=1). Run without PLAN=1 to apply."
   exit 0
 fi
-OUT=$(aws_do elbv2 describe-load-balancers --load-balancer-arns "$LB_ARN" --query 'LoadBalancers[0].[DNSName,Scheme]')
-read -r DNS SCHEME_LB <<<"$OUT"
-if [[ -n $LISTENER_ARN ]]; then
-  SCHEME=$(tr '[:upper:]' '[:lower:]' <<<"$LISTENER_PROTO")
-  PORT=$LISTENER_PORT
-elif [[ -n $CERTIFICATE_ARN ]]; then
-  SCHEME=https PORT=443
-else
-  SCHEME=http PORT=80
-fi
-PORT_PART=""
-[[ ($SCHEME == http && $PORT != 80) || ($SCHEME == https && $PORT != 443) ]] && PORT_PART=":$PORT"
-HOST=${DOMAIN_NAME:-$DNS}
-URL="$SCHEME://$HOST$PORT_PART/"
-info "function $FN_ARN, version $VERSION behind alias $ALIAS_NAME"
-info "target group $TG_ARN"
-info "load balancer $DNS ($SCHEME_LB)"
-((N_OFFLOAD == 0)) || info "files kept in S3: s3://$BUCKET; clients are sent to $OFFLOAD_BASE/<key>"
-[[ $AUTH != none ]] && info "login: $AUTH; the function verifies it with SITE_AUTH_SIGNER=$LB_ARN"
-if [[ -n $RULE_HOST_HEADERS ]]; then
-  info "the rule only matches Host: $RULE_HOST_HEADERS (point that name at $DNS)"
-fi
-if [[ -n $CERTIFICATE_ARN && -z $DOMAIN_NAME ]]; then
-  info "the certificate is for ${CERT_DOMAIN:-your domain}: point that name at $DNS (or set DOMAIN_NAME and HOSTED_ZONE_ID)"
-fi
-echo
-[[ $SCHEME == http ]] && echo "Note: HTTP only (no CERTIFICATE_ARN): traffic to this site is not encrypted."
-[[ $SCHEME_LB == internal ]] && echo "Note: internal load balancer: the URL answers only from inside $VPC_ID (or networks connected to it)."
+front_result
 echo "Open: $URL"
 if [[ $CURL_CHECK == auto ]]; then
   if ! command -v curl >/dev/null; then
     info "(curl is not installed: skipping the health check request)"
-  elif CODE=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$SCHEME://$HOST$PORT_PART$HEALTH_PATH"); then
-    echo "curl $SCHEME://$HOST$PORT_PART$HEALTH_PATH -> HTTP $CODE"
+  elif CODE=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "${URL%/}$HEALTH_PATH"); then
+    echo "curl ${URL%/}$HEALTH_PATH -> HTTP $CODE"
   else
-    echo "curl $SCHEME://$HOST$PORT_PART$HEALTH_PATH: not reachable from here (yet). A new load balancer's name"
-    echo "takes a few minutes to resolve; try again later: curl -i $SCHEME://$HOST$PORT_PART$HEALTH_PATH"
+    echo "curl ${URL%/}$HEALTH_PATH: not reachable from here (yet). A new $FRONT_NAME's name"
+    echo "takes a few minutes to resolve; try again later: curl -i ${URL%/}$HEALTH_PATH"
   fi
 fi

@@ -5,14 +5,17 @@
 # anything without the tag is left alone and reported. An existing listener/ALB given as LISTENER_ARN
 # is never deleted: only the rule deploy added to it. Certificates (CERTIFICATE_ARN), hosted zones
 # (HOSTED_ZONE_ID), VPCs and subnets are yours and never deleted: only the DNS record deploy wrote,
-# when it still points at this stack's load balancer. The bucket of the files kept in S3 goes, with
+# when it still points at this stack's load balancer (or distribution). A Function URL front door
+# goes with its permissions, and its CloudFront distribution and origin access control when deploy
+# made them (a distribution is disabled first and deleted once that is deployed: minutes of
+# waiting; stopped, destroy carries on when run again). The bucket of the files kept in S3 goes, with
 # every object in it, only when deploy created it (tagged); a bucket given as OFFLOAD_BUCKET stays,
 # with its objects. Running it again when nothing is left is a no-op.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ACTION=destroy
-STEPS=10
+STEPS=11
 parse_args "$@"
 load_settings
 
@@ -131,7 +134,22 @@ else
   info "deleted $TG_ARN"
 fi
 
-# ------------------------------------------------------------------ 7. function
+# ------------------------------------------------------------------ 7. Function URL and CloudFront
+step "Function URL on $FUNCTION_NAME:$ALIAS_NAME, its permissions, CloudFront distribution and origin access control"
+# CloudFront is looked for when the URL is there (it goes last, so a destroy stopped half-way still
+# finds it), or when the settings say it is used: an ALB-only stack needs no CloudFront permission.
+URL_LINE=""
+[[ -n $FN_ARN && $FN_ARN != foreign ]] && URL_LINE=$(find_url)
+if [[ -n $URL_LINE || $CLOUDFRONT == on ]]; then
+  command -v jq >/dev/null || die "removing the Function URL front door needs jq (it reads the URL's permissions with it), which is not installed." \
+    "install jq (apt-get install jq, or brew install jq) and run again"
+  DOMAIN_NAME=${DOMAIN_NAME%.} HOSTED_ZONE_ID=${HOSTED_ZONE_ID#/hostedzone/}
+  remove_url_front
+else
+  info "none"
+fi
+
+# ------------------------------------------------------------------ 8. function
 step "Lambda function $FUNCTION_NAME (with its versions, alias and permission) and its log group"
 if [[ -z $FN_ARN ]]; then
   info "none"
@@ -147,7 +165,7 @@ else
   fi
 fi
 
-# ------------------------------------------------------------------ 8. role
+# ------------------------------------------------------------------ 9. role
 step "execution role $ROLE_NAME"
 if [[ -n $ROLE_ARN ]]; then
   info "ROLE_ARN is set: that role was given, not created; left alone"
@@ -171,7 +189,7 @@ else
   fi
 fi
 
-# ------------------------------------------------------------------ 9. files kept in S3
+# ------------------------------------------------------------------ 10. files kept in S3
 BUCKET=$(offload_bucket_default "$ACCOUNT")
 step "bucket of the files kept in S3 ($BUCKET${OFFLOAD_BUCKET:+; given: $OFFLOAD_BUCKET})"
 [[ -n $OFFLOAD_BUCKET ]] && info "OFFLOAD_BUCKET=$OFFLOAD_BUCKET was given, not created: it and its objects are left alone"
@@ -204,7 +222,7 @@ else
   esac
 fi
 
-# ------------------------------------------------------------------ 10. uploaded packages
+# ------------------------------------------------------------------ 11. uploaded packages
 step "packages uploaded to DEPLOY_BUCKET${DEPLOY_BUCKET:+ s3://$DEPLOY_BUCKET/$S3_PREFIX}"
 if [[ -z $DEPLOY_BUCKET ]]; then
   info "DEPLOY_BUCKET is empty: nothing was uploaded through S3 (set it if an earlier deploy used it)"

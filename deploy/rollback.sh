@@ -4,7 +4,7 @@
 # Without VERSION: the version that was live before the current one (deploy and rollback record
 # it in the alias's description), else the newest version older than the live one. The version
 # is checked like a deploy's (health check and GET /, PRE_TRAFFIC_CHECK) before the alias moves;
-# nothing else changes: the load balancer and target group already point at the alias.
+# nothing else changes: the front door (target group, or Function URL) already points at the alias.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -46,6 +46,14 @@ if [[ -n $TG_ARN && $TG_ARN != foreign ]]; then
   [[ -n $HEALTH ]] || HEALTH=$(aws_do elbv2 describe-target-groups --target-group-arns "$TG_ARN" --query 'TargetGroups[0].HealthCheckPath')
   MV=$(aws_do elbv2 describe-target-group-attributes --target-group-arn "$TG_ARN" \
     --query "Attributes[?Key=='lambda.multi_value_headers.enabled'].Value | [0]")
+fi
+# Behind a Function URL (no target group) the check sends a Function URL's events, and the version
+# says its health path in its description (deploy writes it there).
+FRONT=alb
+if [[ -z $TG_ARN || $TG_ARN == foreign ]] && [[ -n $(find_url) ]]; then
+  FRONT=function-url
+  [[ -n $HEALTH ]] || HEALTH=$(aws_do lambda get-function-configuration --function-name "$FUNCTION_NAME" --qualifier "$VERSION" \
+    --query Description | sed -nE 's/.*, health (\/[^ ,]*).*/\1/p')
 fi
 HEALTH=${HEALTH:-/health}
 if [[ $PRE_TRAFFIC_CHECK == on ]] && ! plan_mode; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What is live (`make status`): the function, the version behind the alias, the versions kept,
-# the load balancer and its listeners, the URL, the health of the target, log retention, and the
-# bucket of the files kept in S3 with its object count.
+# the front door (the load balancer and its listeners and the health of the target, or the
+# Function URL and its CloudFront distribution), the URL, log retention, and the bucket of the
+# files kept in S3 with its object count.
 # Reads only; changes nothing.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
@@ -37,8 +38,35 @@ else
   echo "versions kept: $(tr '\t' '\n' <<<"$OUT" | grep -E '^[0-9]+$' | sort -n | tr '\n' ' ')(make rollback [VERSION=N])"
 fi
 
+# The Function URL front door: the URL on the alias, and CloudFront when the alias lets a
+# distribution call it (looked for only then: an ALB-only stack needs no CloudFront permission).
+URL_LINE=""
+[[ -n $FN_ARN && $FN_ARN != foreign ]] && URL_LINE=$(find_url)
+if [[ -n $URL_LINE ]]; then
+  IFS=$'\t' read -r URL_AUTH URL_ENDPOINT URL_MODE <<<"$URL_LINE"
+  echo "function url: $URL_ENDPOINT (auth $URL_AUTH, ${URL_MODE,,}) on alias $ALIAS_NAME"
+  SITE_URL=$URL_ENDPOINT
+  if grep -q "\"$CF_URL_SID\"" <<<"$(alias_policy)"; then
+    DIST=$(find_distribution)
+    if [[ -n $DIST && $DIST != foreign ]]; then
+      IFS=$'\t' read -r DIST_ID _ DIST_DOMAIN DIST_ENABLED DIST_STATUS <<<"$DIST"
+      ALIASES=$(aws_do cloudfront get-distribution-config --id "$DIST_ID" --query 'DistributionConfig.Aliases.Items[0]')
+      [[ $ALIASES == None ]] && ALIASES=""
+      echo "cloudfront: $DIST_ID $DIST_DOMAIN${ALIASES:+ (as $ALIASES)}, $DIST_STATUS$([[ $DIST_ENABLED == True ]] || echo ", disabled")"
+      SITE_URL="https://${ALIASES:-$DIST_DOMAIN}/"
+    else
+      echo "cloudfront: the alias lets a distribution call it, but this stack has none (make deploy puts it back)"
+    fi
+  elif [[ $URL_AUTH == AWS_IAM ]]; then
+    echo "      (auth AWS_IAM: only signed requests of allowed principals are answered)"
+  fi
+  echo "url: $SITE_URL"
+fi
+
 TG_ARN=$(find_tg)
-if [[ -n $TG_ARN && $TG_ARN != foreign ]]; then
+if [[ -n $URL_LINE && -z $TG_ARN ]]; then
+  : # no ALB front door (and no leftover of one) to report
+elif [[ -n $TG_ARN && $TG_ARN != foreign ]]; then
   OUT=$(aws_do elbv2 describe-target-health --target-group-arn "$TG_ARN" \
     --query 'TargetHealthDescriptions[].[Target.Id,TargetHealth.State,TargetHealth.Reason,TargetHealth.Description]')
   if [[ -z $OUT ]]; then
@@ -60,7 +88,9 @@ if [[ -n $LISTENER_ARN ]]; then
 else
   LB_ARN=$(find_alb)
 fi
-if [[ -n $LB_ARN && $LB_ARN != foreign && $LB_ARN != None ]]; then
+if [[ -n $URL_LINE && -z $LB_ARN ]]; then
+  :
+elif [[ -n $LB_ARN && $LB_ARN != foreign && $LB_ARN != None ]]; then
   OUT=$(aws_do elbv2 describe-load-balancers --load-balancer-arns "$LB_ARN" --query 'LoadBalancers[0].[DNSName,Scheme,State.Code]')
   read -r DNS SCHEME STATE <<<"$OUT"
   echo "load balancer: $DNS ($SCHEME, $STATE)"

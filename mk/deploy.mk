@@ -1,5 +1,6 @@
-# Deploy to AWS (Lambda behind an ALB), inspect, roll back, tear down, and test it all offline
-# against moto. Settings live in deploy/settings.env; override any of them on the command line,
+# Deploy to AWS (Lambda behind an ALB, or a Function URL with FRONT=function-url), inspect, roll
+# back, tear down, and test it all offline against moto. Settings live in deploy/settings.env;
+# override any of them on the command line,
 # e.g. `make deploy FUNCTION_NAME=my-site AWS_REGION=eu-west-1 CERTIFICATE_ARN=arn:...`
 # (command-line variables reach the scripts through the environment), or per environment with
 # DEPLOY_ENV_FILE=deploy/prod.env.
@@ -7,7 +8,7 @@
 TEST_TARGETS += test-deploy
 
 DEPLOY_SCRIPTS := deploy/deploy.sh deploy/destroy.sh deploy/rollback.sh deploy/status.sh deploy/logs.sh \
-  deploy/lib.sh deploy/settings.env
+  deploy/lib.sh deploy/front-alb.sh deploy/front-url.sh deploy/settings.env
 # The ALB response validator the pre-traffic check uses (a cargo example of local-alb).
 CHECK_RESPONSE := target/release/examples/check_response
 
@@ -19,7 +20,7 @@ deploy_env_value = $(shell sed -nE 's/^[[:space:]]*(export[[:space:]]+)?$(1)=//p
 deploy_build_var = $(if $(filter file undefined default,$(origin $(1))),$(if $(call deploy_env_value,$(1)),$(1)=$(call deploy_env_value,$(1))))
 DEPLOY_BUILD_VARS = $(if $(DEPLOY_ENV_FILE),$(strip $(foreach v,SITE_DIR SITE_CONFIG ARCH,$(call deploy_build_var,$(v)))))
 
-deploy: ## Build dist/bootstrap.zip and deploy it behind an ALB; PLAN=1 only prints what would change (settings: deploy/settings.env)
+deploy: ## Build dist/bootstrap.zip and deploy it behind an ALB (or FRONT=function-url); PLAN=1 only prints what would change (settings: deploy/settings.env)
 	@$(MAKE) --no-print-directory build $(DEPLOY_BUILD_VARS)
 	$(DEPLOY_BUILD_VARS) deploy/deploy.sh
 
@@ -32,7 +33,7 @@ destroy: ## Remove everything `make deploy` created (and only that; certificates
 rollback: ## Put the previously live version back (or VERSION=N), after checking it
 	deploy/rollback.sh
 
-status: ## What is live: version, alias, URL, listeners, target health, log retention
+status: ## What is live: version, alias, URL, listeners and target health (or Function URL and CloudFront), log retention
 	deploy/status.sh
 
 logs: ## Tail the function's logs (LOGS_SINCE=10m, LOGS_FOLLOW=true)

@@ -1,5 +1,8 @@
 """Fixtures: a moto server on a free 127.0.0.1 port, and a runner for the real deploy scripts.
 
+The server is moto_server with the few gaps the Function URL deploy steps into filled as AWS
+behaves (tests/deploy/moto_gaps.py says which).
+
 The scripts run with the real AWS CLI from the test virtualenv, dummy credentials, the endpoint
 in AWS_ENDPOINT_URL, and proxy variables pointing at a dead port so that any call that would leave
 for real AWS fails fast instead.
@@ -45,12 +48,12 @@ def _free_port():
 
 @pytest.fixture(scope="session")
 def moto_url(tmp_path_factory):
-    exe = BIN / "moto_server"
-    assert exe.exists(), f"{exe} missing: run the tests with the venv's python (make test-deploy)"
+    assert (BIN / "moto_server").exists(), f"moto missing in {BIN}: run the tests with the venv's python (make test-deploy)"
     port = _free_port()
     log = open(tmp_path_factory.mktemp("moto") / "moto.log", "w")
     env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true")
-    proc = subprocess.Popen([str(exe), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
+    proc = subprocess.Popen([sys.executable, str(HERE / "moto_gaps.py"), "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:

@@ -20,7 +20,7 @@ def serve(path):
     import awscli.clidriver  # the expensive part, done once
     driver = awscli.clidriver.create_clidriver()  # loads the plugins and customizations
     # and the service models the deploy scripts use (each child inherits them, loaded)
-    for service in ("sts", "iam", "lambda", "elbv2", "ec2", "logs", "route53", "acm", "ssm", "s3"):
+    for service in ("sts", "iam", "lambda", "elbv2", "ec2", "logs", "route53", "acm", "ssm", "s3", "cloudfront"):
         driver.session.get_service_model(service)
     # What importing the CLI put into the environment (AWS_DATA_PATH): the children need it too.
     added = {k: v for k, v in os.environ.items() if before.get(k) != v}

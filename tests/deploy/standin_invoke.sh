@@ -16,7 +16,8 @@ for z in "$STANDIN_ZIPS"/*.zip; do
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' EXIT
     unzip -q -o "$z" bootstrap -d "$tmp"
-    path=$(grep -oE '"path": *"[^"]*"' "$event" | head -n1 | sed -E 's/.*"([^"]*)"$/\1/')
+    # (an ALB event's "path", or a Function URL event's "rawPath")
+    path=$(grep -oE '"(path|rawPath)": *"[^"]*"' "$event" | head -n1 | sed -E 's/.*"([^"]*)"$/\1/')
     if line=$(grep -a -m1 -o -F "standin-response-for $path {" "$tmp/bootstrap" >/dev/null &&
       grep -a -m1 -o "standin-response-for $path {.*" "$tmp/bootstrap"); then
       printf '%s\n' "${line#"standin-response-for $path "}"

@@ -106,3 +106,93 @@ def test_template_parameter_has_the_settings_default_and_limits(setting):
 def test_template_passes_cfn_lint():
     r = subprocess.run([str(BIN / "cfn-lint"), str(TEMPLATE)], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+# --------------------------------------------------------------------------- the front doors
+
+def template_with_functions():
+    """The template with CloudFormation's short-form functions kept: !Equals [a, b] -> {"Equals": [a, b]}."""
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def construct(loader, suffix, node):
+        if isinstance(node, yaml.ScalarNode):
+            return {suffix: loader.construct_scalar(node)}
+        if isinstance(node, yaml.SequenceNode):
+            return {suffix: loader.construct_sequence(node, deep=True)}
+        return {suffix: loader.construct_mapping(node, deep=True)}
+    Loader.add_multi_constructor("!", construct)
+    return yaml.load(TEMPLATE.read_text(), Loader=Loader)
+
+
+def evaluate(template, settings):
+    """(the resources created, the rules that fail) for these parameters (by setting name) on top of
+    the defaults, with the template's conditions and rules evaluated."""
+    by_setting = template_params()
+    names = {re.match(r"^([A-Z][A-Z0-9_]+):", p["Description"])[1]: name for name, p in template["Parameters"].items()}
+    params = {name: str(p.get("Default", "")) for name, p in template["Parameters"].items()}
+    params.update({names[k]: v for k, v in settings.items()})
+    assert set(settings) <= set(by_setting)
+
+    def ev(x):
+        if not isinstance(x, dict):
+            return x
+        [(fn, arg)] = x.items()
+        if fn == "Ref":
+            return params[arg]
+        if fn == "Condition":
+            return ev(template["Conditions"][arg])
+        if fn == "Equals":
+            return str(ev(arg[0])) == str(ev(arg[1]))
+        if fn == "Not":
+            return not ev(arg[0])
+        if fn == "And":
+            return all(ev(a) for a in arg)
+        if fn == "Or":
+            return any(ev(a) for a in arg)
+        raise AssertionError(f"unknown function {fn}")
+    created = {name for name, r in template["Resources"].items() if "Condition" not in r or ev({"Condition": r["Condition"]})}
+    failing = {name for name, rule in template["Rules"].items()
+               if ev(rule.get("RuleCondition", True)) and not all(ev(a["Assert"]) for a in rule["Assertions"])}
+    return created, failing
+
+
+ALB_RESOURCES = {"InvokePermission", "TargetGroup", "AlbSecurityGroup", "LoadBalancer", "HttpListener"}
+URL_RESOURCES = {"FunctionUrl", "PublicUrlPermission", "PublicInvokePermission"}
+CLOUDFRONT_RESOURCES = {"FunctionUrl", "UrlOriginAccessControl", "Distribution", "CloudFrontUrlPermission", "CloudFrontInvokePermission"}
+
+
+@pytest.mark.parametrize("settings, present, absent", [
+    ({}, ALB_RESOURCES, URL_RESOURCES | CLOUDFRONT_RESOURCES),
+    ({"FRONT": "function-url"}, URL_RESOURCES, ALB_RESOURCES | CLOUDFRONT_RESOURCES - {"FunctionUrl"}),
+    ({"FRONT": "function-url", "FUNCTION_URL_AUTH": "AWS_IAM", "CLOUDFRONT": "on"}, CLOUDFRONT_RESOURCES,
+     ALB_RESOURCES | {"PublicUrlPermission", "PublicInvokePermission"}),
+], ids=["alb", "function-url", "cloudfront"])
+def test_template_creates_the_front_door_deploy_sh_creates(settings, present, absent):
+    created, failing = evaluate(template_with_functions(), settings)
+    assert failing == set()
+    assert present <= created, present - created
+    assert not created & absent, created & absent
+
+
+@pytest.mark.parametrize("settings", [
+    {"FRONT": "function-url", "CLOUDFRONT": "on"},  # FUNCTION_URL_AUTH=NONE
+    {"CLOUDFRONT": "on"},  # FRONT=alb
+    {"FUNCTION_URL_AUTH": "AWS_IAM"},  # FRONT=alb
+    {"FRONT": "function-url", "LISTENER_ARN": "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/x/1/2"},
+    {"FRONT": "function-url", "ALB_SCHEME": "internal"},
+])
+def test_template_refuses_the_front_door_contradictions_deploy_sh_refuses(settings):
+    _, failing = evaluate(template_with_functions(), settings)
+    assert failing
+
+
+def test_template_and_deploy_sh_give_cloudfront_the_same_cache_policy_and_origin_access_control():
+    front_url = (REPO / "deploy" / "front-url.sh").read_text()
+    template = template_with_functions()
+    dist = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    assert dist["DefaultCacheBehavior"]["CachePolicyId"] == re.search(r"^CF_CACHE_POLICY=(\S+)", front_url, re.M)[1]
+    assert dist["DefaultCacheBehavior"]["ViewerProtocolPolicy"] in front_url
+    oac = template["Resources"]["UrlOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+    assert (oac["OriginAccessControlOriginType"], oac["SigningBehavior"], oac["SigningProtocol"]) == ("lambda", "always", "sigv4")
+    assert 'SigningProtocol: "sigv4", SigningBehavior: "always", OriginAccessControlOriginType: "lambda"' in front_url

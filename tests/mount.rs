@@ -12,7 +12,7 @@ use serde_json::Value;
 use site_core::plan::memory;
 use site_core::site::Site;
 use site_server::auth::{Guard, KeyError, KeyStore, Policy, PublicKey};
-use site_server::handler::{self, Shell};
+use site_server::handler::Shell;
 
 fn site() -> &'static Site {
     static SITE: OnceLock<Site> = OnceLock::new();
@@ -31,10 +31,7 @@ fn site() -> &'static Site {
 }
 
 fn ask_through(front: Front, event: AlbEvent) -> Value {
-    let json = front.event(&event).to_string();
-    let (response, _) = handler::handle_with(site(), &json, &Shell::default());
-    let text = serde_json::to_string(&response).unwrap();
-    front.check(&text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+    front.ask_site(site(), &Shell::default(), &event)
 }
 
 fn ask(path: &str) -> Value {
@@ -136,9 +133,7 @@ fn ask_private(event: AlbEvent, logged_in: bool) -> Value {
     } else {
         event
     };
-    let json = event.to_json().to_string();
-    let (response, _) = handler::handle_with(site, &json, &shell);
-    common::check_response(&serde_json::to_string(&response).unwrap()).unwrap()
+    Front::Alb.ask_site(site, &shell, &event)
 }
 
 #[test]

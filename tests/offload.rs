@@ -129,12 +129,7 @@ fn ask(site: &Site, shell: &Shell<'_, '_>, event: AlbEvent) -> Value {
 
 /// The answer to `event` sent through `front`, checked for the shape that door reads.
 fn ask_through(front: Front, site: &Site, shell: &Shell<'_, '_>, event: AlbEvent) -> Value {
-    let json = front.event(&event).to_string();
-    let (response, _) = handler::handle_with(site, &json, shell);
-    let text = serde_json::to_string(&response).unwrap();
-    front
-        .check(&text)
-        .unwrap_or_else(|e| panic!("{e}\n{}", &text[..text.len().min(2_000)]))
+    front.ask_site(site, shell, &event)
 }
 
 fn public_offload() -> Offload {

@@ -304,9 +304,26 @@ impl Front {
 
     /// The embedded site's answer to an event given as JSON, checked for this door's shape.
     pub fn ask_raw(self, json: &str) -> Value {
-        let text = serde_json::to_string(&site_server::handler::handle(json)).unwrap();
-        self.check(&text)
-            .unwrap_or_else(|e| panic!("{e}\nresponse: {text}"))
+        self.checked(&serde_json::to_string(&site_server::handler::handle(json)).unwrap())
+    }
+
+    /// `site`'s answer to `e` through this door, with what `shell` provides (a login, S3, the
+    /// clock), checked for this door's shape.
+    pub fn ask_site(
+        self,
+        site: &site_core::site::Site,
+        shell: &site_server::handler::Shell<'_, '_>,
+        e: &AlbEvent,
+    ) -> Value {
+        let json = self.event(e).to_string();
+        let (response, _) = site_server::handler::handle_with(site, &json, shell);
+        self.checked(&serde_json::to_string(&response).unwrap())
+    }
+
+    /// The response parsed, or a panic with why this door would refuse it (and its start).
+    fn checked(self, text: &str) -> Value {
+        self.check(text)
+            .unwrap_or_else(|e| panic!("{e}\nresponse: {}", &text[..text.len().min(2_000)]))
     }
 }
 

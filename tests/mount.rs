@@ -11,7 +11,7 @@ use local_alb::kit::login::{user_claims, AlbSigner};
 use serde_json::Value;
 use site_core::plan::memory;
 use site_core::site::Site;
-use site_server::auth::{Guard, KeyError, KeyStore, Policy, PublicKey};
+use site_server::auth::{Guard, Policy, PublicKey};
 use site_server::handler::Shell;
 
 fn site() -> &'static Site {
@@ -91,18 +91,6 @@ const SIGNER_ARN: &str =
 const KID: &str = "5d1c0b2a-0000-4000-8000-000000000002";
 const NOW: u64 = 1_900_000_000;
 
-struct Keys(PublicKey);
-
-impl KeyStore for Keys {
-    fn key(&self, kid: &str) -> Result<PublicKey, KeyError> {
-        if kid == KID {
-            Ok(self.0.clone())
-        } else {
-            Err(KeyError::Unknown)
-        }
-    }
-}
-
 /// The private site's answer to `event`, with or without a valid login.
 fn ask_private(event: AlbEvent, logged_in: bool) -> Value {
     static SITE: OnceLock<Site> = OnceLock::new();
@@ -114,7 +102,10 @@ fn ask_private(event: AlbEvent, logged_in: bool) -> Value {
         .expect("the site plans")
     });
     let alb = AlbSigner::from_seed(11, KID, SIGNER_ARN);
-    let keys = Keys(PublicKey::from_pem(&alb.public_pem()).unwrap());
+    let keys = vec![(
+        KID.to_string(),
+        PublicKey::from_pem(&alb.public_pem()).unwrap(),
+    )];
     let policy = Policy::from_settings(site.options.auth.as_ref(), None, None, Some("eu-west-1"))
         .unwrap()
         .unwrap();

@@ -16,7 +16,7 @@ use local_alb::kit::login::{user_claims, AlbSigner};
 use serde_json::Value;
 use site_core::plan::{self, memory, Config, Input, Placement, Plan};
 use site_core::site::Site;
-use site_server::auth::{Guard, KeyError, KeyStore, Policy, PublicKey};
+use site_server::auth::{Guard, Policy, PublicKey};
 use site_server::handler::{self, Shell};
 use site_server::offload::{Offload, Signer};
 
@@ -472,18 +472,6 @@ fn the_package_budget_sends_the_largest_files_to_s3_until_the_package_fits() {
 
 // ---- A private site: presigned URLs, checked against a real S3 API ----
 
-struct Keys(PublicKey);
-
-impl KeyStore for Keys {
-    fn key(&self, kid: &str) -> Result<PublicKey, KeyError> {
-        if kid == KID {
-            Ok(self.0.clone())
-        } else {
-            Err(KeyError::Unknown)
-        }
-    }
-}
-
 /// moto's S3 on a free port of 127.0.0.1, stopped when dropped.
 struct Moto {
     child: Child,
@@ -564,8 +552,11 @@ fn alb_signer() -> AlbSigner {
 }
 
 /// The private site's login settings and the key of [`alb_signer`].
-fn login(site: &Site) -> (Keys, Policy) {
-    let keys = Keys(PublicKey::from_pem(&alb_signer().public_pem()).unwrap());
+fn login(site: &Site) -> (Vec<(String, PublicKey)>, Policy) {
+    let keys = vec![(
+        KID.to_string(),
+        PublicKey::from_pem(&alb_signer().public_pem()).unwrap(),
+    )];
     let policy = Policy::from_settings(site.options.auth.as_ref(), None, None, Some("eu-west-1"))
         .unwrap()
         .unwrap();

@@ -12,6 +12,10 @@ ARCH ?= x86_64
 # Amazon Linux 2023 (provided.al2023) ships glibc 2.34: the binary may need nothing newer.
 MAX_GLIBC := 2.34
 EVENT ?= events/health.json
+# What the test suites build their own binaries with (Cargo.toml: release without fat LTO), and
+# where those land. The shipped binary is `make build`'s dist/bootstrap, in the release profile.
+TEST_PROFILE := test-release
+TEST_OUT := target/$(TEST_PROFILE)
 # $(call cargo_build,ARGS): `cargo build ARGS` that shows the site's encoding progress
 # ("[alb-static-site …] encoding: N/M files (X MB of Y MB)" every ~3 s on a big site). Cargo
 # shows a build script's output only with -vv; tools/cargo-progress.awk keeps those lines and
@@ -36,7 +40,7 @@ TARGET_FLAG := --target $(RUST_TARGET)
 BOOTSTRAP := target/$(RUST_TARGET)/release/bootstrap
 endif
 
-.PHONY: help venv build invoke check-glibc test test-rust test-package lint apt-tools
+.PHONY: help venv build invoke check-glibc test test-quick test-rust test-package lint apt-tools
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
 
@@ -83,12 +87,12 @@ invoke: ## Answer one ALB event locally, no AWS: make invoke EVENT=events/health
 
 lint: ## rustfmt and clippy, warnings as errors
 	$(CARGO) fmt --check
-	$(CARGO) clippy --release --locked --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --profile $(TEST_PROFILE) --locked --workspace --all-targets -- -D warnings
 
 # RIE is set, so the emulator tests fail (rather than skip) if the emulator cannot run.
 # local-alb's tests run in test-local, with the real bootstrap.
 test-rust: venv ## The server's and site-core's unit, behaviour, fixture and golden tests
-	RIE=$(abspath $(RIE_BIN)) $(CARGO) test --release --locked -p alb-static-site -p site-core --features site-core/plan
+	RIE=$(abspath $(RIE_BIN)) $(CARGO) test --profile $(TEST_PROFILE) --locked -p alb-static-site -p site-core --features site-core/plan
 
 BENCH_SITE := target/bench-site
 .PHONY: bench bench-handler bench-auth
@@ -103,7 +107,15 @@ bench-handler: ## Criterion: handling + serializing vs serializing a ready-made 
 # Each fragment adds its suite to TEST_TARGETS (and benchmarks to BENCH_TARGETS). (TEST_TARGETS += test-xyz).
 include $(sort $(wildcard mk/*.mk))
 
-test: lint test-rust test-package $(TEST_TARGETS) ## Everything: lint, Rust tests, and the suites in mk/*.mk
-	@echo "make test: all suites passed"
+# Each group runs as its own make, timed; the end of the output is a table of where the time
+# went and how many tests each group ran, and on a failure the group, the command that reruns
+# it and its first failing test (tools/test-groups.py). KEEP_GOING=1 runs the rest after a failure.
+TEST_GROUPS = lint test-rust test-package $(TEST_TARGETS)
+test: ## Everything: lint, Rust tests, and the suites in mk/*.mk, with a table of each group's time and tests
+	@python3 tools/test-groups.py $(if $(KEEP_GOING),--keep-going) $(TEST_GROUPS)
+
+test-quick: ## The inner loop (minutes): fmt, then the workspace's unit, handler, conformance and config tests in a debug build; no browser, no moto, no release build
+	$(CARGO) fmt --check
+	$(CARGO) test --locked --workspace
 
 bench: bench-handler bench-auth $(BENCH_TARGETS) ## Every benchmark behind BENCHMARKS.md

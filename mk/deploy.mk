@@ -10,7 +10,7 @@ TEST_TARGETS += test-deploy
 DEPLOY_SCRIPTS := deploy/deploy.sh deploy/destroy.sh deploy/rollback.sh deploy/status.sh deploy/logs.sh \
   deploy/lib.sh deploy/front-alb.sh deploy/front-url.sh deploy/settings.env
 # The ALB response validator the pre-traffic check uses (a cargo example of local-alb).
-CHECK_RESPONSE := target/release/examples/check_response
+CHECK_RESPONSE := $(TEST_OUT)/examples/check_response
 
 .PHONY: deploy plan destroy rollback status logs test-deploy lint-deploy check-response
 
@@ -41,7 +41,7 @@ logs: ## Tail the function's logs (LOGS_SINCE=10m, LOGS_FOLLOW=true)
 
 check-response: $(CHECK_RESPONSE)
 $(CHECK_RESPONSE): $(wildcard local-alb/src/*.rs local-alb/examples/*.rs) local-alb/Cargo.toml
-	$(CARGO) build --release --locked -q -p local-alb --example check_response
+	$(CARGO) build --profile $(TEST_PROFILE) --locked -q -p local-alb --example check_response
 
 lint-deploy: venv ## shellcheck the deploy scripts and cfn-lint deploy/template.yaml
 	@command -v shellcheck >/dev/null || (apt-get update && apt-get install -y shellcheck)

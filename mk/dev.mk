@@ -59,9 +59,8 @@ dev-equiv-fixtures:
 	    nice -n 10 $(CARGO) build --locked --quiet --bin bootstrap --target-dir target/sites || exit 1; \
 	  cp target/sites/debug/bootstrap target/sites/bin/dev-equiv-$$site-$$settings; done
 
-test-dev: dev-equiv-fixtures ## make dev, check and explain: end to end over HTTP, and dev against the built binaries (sample site, fixture sites) for every event
-	$(CARGO) build --release --locked --bin bootstrap
-	BOOTSTRAP=$(CURDIR)/target/release/bootstrap DEV_EQUIV_SITE="$(abspath $(DEV_SITE))" \
+test-dev: build dev-equiv-fixtures ## make dev, check and explain: end to end over HTTP, and dev against the built binaries (sample site, fixture sites) for every event
+	BOOTSTRAP=$(CURDIR)/dist/bootstrap DEV_EQUIV_SITE="$(abspath $(DEV_SITE))" \
 	  DEV_EQUIV_CONFIG="$(abspath $(DEV_CONFIG))" DEV_EQUIV_FIXTURES="$(DEV_EQUIV_FIXTURES)" \
 	  $(DEV_CARGO) test --release --locked -p site-dev
 

@@ -3,6 +3,8 @@
 
 PORT ?= 3000
 LOCAL_ALB := target/release/local-alb
+# The tests' own local-alb (the test profile); the function they run is the shipped dist/bootstrap.
+TEST_LOCAL_ALB := $(TEST_OUT)/local-alb
 TEST_TARGETS += test-local test-browser
 
 .PHONY: local local-alb test-local test-browser browser-tools
@@ -28,9 +30,8 @@ local: local-alb ## Serve the embedded site at http://127.0.0.1:$(PORT) as ALB +
 	  $(if $(LOGIN_AS),--login-as "$(LOGIN_AS)",$(if $(LOGIN),--login)) --offload-dir target/release/site-offload \
 	  $(LOCAL_ALB_FLAGS) -- target/release/bootstrap
 
-test-local: ## local-alb's own tests (HTTP <-> each front door's event, Runtime API, 502 rules), with the real bootstrap
-	$(CARGO) build --release --locked --bin bootstrap
-	BOOTSTRAP=$(CURDIR)/target/release/bootstrap $(CARGO) test --release --locked -p local-alb
+test-local: build ## local-alb's own tests (HTTP <-> each front door's event, Runtime API, 502 rules), with the shipped bootstrap
+	BOOTSTRAP=$(CURDIR)/dist/bootstrap $(CARGO) test --profile $(TEST_PROFILE) --locked -p local-alb
 
 # Debian's Chromium and the pinned playwright-core (which downloads no browser).
 browser-tools:
@@ -57,7 +58,7 @@ $(PRIVATE_BOOTSTRAP): $(SPA_BOOTSTRAP)
 	  $(CARGO) build --locked --bin bootstrap --target-dir target/sites
 	mkdir -p $(dir $@) && cp target/sites/debug/bootstrap $@
 
-test-browser: local-alb browser-tools $(SPA_BOOTSTRAP) $(PRIVATE_BOOTSTRAP) ## The sample site (an SPA, a private copy) in headless Chromium through local-alb
-	$(CARGO) build --release --locked --bin bootstrap
-	cd tests/browser && LOCAL_ALB=$(CURDIR)/$(LOCAL_ALB) BOOTSTRAP=$(CURDIR)/target/release/bootstrap \
+test-browser: build browser-tools $(SPA_BOOTSTRAP) $(PRIVATE_BOOTSTRAP) ## The sample site (an SPA, a private copy) in headless Chromium through local-alb
+	$(CARGO) build --profile $(TEST_PROFILE) --locked -p local-alb
+	cd tests/browser && LOCAL_ALB=$(CURDIR)/$(TEST_LOCAL_ALB) BOOTSTRAP=$(CURDIR)/dist/bootstrap \
 	  SPA_BOOTSTRAP=$(CURDIR)/$(SPA_BOOTSTRAP) PRIVATE_BOOTSTRAP=$(CURDIR)/$(PRIVATE_BOOTSTRAP) npm test

@@ -30,7 +30,8 @@ BIN = TARGET / "bin"
 NO_SETTINGS = GEN / "no-settings.toml"
 
 # local-alb's `reply::parse` behind a command line: the one "would ALB accept this" check.
-CHECK_RESPONSE = REPO / "target" / "release" / "examples" / "check_response"
+# Built in the test profile (Cargo.toml's test-release), as `make test` builds it for the deploy suite.
+CHECK_RESPONSE = REPO / "target" / "test-release" / "examples" / "check_response"
 MAX_RANGE = 720_000
 TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/site/6d0ecf831eec9f09"
 
@@ -159,7 +160,7 @@ def alb_accepts(raw, multi_value):
     Builds the checker once per session (cargo does nothing when it is fresh)."""
     global _checker_built
     if not _checker_built:
-        subprocess.run(["nice", "-n", "10", "cargo", "build", "--release", "--locked",
+        subprocess.run(["nice", "-n", "10", "cargo", "build", "--profile", "test-release", "--locked",
                         "-p", "local-alb", "--example", "check_response"],
                        cwd=REPO, check=True, capture_output=True)
         _checker_built = True

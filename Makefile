@@ -67,7 +67,7 @@ apt-tools:
 	  command -v $${t%%:*} >/dev/null || missing="$$missing $${t##*:}"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing; fi
 
-build: apt-tools ## Build the release bootstrap and dist/bootstrap.zip for Lambda (ARCH=x86_64|arm64)
+build: apt-tools ## Build the release bootstrap and dist/bootstrap.zip for Lambda (ARCH=x86_64|arm64, or amd64|aarch64)
 	@$(CROSS_CHECK)
 	$(call cargo_build,--release --locked $(TARGET_FLAG) --bin bootstrap)
 	@mkdir -p dist

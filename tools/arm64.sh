@@ -42,7 +42,7 @@ routes_message() {
        - or cargo-lambda with zig, which links for Lambda's glibc itself (no cross gcc):
            pip install cargo-lambda ziglang && rustup target add $TARGET
            cargo lambda build --release --arm64 --bin bootstrap --output-format zip
-           (then deploy target/lambda/bootstrap/bootstrap.zip: make deploy ARCH=arm64 ZIP=...)
+           then: ARCH=arm64 ZIP=target/lambda/bootstrap/bootstrap.zip deploy/deploy.sh
        On Debian 12 as root, 'make build ARCH=arm64' installs Debian's cross toolchain itself:
            dpkg --add-architecture arm64 && apt-get update
            apt-get install ${DEBIAN_PACKAGES[*]}

@@ -75,6 +75,39 @@ def test_arm64_without_a_route_stops_before_any_compile_naming_both_routes(tmp_p
     assert "Compiling" not in out and "cargo build" not in out
 
 
+def fake_commands(tmp_path, **scripts):
+    """A directory of stand-in commands, to put first on the PATH."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for name, body in scripts.items():
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+    return str(bin_dir)
+
+
+def test_rustups_target_when_installed_comes_before_debians_compiler(tmp_path):
+    bin_dir = fake_commands(tmp_path, rustup='echo aarch64-unknown-linux-gnu')
+    r = subprocess.run(
+        [str(ROOT / "tools/arm64.sh"), "route"], capture_output=True, text=True,
+        env={**os.environ, "PATH": f"{bin_dir}:/usr/bin:/bin"},
+    )
+    assert r.stdout.strip() == "rustup"
+
+
+def test_on_debian_without_root_the_build_says_what_to_install(tmp_path):
+    env = no_toolchain_machine(tmp_path, "debian")
+    bin_dir = fake_commands(tmp_path, id="echo 1000", sudo="exit 1")
+    env["PATH"] = f"{bin_dir}:{env['PATH']}"
+    r = subprocess.run(
+        [str(ROOT / "tools/arm64.sh"), "setup"], capture_output=True, text=True,
+        env={**os.environ, **env},
+    )
+    assert r.returncode != 0
+    assert "installing Debian's cross toolchain needs root (or sudo without a password)" in r.stderr
+    assert "apt-get install rustc-web cargo-web libstd-rust-web-dev:arm64" in r.stderr
+    assert "rustup target add aarch64-unknown-linux-gnu" in r.stderr
+
+
 def test_the_cargo_wrapper_refuses_to_build_without_a_route(tmp_path):
     r = subprocess.run(
         [str(ROOT / "tools/arm64.sh"), "cargo", "build"], capture_output=True, text=True,

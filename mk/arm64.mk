@@ -41,12 +41,14 @@ arm64-package: arm64-bootstrap apt-tools
 	RUN_BOOTSTRAP="tools/arm64.sh run" tools/check-package.sh $(ARM64_PACKAGE)/bootstrap.zip $(ARM64_PACKAGE)/bootstrap $(MAX_GLIBC) arm64
 	@tools/built-by.sh $(ARM64_PACKAGE)/bootstrap
 
-# Every sample event answered byte for byte alike by the x86_64 and the arm64 function, and the
-# arm64 function behind local-alb (the Runtime API) through qemu-user: local-alb/tests/arm64.rs.
 # tests/arm64: what `make build ARCH=...` builds for, and its errors (dry runs: seconds).
-test-arm64: arm64-package local-alb venv ## arm64: ARCH handling; the package checked, then run under qemu-user against the x86_64 build (every sample event, the Runtime API path)
+# local-alb/tests/arm64.rs: every sample event answered byte for byte alike by the x86_64 and the
+# arm64 release builds, and the arm64 function behind local-alb (the Runtime API) through
+# qemu-user. The test itself compiles with the other local-alb tests (TEST_PROFILE where the
+# Makefile sets one, else release).
+test-arm64: arm64-package venv ## arm64: ARCH handling; the package checked, then run under qemu-user against the x86_64 build (every sample event, the Runtime API path)
 	$(PY) -m pytest -q tests/arm64
 	$(CARGO) build --release --locked --bin bootstrap
 	BOOTSTRAP=$(CURDIR)/target/release/bootstrap ARM64_BOOTSTRAP=$(CURDIR)/$(ARM64_BOOTSTRAP) \
 	  ARM64_RUN=$(CURDIR)/tools/arm64.sh \
-	  $(CARGO) test --release --locked -p local-alb --test arm64 -- --ignored
+	  $(CARGO) test --profile $(or $(TEST_PROFILE),release) --locked -p local-alb --test arm64 -- --ignored

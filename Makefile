@@ -23,12 +23,18 @@ TEST_OUT := target/$(TEST_PROFILE)
 # fails when cargo does.
 cargo_build = set -o pipefail; $(CARGO) build -vv $(1) 2>&1 | awk -f tools/cargo-progress.awk
 
+# aarch64 and amd64 are other names of the same two machines; anything else is refused before
+# any compile. The usual name is what sub-makes and the deploy scripts get (export).
+ifneq ($(filter aarch64 amd64,$(ARCH)),)
+override ARCH := $(if $(filter aarch64,$(ARCH)),arm64,x86_64)
+export ARCH
+endif
 ifeq ($(ARCH),x86_64)
 RUST_TARGET := x86_64-unknown-linux-gnu
 else ifeq ($(ARCH),arm64)
 RUST_TARGET := aarch64-unknown-linux-gnu
 else
-$(error ARCH must be x86_64 or arm64, not '$(ARCH)')
+$(error ARCH must be x86_64 or arm64 (or their other names amd64 and aarch64), not '$(ARCH)')
 endif
 # On the host's own architecture build without --target, so `make build` and
 # `cargo test --release` share one compilation.
@@ -38,7 +44,14 @@ BOOTSTRAP := target/release/bootstrap
 else
 TARGET_FLAG := --target $(RUST_TARGET)
 BOOTSTRAP := target/$(RUST_TARGET)/release/bootstrap
+# Checked before any compile. mk/arm64.mk replaces it for arm64 (with its own routes and target dir).
+CROSS_CHECK = if ! rustup target list --installed 2>/dev/null | grep -qx '$(RUST_TARGET)'; then \
+	  echo "error: ARCH=$(ARCH) needs the Rust target $(RUST_TARGET), which this toolchain does not have."; \
+	  echo "       Install it with 'rustup target add $(RUST_TARGET)' (and a linker for it), or build with ARCH=$(shell uname -m | sed 's/aarch64/arm64/')."; \
+	  exit 1; fi
 endif
+# How to run the built binary on this machine (mk/arm64.mk: through qemu-user for arm64).
+RUN_BOOTSTRAP :=
 
 .PHONY: help venv build invoke check-glibc test test-quick test-rust test-package lint apt-tools
 help: ## List the targets
@@ -58,11 +71,8 @@ apt-tools:
 	  command -v $${t%%:*} >/dev/null || missing="$$missing $${t##*:}"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing; fi
 
-build: apt-tools ## Build the release bootstrap and dist/bootstrap.zip for Lambda (ARCH=x86_64|arm64)
-	@if [ -n "$(TARGET_FLAG)" ] && ! rustup target list --installed 2>/dev/null | grep -qx '$(RUST_TARGET)'; then \
-	  echo "error: ARCH=$(ARCH) needs the Rust target $(RUST_TARGET), which this toolchain does not have."; \
-	  echo "       Install it with 'rustup target add $(RUST_TARGET)' (and a linker for it), or build with ARCH=x86_64."; \
-	  exit 1; fi
+build: apt-tools ## Build the release bootstrap and dist/bootstrap.zip for Lambda (ARCH=x86_64|arm64, or amd64|aarch64)
+	@$(CROSS_CHECK)
 	$(call cargo_build,--release --locked $(TARGET_FLAG) --bin bootstrap)
 	@mkdir -p dist
 	cp $(BOOTSTRAP) dist/bootstrap
@@ -73,10 +83,11 @@ build: apt-tools ## Build the release bootstrap and dist/bootstrap.zip for Lambd
 	@$(MAKE) --no-print-directory check-glibc
 	@size=$$(stat -c %s dist/bootstrap); zsize=$$(stat -c %s dist/bootstrap.zip); \
 	  echo "dist/bootstrap: $$size bytes; dist/bootstrap.zip: $$zsize bytes"; \
-	  dist/bootstrap info | sed 's/^/  /'
+	  $(RUN_BOOTSTRAP) dist/bootstrap info | sed 's/^/  /'
+	@tools/built-by.sh dist/bootstrap
 
 test-package: build ## The Lambda package: zip layout, executable bit, glibc <= 2.34, answers a health check
-	tools/check-package.sh dist/bootstrap.zip dist/bootstrap $(MAX_GLIBC)
+	RUN_BOOTSTRAP="$(RUN_BOOTSTRAP)" tools/check-package.sh dist/bootstrap.zip dist/bootstrap $(MAX_GLIBC) $(ARCH)
 
 check-glibc: ## Check that dist/bootstrap needs no glibc newer than Amazon Linux 2023's
 	@tools/check-glibc.sh dist/bootstrap $(MAX_GLIBC)

@@ -64,8 +64,10 @@ build: apt-tools ## Build the release bootstrap and dist/bootstrap.zip for Lambd
 	cp $(BOOTSTRAP) dist/bootstrap
 	@# The files kept in S3 (limits.too_large = "s3"), for the deploy to upload.
 	rm -rf dist/offload && cp -r $(dir $(BOOTSTRAP))site-offload dist/offload
+	@# A deterministic package: the same binary gives the same zip (fixed mode and mtime, UTC).
 	rm -f dist/bootstrap.zip
-	cd dist && zip -X -q bootstrap.zip bootstrap
+	chmod 755 dist/bootstrap && touch -d 1980-01-01T00:00:00Z dist/bootstrap
+	cd dist && TZ=UTC zip -X -q bootstrap.zip bootstrap
 	@$(MAKE) --no-print-directory check-glibc
 	@size=$$(stat -c %s dist/bootstrap); zsize=$$(stat -c %s dist/bootstrap.zip); \
 	  echo "dist/bootstrap: $$size bytes; dist/bootstrap.zip: $$zsize bytes"; \

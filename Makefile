@@ -40,7 +40,7 @@ endif
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
 
-venv: $(VENV)/.done ## Python tools for the tests (awscli, moto, cfn-lint, pytest)
+venv: $(VENV)/.done ## Python tools for the tests (moto, cfn-lint, pytest, pytest-xdist)
 $(VENV)/.done: tools/requirements.txt
 	@# Debian's python3 makes a venv only with python3-venv (ensurepip) installed.
 	@python3 -c 'import ensurepip' 2>/dev/null || (apt-get update -qq && apt-get install -y -qq python3-venv)

@@ -89,3 +89,11 @@ def test_a_stack_that_cannot_be_updated_now(aws, status, needle):
     stack.status = status
     aws.fails("deploy.sh", f"is {status}", needle)
     assert aws.client("s3").list_buckets()["Buckets"] == []
+
+
+def test_a_function_of_the_same_name_outside_any_stack_made_by_the_old_scripts(aws):
+    role = aws.client("iam").create_role(RoleName="old-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    aws.client("lambda").create_function(FunctionName="static-site", Runtime="provided.al2023", Handler="bootstrap", Role=role,
+                                         Code={"ZipFile": aws.zip.read_bytes()}, Tags={"alb-static-site:stack": "static-site"})
+    aws.fails("deploy.sh", "exists outside the stack static-site", "Moving a deployment made before CloudFormation")
+    nothing_made(aws)

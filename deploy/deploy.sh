@@ -287,7 +287,7 @@ if ! aws_try cloudformation create-change-set --stack-name "$STACK_NAME" --chang
   --change-set-type "$TYPE" --template-body "file://$DEPLOY_DIR/template.yaml" --parameters "file://$WORK/parameters.json" \
   --capabilities CAPABILITY_IAM --tags "Key=$TAG_KEY,Value=$STACK_NAME" --description "make deploy: $REVISION" >/dev/null; then
   # moto refuses an empty change set at once; CloudFormation makes it FAILED (below).
-  grep -q 'No updates are to be performed' "$AWS_ERR" || aws_do cloudformation create-change-set --stack-name "$STACK_NAME"
+  grep -q 'No updates are to be performed' "$AWS_ERR" || die "CloudFormation refused the change set: $(tail -n 3 "$AWS_ERR")" "$(hint)"
   NO_CHANGES=true
 else
   "${AWS[@]}" cloudformation wait change-set-create-complete --stack-name "$STACK_NAME" --change-set-name "$CHANGE_SET" 2>/dev/null || true

@@ -97,3 +97,14 @@ def test_a_function_of_the_same_name_outside_any_stack_made_by_the_old_scripts(a
                                          Code={"ZipFile": aws.zip.read_bytes()}, Tags={"alb-static-site:stack": "static-site"})
     aws.fails("deploy.sh", "exists outside the stack static-site", "Moving a deployment made before CloudFormation")
     nothing_made(aws)
+
+
+def test_a_change_set_cloudformation_refuses_stops_the_deploy_with_its_reason(aws, monkeypatch):
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import CloudFormationBackend
+
+    def refuse(self, stack_name, *args, **kwargs):
+        raise ValidationError(stack_name, message="Template error: something CloudFormation cannot accept")
+    monkeypatch.setattr(CloudFormationBackend, "create_change_set", refuse)
+    aws.fails("deploy.sh", "CloudFormation refused the change set", "something CloudFormation cannot accept")
+    assert aws.client("cloudformation").describe_stacks()["Stacks"] == []

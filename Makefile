@@ -21,6 +21,11 @@ TEST_OUT := target/$(TEST_PROFILE)
 # shows a build script's output only with -vv; tools/cargo-progress.awk keeps those lines and
 # what plain cargo prints (errors in full), and drops the rest of -vv. pipefail: the recipe
 # fails when cargo does.
+# $(call package_zip,DIR): DIR/bootstrap.zip from DIR/bootstrap, deterministic: the same binary
+# gives the same zip (fixed mode and mtime, UTC, no extra fields), so an unchanged site deploys
+# as no change.
+package_zip = rm -f $(1)/bootstrap.zip && chmod 755 $(1)/bootstrap && touch -d 1980-01-01T00:00:00Z $(1)/bootstrap \
+  && cd $(1) && TZ=UTC zip -X -q bootstrap.zip bootstrap
 cargo_build = set -o pipefail; $(CARGO) build -vv $(1) 2>&1 | awk -f tools/cargo-progress.awk
 
 # aarch64 and amd64 are other names of the same two machines; anything else is refused before
@@ -57,7 +62,7 @@ RUN_BOOTSTRAP :=
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
 
-venv: $(VENV)/.done ## Python tools for the tests (awscli, moto, cfn-lint, pytest)
+venv: $(VENV)/.done ## Python tools for the tests (moto, cfn-lint, pytest, pytest-xdist)
 $(VENV)/.done: tools/requirements.txt
 	@# Debian's python3 makes a venv only with python3-venv (ensurepip) installed.
 	@python3 -c 'import ensurepip' 2>/dev/null || (apt-get update -qq && apt-get install -y -qq python3-venv)
@@ -78,8 +83,7 @@ build: apt-tools ## Build the release bootstrap and dist/bootstrap.zip for Lambd
 	cp $(BOOTSTRAP) dist/bootstrap
 	@# The files kept in S3 (limits.too_large = "s3"), for the deploy to upload.
 	rm -rf dist/offload && cp -r $(dir $(BOOTSTRAP))site-offload dist/offload
-	rm -f dist/bootstrap.zip
-	cd dist && zip -X -q bootstrap.zip bootstrap
+	$(call package_zip,dist)
 	@$(MAKE) --no-print-directory check-glibc
 	@size=$$(stat -c %s dist/bootstrap); zsize=$$(stat -c %s dist/bootstrap.zip); \
 	  echo "dist/bootstrap: $$size bytes; dist/bootstrap.zip: $$zsize bytes"; \

@@ -37,7 +37,7 @@ ARM64_PACKAGE := $(ARM64_DIR)/package
 arm64-package: arm64-bootstrap apt-tools
 	rm -rf $(ARM64_PACKAGE) && mkdir -p $(ARM64_PACKAGE)
 	cp $(ARM64_BOOTSTRAP) $(ARM64_PACKAGE)/bootstrap
-	cd $(ARM64_PACKAGE) && zip -X -q bootstrap.zip bootstrap
+	$(call package_zip,$(ARM64_PACKAGE))
 	RUN_BOOTSTRAP="tools/arm64.sh run" tools/check-package.sh $(ARM64_PACKAGE)/bootstrap.zip $(ARM64_PACKAGE)/bootstrap $(MAX_GLIBC) arm64
 	@tools/built-by.sh $(ARM64_PACKAGE)/bootstrap
 

@@ -202,3 +202,31 @@ fn a_headers_pattern_that_matches_no_file_is_a_warning_with_its_line() {
         "{w:?}"
     );
 }
+
+#[test]
+fn the_deploy_facts_list_the_public_patterns_of_a_private_site() {
+    // The deploy gives each of them an ALB rule with no login: they must reach it from the binary.
+    let dir = std::env::temp_dir().join(format!("build-plan-facts-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("site")).unwrap();
+    std::fs::write(dir.join("site/index.html"), "<p>hi</p>").unwrap();
+    let input = site_core::plan::Input {
+        site_dir: dir.join("site"),
+        config: dir.join("none.toml"),
+        cache_dir: dir.join("cache"),
+        epoch: Some(0),
+    };
+    let toml = "[auth]\npublic = [\"/\", \"/docs/:page\"]\n";
+    let plan = site_core::plan::plan_with(&input, Config::parse(toml).unwrap()).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let facts = site_core::plan::codegen::deploy_info(&plan);
+    let json = facts
+        .trim()
+        .strip_prefix("alb-static-site-deploy-info ")
+        .unwrap();
+    let facts: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(
+        facts["auth"]["public"],
+        serde_json::json!(["/", "/docs/:page"])
+    );
+}

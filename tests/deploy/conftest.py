@@ -1,43 +1,39 @@
-"""Fixtures: a moto server on a free 127.0.0.1 port, and a runner for the real deploy scripts.
+"""Fixtures: moto (in this process, on a free 127.0.0.1 port, with the CloudFormation types it lacks
+filled in: cfn_models.py) and a runner for the real deploy scripts with the AWS CLI v2 users have
+(Debian's awscli), dummy credentials and --endpoint-url. Proxy variables point at a dead port, so
+a call that would leave for real AWS fails at once.
 
-The server is moto_server with the few gaps the Function URL deploy steps into filled as AWS
-behaves (tests/deploy/moto_gaps.py says which).
-
-The scripts run with the real AWS CLI from the test virtualenv, dummy credentials, the endpoint
-in AWS_ENDPOINT_URL, and proxy variables pointing at a dead port so that any call that would leave
-for real AWS fails fast instead.
+With pytest-xdist each worker is its own process and so has its own moto.
 """
 
+import ast
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 import zipfile
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.exceptions import ClientError
+
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+import boto3  # noqa: E402
+from moto.server import ThreadedMotoServer  # noqa: E402
+
+import cfn_models  # noqa: E402,F401  (before the first stack: moto reads its type map once)
 
 REPO = Path(__file__).resolve().parents[2]
-DEPLOY = REPO / "deploy" / "deploy.sh"
-DESTROY = REPO / "deploy" / "destroy.sh"
-BIN = Path(sys.executable).parent  # the venv's bin: aws, moto_server
+DEPLOY = REPO / "deploy"
+TEMPLATE = DEPLOY / "template.yaml"
 REGION = "us-east-1"
-TAG_KEY = "alb-static-site:stack"
-
-HERE = Path(__file__).resolve().parent
-STANDIN_INVOKER = HERE / "standin_invoke.sh"
-STANDIN_VALIDATOR = HERE / "standin_validator.py"
+STACK = "static-site"
 ELF_MACHINE = {"x86_64": 0x3E, "arm64": 0xB7}
-
-# Settings the scripts read (every NAME= line of settings.env); never inherit them from the developer's shell.
-SETTINGS = re.findall(r"^([A-Z][A-Z0-9_]*)=", (REPO / "deploy" / "settings.env").read_text(), re.M)
-SETTINGS += ["AWS_DEFAULT_REGION", "DEPLOY_ENV_FILE"]
+AWS_CLI = shutil.which("aws", path="/usr/bin")
+SETTINGS = re.findall(r"^([A-Z][A-Z0-9_]*)=", (DEPLOY / "settings.env").read_text(), re.M)
 
 
 def _free_port():
@@ -47,258 +43,177 @@ def _free_port():
 
 
 @pytest.fixture(scope="session")
-def moto_url(tmp_path_factory):
-    assert (BIN / "moto_server").exists(), f"moto missing in {BIN}: run the tests with the venv's python (make test-deploy)"
-    port = _free_port()
-    log = open(tmp_path_factory.mktemp("moto") / "moto.log", "w")
-    env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true")
-    proc = subprocess.Popen([sys.executable, str(HERE / "moto_gaps.py"), "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        for _ in range(100):
-            try:
-                opener.open(url + "/moto-api/", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError("moto_server exited; see its log")
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("moto_server did not start in 10 s")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+def moto_url():
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
 
 
 @pytest.fixture(scope="session")
-def fast_aws_bin(tmp_path_factory):
-    """A folder holding an `aws` that forwards to a fork server of the real CLI (tests/deploy/fastaws.py):
-    the same CLI, without its ~0.3 s start-up on each of a deploy's ~40 calls."""
-    d = tmp_path_factory.mktemp("fastaws")
+def cli_bin(tmp_path_factory):
+    """A folder whose `aws` is Debian's AWS CLI v2 (not a v1 elsewhere on PATH), through a fork
+    server (fastaws.py) that spares each call the CLI's start-up: the same CLI, imported once."""
+    assert AWS_CLI and subprocess.run([AWS_CLI, "--version"], capture_output=True, text=True).stdout.startswith("aws-cli/2"), \
+        "the deploy tests run the AWS CLI v2 of Debian's awscli package: make test-deploy installs it"
+    d = tmp_path_factory.mktemp("bin")
     sock = d / "aws.sock"
-    server = subprocess.Popen([sys.executable, str(HERE / "fastaws.py"), "serve", str(sock)],
+    interpreter = Path(AWS_CLI).read_text().splitlines()[0][2:].strip()  # the CLI's own python
+    server = subprocess.Popen([interpreter, str(Path(__file__).parent / "fastaws.py"), "serve", str(sock)],
                               stdout=subprocess.PIPE, stderr=open(d / "server.log", "w"), text=True)
     try:
         assert server.stdout.readline().strip() == "ready", (d / "server.log").read_text()
-        shim = d / "bin" / "aws"
-        shim.parent.mkdir()
-        shim.write_text(f'#!/bin/sh\nexec {sys.executable} -S -E {HERE / "fastaws.py"} client {sock} "$@"\n')
-        shim.chmod(0o755)
-        yield shim.parent
+        (d / "aws").write_text(f'#!/bin/sh\nexec {interpreter} -S -E {Path(__file__).parent / "fastaws.py"} client {sock} "$@"\n')
+        (d / "aws").chmod(0o755)
+        yield d
     finally:
         server.terminate()
         server.wait(timeout=10)
 
 
-_CLIENTS = {}
-
-
 class Aws:
-    """The test's view of the mock: boto3 clients and a runner for the scripts."""
+    """The test's view of the mock account: boto3 clients, fake packages, and the scripts."""
 
-    def __init__(self, url, tmp_path, fast_bin=None):
-        self.url = url
-        self.tmp = tmp_path
+    def __init__(self, url, tmp_path, cli_bin):
+        self.url, self.tmp = url, tmp_path
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in SETTINGS}
         self.env.update(
-            PATH=f"{fast_bin}:{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}" if fast_bin else
-            f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-            HOME=str(tmp_path),
-            AWS_CONFIG_FILE=str(tmp_path / "no-config"),
-            AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-credentials"),
-            AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY="testing",
-            AWS_DEFAULT_REGION=REGION,
-            AWS_REGION=REGION,
-            AWS_ENDPOINT_URL=url,
-            HTTPS_PROXY="http://127.0.0.1:9",
-            HTTP_PROXY="http://127.0.0.1:9",
-            https_proxy="http://127.0.0.1:9",
-            http_proxy="http://127.0.0.1:9",
-            NO_PROXY="127.0.0.1,localhost",
-            no_proxy="127.0.0.1,localhost",
-            AWS_EC2_METADATA_DISABLED="true",  # no credential lookup on 169.254.169.254
-            CURL_CHECK="never",
-            # moto runs no code: the pre-traffic check's invocation is answered by a stand-in
-            # (tests/deploy/standin_invoke.sh), and checked by a stand-in validator unless a test
-            # asks for the real one.
-            PRE_TRAFFIC_INVOKER=str(STANDIN_INVOKER),
-            STANDIN_ZIPS=str(tmp_path),
-            STANDIN_ENDPOINT=url,
-            RESPONSE_VALIDATOR=f"{sys.executable} {STANDIN_VALIDATOR}",
+            PATH=f"{cli_bin}:/usr/bin:/bin", HOME=str(tmp_path),
+            AWS_CONFIG_FILE=str(tmp_path / "no-config"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-credentials"),
+            AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION=REGION, AWS_ENDPOINT_URL=url,
+            HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9", https_proxy="http://127.0.0.1:9",
+            http_proxy="http://127.0.0.1:9", NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost",
+            AWS_EC2_METADATA_DISABLED="true",
         )
         self.zip = self.make_zip("v1")
+        self._clients = {}
 
-    def client(self, service):
-        key = (self.url, service)
-        if key not in _CLIENTS:  # creating a client costs ~0.3 s; they outlive moto's resets
-            _CLIENTS[key] = boto3.client(
-                service, region_name=REGION, endpoint_url=self.url,
-                aws_access_key_id="testing", aws_secret_access_key="testing",
-            )
-        return _CLIENTS[key]
+    def client(self, service, region=REGION):
+        if (service, region) not in self._clients:
+            self._clients[(service, region)] = boto3.client(
+                service, region_name=region, endpoint_url=self.url, aws_access_key_id="testing", aws_secret_access_key="testing")
+        return self._clients[(service, region)]
 
-    def make_zip(self, content, name=None, arch="x86_64", health_path="/health", most_set_cookies=1,
-                 status=200, answer=None, answer_for=None, deploy_info=True, pad=b"", entry="bootstrap", mode=0o755,
-                 raw=None, facts=None):
-        """A small stand-in for dist/bootstrap.zip: an ELF header for `arch`, the deploy-info line
-        the build writes (unless deploy_info=False; `facts` adds to it), and the answer the stand-in
-        invoker gives for it."""
-        path = self.tmp / (name or f"bootstrap-{content}.zip")
+    def make_zip(self, content, arch="x86_64", facts=None, mode=0o755, entry="bootstrap", offload=None, deploy_info=True):
+        """A small stand-in for dist/bootstrap.zip: an ELF header for `arch` and the deploy-facts line
+        the build writes (`facts` adds to or replaces its values). `offload`: {name: bytes} kept in S3."""
+        d = self.tmp / f"pkg-{content}"
+        d.mkdir(exist_ok=True)
+        path = d / "bootstrap.zip"
         header = b"\x7fELF\x02\x01\x01" + b"\0" * 9 + b"\x02\x00" + ELF_MACHINE[arch].to_bytes(2, "little")
         body = header + b"\0" * 46 + f"\nversion {content}\n".encode()
+        objects = []
+        for name, data in (offload or {}).items():
+            import hashlib
+            sha = hashlib.sha256(data).hexdigest()
+            key = f"{sha[:32]}/{name}"
+            (d / "offload" / "objects" / sha[:32]).mkdir(parents=True, exist_ok=True)
+            (d / "offload" / "objects" / key).write_bytes(data)
+            objects.append({"key": key, "content_type": "application/octet-stream", "cache_control": "public, max-age=60",
+                            "bytes": len(data), "sha256": sha})
+        if offload:
+            (d / "offload" / "manifest.json").write_text(json.dumps({"format": 1, "objects": objects}))
+        info = {"files": 3, "health_path": "/health", "most_set_cookies": 1, "site_bytes": 99,
+                "offload_objects": len(objects), "offload_bytes": sum(o["bytes"] for o in objects), "auth": None, **(facts or {})}
         if deploy_info:
-            info = {"files": 3, "health_path": health_path, "most_set_cookies": most_set_cookies, "site_bytes": 99,
-                    **(facts or {})}
-            body += b"alb-static-site-deploy-info " + json.dumps(info, sort_keys=True, separators=(",", ":")).encode() + b"\n"
-        answer = answer or {"statusCode": status, "statusDescription": f"{status} X", "body": content, "isBase64Encoded": False}
-        for p, a in (answer_for or {}).items():  # a different answer for one path
-            body += f"standin-response-for {p} ".encode() + json.dumps(a).encode() + b"\n"
-        body += b"standin-response " + json.dumps(answer).encode() + b"\n" + pad
-        if raw is not None:
-            body = raw
+            body += b"\nalb-static-site-deploy-info " + json.dumps(info, separators=(",", ":")).encode() + b"\n"
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-            info = zipfile.ZipInfo(entry)
-            info.create_system = 3  # unix: the mode below is what unzip shows
-            info.external_attr = (0o100000 | mode) << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            z.writestr(info, body)
+            zi = zipfile.ZipInfo(entry, date_time=(1980, 1, 1, 0, 0, 0))
+            zi.create_system = 3
+            zi.external_attr = (0o100000 | mode) << 16
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(zi, body)
         return path
 
-    def run(self, script, env_override=None, **settings):
+    def run(self, script, **settings):
         env = dict(self.env, ZIP=str(self.zip))
-        env.update({k: str(v) for k, v in settings.items()})
-        for k, v in (env_override or {}).items():
-            if v is None:
-                env.pop(k, None)
-            else:
-                env[k] = v
-        return subprocess.run(
-            [str(script)], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, timeout=300,
-        )
+        env.update({k: str(v) for k, v in settings.items() if v is not None})
+        for k in [k for k, v in settings.items() if v is None]:
+            env.pop(k, None)
+        return subprocess.run([str(DEPLOY / script)], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=300)
+
+    def ok(self, script, **settings):
+        r = self.run(script, **settings)
+        assert r.returncode == 0, r.stdout
+        return r.stdout
+
+    def fails(self, script, *needles, **settings):
+        r = self.run(script, **settings)
+        assert r.returncode != 0, r.stdout
+        for n in needles:
+            assert n in r.stdout, r.stdout
+        return r.stdout
 
     def deploy(self, **settings):
-        r = self.run(DEPLOY, **settings)
-        assert r.returncode == 0, r.stdout
-        return r.stdout
+        return self.ok("deploy.sh", **settings)
 
-    def destroy(self, **settings):
-        r = self.run(DESTROY, **settings)
-        assert r.returncode == 0, r.stdout
-        return r.stdout
+    # --- reading the result through the resources' own APIs
+    def stack(self):
+        return self.client("cloudformation").describe_stacks(StackName=STACK)["Stacks"][0]
+
+    def parameters(self):
+        return {p["ParameterKey"]: p["ParameterValue"] for p in self.stack()["Parameters"]}
+
+    def physical(self, logical):
+        rs = self.client("cloudformation").describe_stack_resources(StackName=STACK)["StackResources"]
+        return {r.get("LogicalResourceId"): r.get("PhysicalResourceId") for r in rs}.get(logical)
+
+    def alias_version(self, fn="static-site", alias="live"):
+        return self.client("lambda").get_alias(FunctionName=fn, Name=alias)["FunctionVersion"]
+
+    def versions(self, fn="static-site"):
+        vs = self.client("lambda").list_versions_by_function(FunctionName=fn)["Versions"]
+        return [v["Version"] for v in vs if v["Version"] != "$LATEST"]
+
+    def rules(self, listener_arn):
+        rs = self.client("elbv2").describe_rules(ListenerArn=listener_arn)["Rules"]
+        return sorted(((r["Priority"], [c.get("PathPatternConfig", {}).get("Values") or c.get("Values") for c in r["Conditions"]
+                        if c["Field"] == "path-pattern"], sorted(a["Type"] for a in r["Actions"]))
+                       for r in rs if not r["IsDefault"]), key=lambda r: int(r[0]))
+
+    def certificate(self, domain="www.example.com"):
+        """An ISSUED certificate in moto's ACM (imported; a requested one stays PENDING_VALIDATION)."""
+        key, crt = self.tmp / "key.pem", self.tmp / "crt.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(crt),
+                        "-days", "30", "-subj", f"/CN={domain}", "-addext", f"subjectAltName=DNS:{domain}"], check=True, capture_output=True)
+        return self.client("acm").import_certificate(Certificate=crt.read_bytes(), PrivateKey=key.read_bytes())["CertificateArn"]
 
 
-def reset(moto_url):
+def reset(url):
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    opener.open(urllib.request.Request(moto_url + "/moto-api/reset", method="POST"), timeout=10)
+    opener.open(urllib.request.Request(url + "/moto-api/reset", method="POST"), timeout=60)
 
 
 @pytest.fixture
-def aws(moto_url, tmp_path, fast_aws_bin):
+def aws(moto_url, tmp_path, cli_bin):
     """A fresh, empty mock account for each test."""
     reset(moto_url)
-    return Aws(moto_url, tmp_path, fast_aws_bin)
+    return Aws(moto_url, tmp_path, cli_bin)
 
 
-def everything(aws):
-    """The whole mock account as plain data: what a run that "changes nothing" must leave equal."""
-    iam, lam, elbv2, ec2, logs, r53 = (aws.client(s) for s in ("iam", "lambda", "elbv2", "ec2", "logs", "route53"))
-    state = {
-        "roles": sorted(r["Arn"] for r in iam.list_roles()["Roles"]),
-        "role_policies": sorted((r["RoleName"], p) for r in iam.list_roles()["Roles"]
-                                for p in iam.list_role_policies(RoleName=r["RoleName"])["PolicyNames"]),
-        "buckets": {b["Name"]: bucket_state(aws, b["Name"]) for b in aws.client("s3").list_buckets()["Buckets"]},
-        "functions": {},
-        "tgs": {},
-        "lbs": {},
-        "sgs": sorted((g["GroupId"], json.dumps(g["IpPermissions"], sort_keys=True))
-                      for g in ec2.describe_security_groups()["SecurityGroups"]),
-        "log_groups": sorted((g["logGroupName"], g.get("retentionInDays")) for g in logs.describe_log_groups()["logGroups"]),
-        "records": sorted((z["Id"], r["Name"], r["Type"], json.dumps(r.get("AliasTarget"), sort_keys=True))
-                          for z in r53.list_hosted_zones()["HostedZones"]
-                          for r in r53.list_resource_record_sets(HostedZoneId=z["Id"])["ResourceRecordSets"]),
-    }
-    for f in lam.list_functions()["Functions"]:
-        name = f["FunctionName"]
-        cfg = lam.get_function_configuration(FunctionName=name)
-        state["functions"][name] = {
-            "config": {k: cfg.get(k) for k in ("MemorySize", "Timeout", "Role", "CodeSha256", "Environment")},
-            "versions": [v["Version"] for v in lam.list_versions_by_function(FunctionName=name)["Versions"]],
-            "aliases": sorted((a["Name"], a["FunctionVersion"]) for a in lam.list_aliases(FunctionName=name)["Aliases"]),
-        }
-    for tg in elbv2.describe_target_groups()["TargetGroups"]:
-        arn = tg["TargetGroupArn"]
-        state["tgs"][arn] = {
-            "health": (tg.get("HealthCheckPath"), tg.get("HealthCheckIntervalSeconds")),
-            "attrs": sorted((a["Key"], a["Value"]) for a in elbv2.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]),
-            "targets": sorted(t["Target"]["Id"] for t in elbv2.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]),
-        }
-    for lb in elbv2.describe_load_balancers()["LoadBalancers"]:
-        arn = lb["LoadBalancerArn"]
-        state["lbs"][arn] = sorted(
-            (l["ListenerArn"], l["Protocol"], l["Port"], json.dumps(l["DefaultActions"], sort_keys=True),
-             json.dumps([(r["Priority"], r["Actions"], r["Conditions"]) for r in elbv2.describe_rules(ListenerArn=l["ListenerArn"])["Rules"]], sort_keys=True))
-            for l in elbv2.describe_listeners(LoadBalancerArn=arn)["Listeners"])
-    return state
+PRIVATE = {"auth": {"signers": [], "logout_path": "/logout", "public": ["/", "/assets/*", "/docs/:page"]}}
+OIDC = dict(AUTH="oidc", OIDC_ISSUER="https://idp.example.com", OIDC_AUTHORIZATION_ENDPOINT="https://idp.example.com/auth",
+            OIDC_TOKEN_ENDPOINT="https://idp.example.com/token", OIDC_USER_INFO_ENDPOINT="https://idp.example.com/userinfo",
+            OIDC_CLIENT_ID="client")
 
 
-def bucket_state(aws, bucket):
-    """A bucket's tags, encryption, public access block, policy and objects (key, ETag, when written, headers)."""
-    s3 = aws.client("s3")
-
-    def read(call, pick, **kw):
-        try:
-            return pick(call(Bucket=bucket, **kw))
-        except ClientError as e:
-            if e.response["ResponseMetadata"]["HTTPStatusCode"] == 404:
-                return None
-            raise
-    objects = []
-    for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
-        h = s3.head_object(Bucket=bucket, Key=o["Key"])
-        objects.append((o["Key"], o["ETag"], str(o["LastModified"]), h.get("ContentType"), h.get("CacheControl"),
-                        h.get("ContentEncoding")))
-    return {
-        "tags": read(s3.get_bucket_tagging, lambda r: {t["Key"]: t["Value"] for t in r["TagSet"]}),
-        "encryption": read(s3.get_bucket_encryption, lambda r: r["ServerSideEncryptionConfiguration"]["Rules"]),
-        "public_access_block": read(s3.get_public_access_block, lambda r: r["PublicAccessBlockConfiguration"]),
-        "policy": read(s3.get_bucket_policy, lambda r: json.loads(r["Policy"])),
-        "objects": sorted(objects),
-    }
+LISTS = {"SubnetIds", "RulePathPatterns", "AllowedCidrs", "PublicRulePriorities", *(f"PublicPatterns{i}" for i in range(1, 11))}
+CFN_LINT = [str(Path(sys.executable).parent / "cfn-lint")]
 
 
-def imported_certificate(aws, domain="www.example.com"):
-    """An ISSUED certificate in moto's ACM: a self-signed one, imported (a requested one stays PENDING_VALIDATION)."""
-    key = aws.tmp / "key.pem"
-    crt = aws.tmp / "crt.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(crt),
-                    "-days", "30", "-subj", f"/CN={domain}", "-addext", f"subjectAltName=DNS:{domain}"],
-                   check=True, capture_output=True)
-    return aws.client("acm").import_certificate(Certificate=crt.read_bytes(), PrivateKey=key.read_bytes())["CertificateArn"]
+def lint_stack_parameters(aws):
+    """cfn-lint, zero errors and zero warnings, on the template with the parameters make deploy
+    gave this stack (cfn-lint then checks that variant: its conditions, its values)."""
+    params = []
+    for k, v in aws.parameters().items():
+        if k in LISTS:  # moto hands lists back as Python lists' text
+            v = ast.literal_eval(v)
+        params.append({"ParameterKey": k, "ParameterValue": v})
+    f = aws.tmp / "params.json"
+    f.write_text(json.dumps(params))
+    r = subprocess.run(CFN_LINT + [str(TEMPLATE), "--parameter-files", str(f)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
 
 
-def private_vpc(aws, cidr="10.20.0.0/16"):
-    """A VPC of our own (not the default) with two subnets in two zones."""
-    ec2 = aws.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
-    base = cidr.split(".")
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"{base[0]}.{base[1]}.{i}.0/24", AvailabilityZone=f"{REGION}{z}")["Subnet"]["SubnetId"]
-               for i, z in ((1, "a"), (2, "b"))]
-    return vpc, subnets
-
-
-@pytest.fixture(scope="module")
-def module_aws(moto_url, tmp_path_factory, fast_aws_bin):
-    """One fresh mock account for a whole module: deploy once, then check one behaviour per test.
-    A module using it puts its tests that need a fresh account (`aws`) after the ones using this."""
-    reset(moto_url)
-    return Aws(moto_url, tmp_path_factory.mktemp("module"), fast_aws_bin)

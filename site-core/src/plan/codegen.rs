@@ -223,6 +223,8 @@ pub fn deploy_info(plan: &Plan) -> String {
         "auth": plan.config.auth.as_ref().map(|a| serde_json::json!({
             "signers": a.to_auth().signers.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
             "logout_path": a.logout_path,
+            // The paths served without a login: the deploy gives each an ALB rule with none.
+            "public": a.public,
         })),
     });
     format!("\n{DEPLOY_INFO_MARKER}{facts}\n")

@@ -30,7 +30,7 @@ local: local-alb ## Serve the embedded site at http://127.0.0.1:$(PORT) as ALB +
 
 test-local: ## local-alb's own tests (HTTP <-> each front door's event, Runtime API, 502 rules), with the real bootstrap
 	$(CARGO) build --release --locked --bin bootstrap
-	BOOTSTRAP=$(CURDIR)/target/release/bootstrap $(CARGO) test --release --locked -p local-alb
+	BOOTSTRAP=$(CURDIR)/target/release/bootstrap $(CARGO) test --release --locked -p local-alb -- --include-ignored
 
 # Debian's Chromium and the pinned playwright-core (which downloads no browser).
 browser-tools:

@@ -10,14 +10,14 @@ BENCH_COLD ?= 40
 
 .PHONY: rie test-rie bench-e2e
 
-# `cargo test` runs tests/rie.rs too, which needs the emulator: fetch it first.
+# test-rust runs tests/rie.rs too (--include-ignored), which needs the emulator: fetch it first.
 test-rust: rie
 
 rie: ## Fetch AWS's Runtime Interface Emulator into .tools/ (from the aws-sam-cli wheel; skipped when present)
 	@tools/fetch-rie.sh
 
 test-rie: rie ## Run the release bootstrap under the RIE and check every kind of response
-	RIE=$(abspath $(RIE_BIN)) $(CARGO) test --release --locked --test rie
+	RIE=$(abspath $(RIE_BIN)) $(CARGO) test --release --locked --test rie -- --include-ignored
 
 bench-e2e: rie ## Measure bootstrap end to end through the RIE vs a ready-made floor; cold start vs hello world; peak RSS
 	$(CARGO) build --release --locked --bin bootstrap --example floor --example hello --example bench_e2e

@@ -71,8 +71,12 @@ build: apt-tools ## Build the release bootstrap and dist/bootstrap.zip for Lambd
 	  echo "dist/bootstrap: $$size bytes; dist/bootstrap.zip: $$zsize bytes"; \
 	  dist/bootstrap info | sed 's/^/  /'
 
-test-package: build ## The Lambda package: zip layout, executable bit, glibc <= 2.34, answers a health check
+# The emulator suite runs once more on the shipped dist/bootstrap itself (the other suites run
+# the binary cargo builds for them), when it is built for this machine.
+test-package: build rie ## The Lambda package: zip layout, executable bit, glibc <= 2.34, non-PIE, a health check, the emulator suite on dist/bootstrap
 	tools/check-package.sh dist/bootstrap.zip dist/bootstrap $(MAX_GLIBC)
+	$(if $(TARGET_FLAG),@echo "test-package: dist/bootstrap is for $(RUST_TARGET): the emulator suite runs on this machine's build only",\
+	  RIE=$(abspath $(RIE_BIN)) RIE_BOOTSTRAP=$(abspath dist/bootstrap) $(CARGO) test --release --locked --test rie -- --include-ignored)
 
 check-glibc: ## Check that dist/bootstrap needs no glibc newer than Amazon Linux 2023's
 	@tools/check-glibc.sh dist/bootstrap $(MAX_GLIBC)

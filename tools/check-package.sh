@@ -16,6 +16,11 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 unzip -q "$zip" -d "$tmp"
 cmp -s "$tmp/bootstrap" "$bin" || fail "$zip's bootstrap differs from $bin"
 "$(dirname "$0")/check-glibc.sh" "$bin" "$max"
+# SECURITY.md: linked non-PIE (build.rs), so the loader applies no relocations to the site's
+# tables. The ELF header's e_type (2 bytes at offset 16, little-endian): 2 is EXEC (non-PIE),
+# 3 is DYN (PIE or a shared object).
+etype=$(od -An -tu2 -j16 -N2 "$bin" | tr -d ' ')
+[ "$etype" = 2 ] || fail "$bin is not a position-dependent executable (ELF e_type $etype, want 2, EXEC)"
 out=$(printf '{"httpMethod":"GET","path":"/health","headers":{"user-agent":"ELB-HealthChecker/2.0"}}' | "$tmp/bootstrap" invoke - 2>/dev/null)
 echo "$out" | grep -q '"statusCode": 200' || fail "the packaged bootstrap does not answer a health check: $out"
-echo "package check: $zip holds an executable bootstrap ($perms) that answers a health check"
+echo "package check: $zip holds an executable, non-PIE bootstrap ($perms) that answers a health check"

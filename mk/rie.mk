@@ -25,3 +25,20 @@ bench-e2e: rie ## Measure bootstrap end to end through the RIE vs a ready-made f
 	target/release/examples/bench_e2e --rie $(abspath $(RIE_BIN)) -n $(BENCH_N) --cold $(BENCH_COLD) > target/bench-e2e.md
 	@cat target/bench-e2e.md
 	@echo "(written to target/bench-e2e.md)"
+
+# A panic answered as the invocation's error, with the next invocation served by the same warm
+# process (tests/panic.rs): a debug build with the test-panic feature, in the bare test's target
+# dir (its debug dependencies are built there). Then the proof that no release build takes the
+# feature: `cargo build --release --features test-panic` must fail with main.rs's compile_error
+# (in target/, where test-rust built the release dependencies).
+TEST_TARGETS += test-panic
+.PHONY: test-panic
+test-panic: rie ## The function's panic path under the RIE (a test-only feature that release builds refuse)
+	RIE=$(abspath $(RIE_BIN)) CARGO_TARGET_DIR=$(CURDIR)/target/bare-target \
+	  $(CARGO) test --locked --features test-panic --test panic -- --include-ignored
+	@if $(CARGO) build --release --locked --features test-panic --bin bootstrap \
+	    >target/test-panic-release.log 2>&1; then \
+	  echo "test-panic: a release build took the test-panic feature"; exit 1; \
+	elif grep -q 'debug test builds only' target/test-panic-release.log; then \
+	  echo "test-panic: a release build refuses the test-panic feature (compile_error)"; \
+	else cat target/test-panic-release.log; exit 1; fi

@@ -19,6 +19,8 @@ cmp -s "$tmp/bootstrap" "$bin" || fail "$zip's bootstrap differs from $bin"
 # SECURITY.md: linked non-PIE (build.rs), so the loader applies no relocations to the site's
 # tables. The ELF header's e_type (2 bytes at offset 16, little-endian): 2 is EXEC (non-PIE),
 # 3 is DYN (PIE or a shared object).
+# The test-only panic (the test-panic feature, debug builds only) is not in the shipped binary.
+! grep -q "test-panic: a panic induced" "$bin" || fail "$bin was built with the test-panic feature"
 etype=$(od -An -tu2 -j16 -N2 "$bin" | tr -d ' ')
 [ "$etype" = 2 ] || fail "$bin is not a position-dependent executable (ELF e_type $etype, want 2, EXEC)"
 out=$(printf '{"httpMethod":"GET","path":"/health","headers":{"user-agent":"ELB-HealthChecker/2.0"}}' | "$tmp/bootstrap" invoke - 2>/dev/null)

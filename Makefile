@@ -58,7 +58,7 @@ endif
 # How to run the built binary on this machine (mk/arm64.mk: through qemu-user for arm64).
 RUN_BOOTSTRAP :=
 
-.PHONY: help venv build invoke check-glibc test test-quick test-rust test-package lint apt-tools
+.PHONY: help venv build invoke check-glibc test test-quick test-rust test-bare test-package lint apt-tools
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
 
@@ -90,8 +90,12 @@ build: apt-tools ## Build the release bootstrap and dist/bootstrap.zip for Lambd
 	  $(RUN_BOOTSTRAP) dist/bootstrap info | sed 's/^/  /'
 	@tools/built-by.sh dist/bootstrap
 
-test-package: build ## The Lambda package: zip layout, executable bit, glibc <= 2.34, answers a health check
+# The emulator suite runs once more on the shipped dist/bootstrap itself (the other suites run
+# the binary cargo builds for them), when it is built for this machine.
+test-package: build rie ## The Lambda package: zip layout, ELF machine, glibc <= 2.34, non-PIE, a health check, the emulator suite on dist/bootstrap
 	RUN_BOOTSTRAP="$(RUN_BOOTSTRAP)" tools/check-package.sh dist/bootstrap.zip dist/bootstrap $(MAX_GLIBC) $(ARCH)
+	$(if $(TARGET_FLAG),@echo "test-package: dist/bootstrap is for $(RUST_TARGET): the emulator suite runs on this machine's build only",\
+	  RIE=$(abspath $(RIE_BIN)) RIE_BOOTSTRAP=$(abspath dist/bootstrap) $(CARGO) test --profile $(TEST_PROFILE) --locked --test rie -- --include-ignored)
 
 check-glibc: ## Check that dist/bootstrap needs no glibc newer than Amazon Linux 2023's
 	@tools/check-glibc.sh dist/bootstrap $(MAX_GLIBC)
@@ -104,10 +108,27 @@ lint: ## rustfmt and clippy, warnings as errors
 	$(CARGO) fmt --check
 	$(CARGO) clippy --profile $(TEST_PROFILE) --locked --workspace --all-targets -- -D warnings
 
-# RIE is set, so the emulator tests fail (rather than skip) if the emulator cannot run.
+# The tests that need a tool the project installs (the emulator, moto) are #[ignore]d, so a bare
+# `cargo test` passes on a fresh clone; every `cargo test` here runs them too (--include-ignored).
 # local-alb's tests run in test-local, with the real bootstrap.
 test-rust: venv ## The server's and site-core's unit, behaviour, fixture and golden tests
-	RIE=$(abspath $(RIE_BIN)) $(CARGO) test --profile $(TEST_PROFILE) --locked -p alb-static-site -p site-core --features site-core/plan
+	RIE=$(abspath $(RIE_BIN)) $(CARGO) test --profile $(TEST_PROFILE) --locked -p alb-static-site -p site-core --features site-core/plan \
+	  -- --include-ignored
+
+# A bare `cargo test`, as a new user runs it on a fresh clone: the tracked files (and new ones
+# not yet committed) copied alone into target/bare/ (no .venv, no .tools, no dist), no tool
+# variables, a debug build. Catches a test that needs something the project installs and is
+# not #[ignore]d. (Cargo's cache of downloaded crates is shared; CI starts with an empty one.)
+BARE_ENV := env -u RIE -u RIE_BOOTSTRAP -u BOOTSTRAP -u SITE_DIR -u SITE_CONFIG -u SOURCE_DATE_EPOCH \
+  -u PROPTEST_CASES -u UPDATE_GOLDEN -u AWS_LAMBDA_RUNTIME_API -u SITE_AUTH_SIGNER -u SITE_AUTH_KEY_URL \
+  CARGO_TARGET_DIR=$(CURDIR)/target/bare-target
+test-bare: ## A bare `cargo test` on a copy of the checkout without the project's tools (what a fresh clone gets)
+	rm -rf target/bare && mkdir -p target/bare
+	git ls-files -z --cached --others --exclude-standard | \
+	  while IFS= read -r -d '' f; do [ -e "$$f" ] && printf '%s\0' "$$f"; done | \
+	  tar --null -T - -cf - | tar -xf - -C target/bare
+	test ! -e target/bare/.venv && test ! -e target/bare/.tools
+	cd target/bare && $(BARE_ENV) nice -n 10 $(CARGO) test --locked
 
 BENCH_SITE := target/bench-site
 .PHONY: bench bench-handler bench-auth
@@ -125,8 +146,8 @@ include $(sort $(wildcard mk/*.mk))
 # Each group runs as its own make, timed; the end of the output is a table of where the time
 # went and how many tests each group ran, and on a failure the group, the command that reruns
 # it and its first failing test (tools/test-groups.py). KEEP_GOING=1 runs the rest after a failure.
-TEST_GROUPS = lint test-rust test-package $(TEST_TARGETS)
-test: ## Everything: lint, Rust tests, and the suites in mk/*.mk, with a table of each group's time and tests
+TEST_GROUPS = lint test-rust test-bare test-package $(TEST_TARGETS)
+test: ## Everything: lint, Rust tests (and a bare cargo test), and the suites in mk/*.mk, with a table of each group's time and tests
 	@python3 tools/test-groups.py $(if $(KEEP_GOING),--keep-going) $(TEST_GROUPS)
 
 test-quick: ## The inner loop (minutes): fmt, then the workspace's unit, handler, conformance and config tests in a debug build; no browser, no moto, no release build

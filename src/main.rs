@@ -23,6 +23,11 @@ use site_server::handler::Shell;
 use site_server::offload::Offload;
 use site_server::{handler, site};
 
+// The test-panic feature makes the function panic on purpose (tests/panic.rs): never in a
+// build that could ship.
+#[cfg(all(feature = "test-panic", not(debug_assertions)))]
+compile_error!("the test-panic feature makes bootstrap panic on purpose: debug test builds only");
+
 const USAGE: &str = "\
 usage: bootstrap                 serve ALB events as a Lambda function (needs AWS_LAMBDA_RUNTIME_API)
        bootstrap invoke FILE     answer one ALB event from FILE (- for stdin), print the response JSON
@@ -106,6 +111,10 @@ fn answer(
     line: &mut Vec<u8>,
 ) -> Response<'static> {
     let started = Instant::now();
+    #[cfg(feature = "test-panic")]
+    if event.contains("\"/__test_panic\"") {
+        panic!("test-panic: a panic induced on purpose");
+    }
     let shell = Shell {
         guard,
         offload,

@@ -1,7 +1,8 @@
 //! The release `bootstrap` under AWS's own Runtime Interface Emulator (RIE): the project's
 //! Runtime API client polling a real Runtime API, events posted one at a time as the Lambda
-//! service would pass ALB's. Run with `cargo test --release --test rie` after `make rie`
-//! (which puts the emulator in `.tools/`; `RIE=/path` overrides it).
+//! service would pass ALB's. Ignored in a bare `cargo test` (they need the emulator); `make
+//! test` runs them (`make rie` puts the emulator in `.tools/`, `RIE=/path` overrides it), and
+//! `make test-package` runs them once more on the shipped `dist/bootstrap` (`RIE_BOOTSTRAP`).
 //!
 //! The RIE handles one invocation at a time (it crashes under concurrent invokes), so the tests
 //! share one emulator behind a mutex and each test holds it for its whole run. The emulator is
@@ -10,8 +11,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
@@ -22,52 +22,41 @@ use common::{
 use local_alb::kit::rie::{self, Emulator, Output};
 use serde_json::Value;
 
-/// The emulator binary: `$RIE` (which must exist), or `.tools/aws-lambda-rie-x86_64` in the
-/// crate when it has been fetched. `None` (the tests skip, saying so) only when `RIE` is unset
-/// and the emulator was never fetched: a bare `cargo test` on a fresh clone. `make test` sets
-/// `RIE` after fetching it, so there the tests always run.
-fn rie_path() -> Option<PathBuf> {
-    let path = match std::env::var_os("RIE") {
-        Some(path) => PathBuf::from(path),
-        None => {
-            let default = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rie::FETCHED_PATH);
-            if !default.is_file() {
-                // Written past the test harness's capture, once, so a passing run shows it.
-                static SAID: std::sync::Once = std::sync::Once::new();
-                SAID.call_once(|| {
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "SKIPPED: the Runtime Interface Emulator tests: no emulator at {}; \
-                         run `make rie` to fetch it (`make test` does)",
-                        default.display()
-                    );
-                });
-                return None;
-            }
-            default
-        }
-    };
+/// The emulator binary: `$RIE`, or `.tools/aws-lambda-rie-x86_64` in the crate when it has
+/// been fetched; a test that finds neither fails, saying how to get it (these tests are
+/// ignored in a bare `cargo test`, and `make test` fetches the emulator before it runs them).
+fn rie_path() -> PathBuf {
+    let path = std::env::var_os("RIE").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rie::FETCHED_PATH),
+        PathBuf::from,
+    );
     assert!(
         path.is_file(),
-        "the Runtime Interface Emulator is missing at {} (RIE is set): run `make rie`",
+        "the Runtime Interface Emulator is missing at {}: run `make rie` (make test does)",
         path.display()
     );
     // Absolute: the emulator runs in the temp directory.
-    Some(path.canonicalize().expect("the emulator's path resolves"))
+    path.canonicalize().expect("the emulator's path resolves")
+}
+
+/// The function under test: `$RIE_BOOTSTRAP` (`make test-package` sets it to the shipped
+/// `dist/bootstrap`), or the binary cargo built for this test.
+fn bootstrap() -> PathBuf {
+    std::env::var_os("RIE_BOOTSTRAP").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_bootstrap")),
+        PathBuf::from,
+    )
 }
 
 /// The emulator running the release `bootstrap`, with the checks every invocation here makes.
 struct Rie(Emulator);
 
 impl Rie {
-    /// Starts it with `env` added to the function's environment; `None` when there is no
-    /// emulator to run (see [`rie_path`]).
-    fn start(env: &[(&str, &str)]) -> Option<Rie> {
-        let path = rie_path()?;
-        let bootstrap = Path::new(env!("CARGO_BIN_EXE_bootstrap"));
-        let emulator = Emulator::start(&path, bootstrap, env, Output::Capture)
+    /// Starts it with `env` added to the function's environment.
+    fn start(env: &[(&str, &str)]) -> Rie {
+        let emulator = Emulator::start(&rie_path(), &bootstrap(), env, Output::Capture)
             .unwrap_or_else(|e| panic!("the emulator did not start: {e}"));
-        Some(Rie(emulator))
+        Rie(emulator)
     }
 
     fn log_lines(&self) -> Vec<String> {
@@ -131,19 +120,19 @@ impl Shared {
     }
 }
 
-/// The shared emulator; `None` when there is none to run (see [`rie_path`]).
-fn shared() -> Option<Shared> {
+/// The shared emulator.
+fn shared() -> Shared {
     static SHARED: Mutex<Weak<Mutex<Rie>>> = Mutex::new(Weak::new());
     let mut weak = lock(&SHARED);
     let emulator = match weak.upgrade() {
         Some(running) => running,
         None => {
-            let fresh = Arc::new(Mutex::new(Rie::start(&[])?));
+            let fresh = Arc::new(Mutex::new(Rie::start(&[])));
             *weak = Arc::downgrade(&fresh);
             fresh
         }
     };
-    Some(Shared { emulator })
+    Shared { emulator }
 }
 
 fn load_event(name: &str) -> Value {
@@ -156,8 +145,9 @@ fn body_text(r: &Value) -> String {
 }
 
 #[test]
+#[ignore = "needs the Runtime Interface Emulator: make test runs it"]
 fn single_value_event_gets_the_headers_field_and_the_page() {
-    let Some(shared) = shared() else { return };
+    let shared = shared();
     let rie = shared.get();
     let r = rie.invoke(
         &event("GET", "/", &[("accept-encoding", "identity")]),
@@ -175,8 +165,9 @@ fn single_value_event_gets_the_headers_field_and_the_page() {
 }
 
 #[test]
+#[ignore = "needs the Runtime Interface Emulator: make test runs it"]
 fn multi_value_event_gets_the_multi_value_headers_field() {
-    let Some(shared) = shared() else { return };
+    let shared = shared();
     let rie = shared.get();
     let r = rie.invoke(
         &load_event("multi-value-cookies.json"),
@@ -198,8 +189,9 @@ fn multi_value_event_gets_the_multi_value_headers_field() {
 }
 
 #[test]
+#[ignore = "needs the Runtime Interface Emulator: make test runs it"]
 fn health_check_answers_ok_and_is_not_cached() {
-    let Some(shared) = shared() else { return };
+    let shared = shared();
     let rie = shared.get();
     let r = rie.invoke(&load_event("alb-health-check.json"), "ALB health check");
     assert_eq!(status(&r), 200, "{r}");
@@ -212,8 +204,9 @@ fn health_check_answers_ok_and_is_not_cached() {
 }
 
 #[test]
+#[ignore = "needs the Runtime Interface Emulator: make test runs it"]
 fn png_comes_base64_encoded_and_decodes_byte_exact() {
-    let Some(shared) = shared() else { return };
+    let shared = shared();
     let rie = shared.get();
     let r = rie.invoke(&load_event("image.json"), "GET /img/logo.png");
     assert_eq!(status(&r), 200, "{r}");
@@ -228,8 +221,9 @@ fn png_comes_base64_encoded_and_decodes_byte_exact() {
 }
 
 #[test]
+#[ignore = "needs the Runtime Interface Emulator: make test runs it"]
 fn etag_from_a_previous_response_gets_304_with_no_body() {
-    let Some(shared) = shared() else { return };
+    let shared = shared();
     let rie = shared.get();
     let first = rie.invoke(&load_event("asset-gzip.json"), "GET /css/site.css (gzip)");
     assert_eq!(status(&first), 200, "{first}");
@@ -256,8 +250,9 @@ fn etag_from_a_previous_response_gets_304_with_no_body() {
 }
 
 #[test]
+#[ignore = "needs the Runtime Interface Emulator: make test runs it"]
 fn head_gets_the_get_headers_and_an_empty_body() {
-    let Some(shared) = shared() else { return };
+    let shared = shared();
     let rie = shared.get();
     let head = rie.invoke(&load_event("head.json"), "HEAD /about");
     let mut get_event = load_event("head.json");
@@ -277,8 +272,9 @@ fn head_gets_the_get_headers_and_an_empty_body() {
 }
 
 #[test]
+#[ignore = "needs the Runtime Interface Emulator: make test runs it"]
 fn unknown_path_gets_404_with_the_sites_404_page() {
-    let Some(shared) = shared() else { return };
+    let shared = shared();
     let rie = shared.get();
     let r = rie.invoke(&load_event("not-found.json"), "GET /no-such-page");
     assert_eq!(status(&r), 404, "{r}");
@@ -288,8 +284,9 @@ fn unknown_path_gets_404_with_the_sites_404_page() {
 }
 
 #[test]
+#[ignore = "needs the Runtime Interface Emulator: make test runs it"]
 fn post_gets_405_with_allow_get_head() {
-    let Some(shared) = shared() else { return };
+    let shared = shared();
     let rie = shared.get();
     let r = rie.invoke(&load_event("method-not-allowed.json"), "POST /");
     assert_eq!(status(&r), 405, "{r}");
@@ -298,8 +295,9 @@ fn post_gets_405_with_allow_get_head() {
 }
 
 #[test]
+#[ignore = "needs the Runtime Interface Emulator: make test runs it"]
 fn malformed_events_get_400_responses_and_the_same_process_keeps_serving() {
-    let Some(shared) = shared() else { return };
+    let shared = shared();
     let rie = shared.get();
     let ok = rie.invoke(
         &load_event("health.json"),
@@ -353,8 +351,9 @@ fn malformed_events_get_400_responses_and_the_same_process_keeps_serving() {
 }
 
 #[test]
+#[ignore = "needs the Runtime Interface Emulator: make test runs it"]
 fn by_default_the_request_log_line_is_json() {
-    let Some(shared) = shared() else { return };
+    let shared = shared();
     let rie = shared.get();
     let before = rie.log_lines().len();
     let r = rie.invoke(
@@ -392,11 +391,10 @@ fn by_default_the_request_log_line_is_json() {
 }
 
 #[test]
+#[ignore = "needs the Runtime Interface Emulator: make test runs it"]
 fn text_log_format_makes_the_request_log_line_text() {
     // Its own emulator: the log format is fixed when the function starts.
-    let Some(rie) = Rie::start(&[("AWS_LAMBDA_LOG_FORMAT", "Text")]) else {
-        return;
-    };
+    let rie = Rie::start(&[("AWS_LAMBDA_LOG_FORMAT", "Text")]);
     let r = rie.invoke(
         &event("GET", "/robots.txt", &[]),
         "GET /robots.txt (text logs)",
@@ -427,10 +425,9 @@ fn text_log_format_makes_the_request_log_line_text() {
 }
 
 #[test]
+#[ignore = "needs the Runtime Interface Emulator: make test runs it"]
 fn stopping_the_emulator_stops_the_function() {
-    let Some(rie) = Rie::start(&[]) else {
-        return;
-    };
+    let rie = Rie::start(&[]);
     let r = rie.invoke(&load_event("health.json"), "health check");
     assert_eq!(status(&r), 200, "{r}");
     let pid = rie
@@ -453,10 +450,11 @@ fn stopping_the_emulator_stops_the_function() {
 }
 
 #[test]
+#[ignore = "needs the Runtime Interface Emulator: make test runs it"]
 fn every_sample_event_comes_back_byte_for_byte_as_the_handler_wrote_it() {
     // The Runtime API client adds, drops and re-encodes nothing: what reaches the Lambda
     // service is the handler's response, serialized once.
-    let Some(shared) = shared() else { return };
+    let shared = shared();
     let rie = shared.get();
     let dir = format!("{}/events", env!("CARGO_MANIFEST_DIR"));
     let mut names: Vec<_> = std::fs::read_dir(&dir)

@@ -828,3 +828,21 @@ fn text_files_are_labelled_with_the_charset_of_their_bytes() {
         );
     }
 }
+
+#[test]
+fn the_values_in_the_sample_site_toml_are_the_defaults() {
+    // site.toml says "the values below are the defaults": parsed, it is the empty settings.
+    use site_core::plan::Config;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("site.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let written = Config::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(
+        format!("{written:#?}"),
+        format!("{:#?}", Config::default()),
+        "site.toml differs from Config::default()"
+    );
+    assert_eq!(
+        format!("{:#?}", Config::parse("").unwrap()),
+        format!("{:#?}", Config::default())
+    );
+}

@@ -28,6 +28,13 @@ cmp -s "$tmp/bootstrap" "$bin" || fail "$zip's bootstrap differs from $bin"
 machine=$(od -An -tx1 -j18 -N2 "$bin" | tr -d ' \n')
 [ "$machine" = "$want_machine" ] || fail "$bin is built for ELF machine $machine, not $arch ($want_machine)"
 "$(dirname "$0")/check-glibc.sh" "$bin" "$max"
+# SECURITY.md: linked non-PIE (build.rs), so the loader applies no relocations to the site's
+# tables. The ELF header's e_type (2 bytes at offset 16, little-endian): 2 is EXEC (non-PIE),
+# 3 is DYN (PIE or a shared object).
+etype=$(od -An -tu2 -j16 -N2 "$bin" | tr -d ' ')
+[ "$etype" = 2 ] || fail "$bin is not a position-dependent executable (ELF e_type $etype, want 2, EXEC)"
+# The test-only panic (the test-panic feature, debug builds only) is not in the shipped binary.
+! grep -q "test-panic: a panic induced" "$bin" || fail "$bin was built with the test-panic feature"
 out=$(printf '{"httpMethod":"GET","path":"/health","headers":{"user-agent":"ELB-HealthChecker/2.0"}}' | ${RUN_BOOTSTRAP:-} "$tmp/bootstrap" invoke - 2>/dev/null)
 echo "$out" | grep -q '"statusCode": 200' || fail "the packaged bootstrap does not answer a health check: $out"
-echo "package check: $zip holds an executable $arch bootstrap ($perms) that answers a health check"
+echo "package check: $zip holds an executable, non-PIE $arch bootstrap ($perms) that answers a health check"

@@ -3,6 +3,7 @@
 //! accept this response"; [`kit`] is what tests and benchmarks use to drive a function (ALB
 //! events, the Invoke API, AWS's Runtime Interface Emulator).
 
+pub mod contract;
 pub mod dispatch;
 pub mod event;
 pub mod front;

@@ -11,11 +11,11 @@ use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, SERVE
 use hyper::{Response, StatusCode};
 use serde_json::Value;
 
-/// ALB's limit on the whole response JSON: a payload must stay under it (the project's one
-/// definition, `site_core::limits`).
-pub const PAYLOAD_LIMIT: usize = site_core::limits::ALB_RESPONSE_LIMIT as usize;
-/// ALB's limit on the response header block (`site_core::limits`).
-pub const MAX_HEADER_BLOCK: usize = site_core::limits::ALB_HEADER_BLOCK_LIMIT as usize;
+/// ALB's limit on the whole response JSON: a payload must stay under it (from the contract,
+/// not from the server's constants: `crate::contract`).
+pub const PAYLOAD_LIMIT: usize = crate::contract::RESPONSE_JSON_LIMIT;
+/// ALB's limit on the response header block (`crate::contract`).
+pub const MAX_HEADER_BLOCK: usize = crate::contract::HEADER_BLOCK_LIMIT;
 
 /// Headers that only describe one connection; ALB does not honour them from the
 /// function, and it computes Content-Length itself.

@@ -29,8 +29,8 @@ BENCH_TARGETS += bench-dev
 dev-tool:
 	$(if $(DEV_TOOL_BUILT),@true,$(DEV_CARGO) build --release --locked --quiet -p site-dev)
 
-dev: dev-tool ## Edit the site and see it: serve SITE_DIR from disk at http://127.0.0.1:$(PORT) as ALB + Lambda would, re-planned on every change, pages reload themselves (MULTI_VALUE=1)
-	@exec $(DEV_TOOL) serve --listen 127.0.0.1:$(PORT) $(DEV_SITE_ARGS)
+dev: dev-tool ## Edit the site and see it: serve SITE_DIR from disk at http://127.0.0.1:$(PORT) as ALB + Lambda would, re-planned on every change, pages reload themselves (MULTI_VALUE=1; POLL=1 where file events do not work)
+	@exec $(DEV_TOOL) serve --listen 127.0.0.1:$(PORT) $(DEV_SITE_ARGS) $(if $(POLL),--poll)
 
 check: dev-tool ## Validate SITE_DIR and SITE_CONFIG in seconds without building the Lambda binary: file:line: reason on any error (exit 1), warnings for rules that never fire
 	@$(DEV_TOOL) check $(DEV_SITE_ARGS)

@@ -3,8 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use site_core::plan::{self, memory, Config, Input, Plan};
-use site_core::site::Site;
+use std::collections::HashMap;
+
+use serde_json::value::RawValue;
+use site_core::plan::{self, memory, Config, Input, Memo, Plan};
+use site_core::site::{Body, Site};
 
 /// Where the site comes from.
 #[derive(Debug, Clone)]
@@ -28,6 +31,16 @@ pub struct Loaded {
 /// Plans the site as build.rs would. The error is one line per problem, `file:line: reason`
 /// wherever the planner or the settings parser knows the line.
 pub fn load(source: &Source) -> Result<Loaded, String> {
+    load_again(source, &mut Memo::default(), None)
+}
+
+/// Plans the site again: files unchanged since the plans `memo` remembers are not read again,
+/// and bodies the `previous` site holds are taken from it rather than from the encode cache.
+pub fn load_again(
+    source: &Source,
+    memo: &mut Memo,
+    previous: Option<&Site>,
+) -> Result<Loaded, String> {
     let config = read_config(&source.config)?;
     let input = Input {
         site_dir: source.site_dir.clone(),
@@ -35,9 +48,38 @@ pub fn load(source: &Source) -> Result<Loaded, String> {
         cache_dir: source.cache_dir.clone(),
         epoch: source.epoch,
     };
-    let plan = plan::plan_with(&input, config).map_err(|e| shorten(&e.to_string()))?;
-    let site = memory::into_site(&plan).map_err(|e| shorten(&e.to_string()))?;
-    Ok(Loaded { plan, site })
+    let plan = plan::plan_remembering(&input, config.clone(), &|_| {}, memo)
+        .map_err(|e| shorten(&e.to_string()))?;
+    let bodies = previous.map(bodies).unwrap_or_default();
+    let site = memory::into_site_reusing(&plan, &|v| {
+        bodies
+            .get(&(v.etag.as_str(), v.source.base64))
+            .map(|raw| (*raw).to_owned())
+    });
+    match site {
+        Ok(site) => Ok(Loaded { plan, site }),
+        // The encode cache lost files the memo points at (it was emptied): plan from scratch.
+        Err(_) if memo.last().read < memo.last().files => {
+            memo.clear();
+            let plan = plan::plan_remembering(&input, config, &|_| {}, memo)
+                .map_err(|e| shorten(&e.to_string()))?;
+            let site = memory::into_site(&plan).map_err(|e| shorten(&e.to_string()))?;
+            Ok(Loaded { plan, site })
+        }
+        Err(e) => Err(shorten(&e.to_string())),
+    }
+}
+
+/// The bodies a site holds, by what names their bytes: strong ETag, and whether base64.
+fn bodies(site: &Site) -> HashMap<(&str, bool), &RawValue> {
+    site.files
+        .iter()
+        .flat_map(|f| f.variants.iter())
+        .filter_map(|v| match &v.body {
+            Body::Owned(raw) => Some(((&*v.etag, v.base64), &**raw)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Reads and validates the settings file; a missing file means the defaults (as in a build).

@@ -50,11 +50,23 @@ pub fn load_again(
     };
     let plan = plan::plan_remembering(&input, config.clone(), &|_| {}, memo)
         .map_err(|e| shorten(&e.to_string()))?;
-    let bodies = previous.map(bodies).unwrap_or_default();
-    let site = memory::into_site_reusing(&plan, &|v| {
-        bodies
-            .get(&(v.etag.as_str(), v.source.base64))
-            .map(|raw| (*raw).to_owned())
+    // A body is looked for in the previous site's file at the same index (the same file, as
+    // long as none was added or removed), else among all its bodies.
+    let all = std::cell::OnceCell::new();
+    let site = memory::into_site_reusing(&plan, &|i, v| {
+        let previous = previous?;
+        let key = (v.etag.as_str(), v.source.base64);
+        let here = previous.files.get(i).and_then(|f| {
+            f.variants
+                .iter()
+                .find(|p| (&*p.etag, p.base64) == key)
+                .and_then(|p| match &p.body {
+                    Body::Owned(raw) => Some(&**raw),
+                    _ => None,
+                })
+        });
+        here.or_else(|| all.get_or_init(|| bodies(previous)).get(&key).copied())
+            .map(ToOwned::to_owned)
     });
     match site {
         Ok(site) => Ok(Loaded { plan, site }),

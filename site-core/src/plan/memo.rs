@@ -14,8 +14,9 @@
 //! leave its stamp unchanged (git's "racily clean" index entries, handled the same way). Such a
 //! file is read once more on the next plan, which costs one read of a file just written.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -24,6 +25,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use super::encode::{Encoded, Options};
 use super::{Placement, Plan, PlannedFile};
 use crate::limits::Fits;
+use crate::site::Route;
 
 /// How close to "now" a modification time must be for its file to be read again next time.
 /// File systems stamp writes with a coarse clock (a few milliseconds on Linux, seconds on some
@@ -42,6 +44,18 @@ pub struct Memo {
     /// Which plan this is; an entry not recalled or stored in it is of a file that is gone.
     plan: u64,
     last: Reuse,
+    /// The last plan's routes (handed back by [`Memo::keep`]) and route warnings, for the
+    /// paths with this hash, in the same context.
+    routes: Option<(u64, BTreeMap<String, Route>, Vec<String>)>,
+    /// The hash of the paths of the last plan and its route warnings, until it is handed back.
+    noted: Option<(u64, Vec<String>)>,
+}
+
+/// What names a list of site paths (SipHash; a collision would need two sites' path lists).
+fn paths_hash(paths: &[String]) -> u64 {
+    let mut h = DefaultHasher::new();
+    paths.hash(&mut h);
+    h.finish()
 }
 
 /// What the last plan took from the memo.
@@ -182,8 +196,10 @@ impl Memo {
             for r in self.files.values_mut() {
                 *r.planned.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
             }
+            self.routes = None;
             self.context = context;
         }
+        self.noted = None;
         self.plan += 1;
     }
 
@@ -197,9 +213,27 @@ impl Memo {
         Some(known)
     }
 
+    /// The last plan's routes and route warnings, if it had exactly these paths (the context
+    /// is the same: [`Memo::begin`] forgets them otherwise).
+    pub(crate) fn take_routes(
+        &mut self,
+        paths: &[String],
+    ) -> Option<(BTreeMap<String, Route>, Vec<String>)> {
+        let (hash, routes, warnings) = self.routes.take()?;
+        (hash == paths_hash(paths)).then_some((routes, warnings))
+    }
+
+    /// The routes of this plan are of these paths, with these warnings (and nothing else).
+    pub(crate) fn note_routes(&mut self, paths: &[String], warnings: &[String]) {
+        self.noted = Some((paths_hash(paths), warnings.to_vec()));
+    }
+
     /// Takes a plan back once it has been used, so that the next plan can move its unchanged
     /// files into place instead of planning them again.
     pub fn keep(&mut self, plan: Plan) {
+        if let Some((hash, warnings)) = self.noted.take() {
+            self.routes = Some((hash, plan.routes, warnings));
+        }
         for file in plan.files {
             if let Some(r) = self.files.get_mut(&file.site_path) {
                 *r.planned.get_mut().unwrap_or_else(|e| e.into_inner()) = Some(file);

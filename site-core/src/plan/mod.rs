@@ -359,7 +359,15 @@ pub fn plan_remembering(
 
     let (kept, external) = apply_size_limit(planned, &config, &mut warnings)?;
     let kept_paths: Vec<String> = kept.iter().map(|f| f.site_path.clone()).collect();
-    let (mut routes, route_warnings) = routes::build(&kept_paths, &config);
+    // The routes depend on the settings and the paths only: the same as last time, they are
+    // the last plan's (when handed back to the memo).
+    let (mut routes, route_warnings) = match memo.take_routes(&kept_paths) {
+        Some(known) if external.is_empty() => known,
+        _ => routes::build(&kept_paths, &config),
+    };
+    if external.is_empty() {
+        memo.note_routes(&kept_paths, &route_warnings);
+    }
     warnings.extend(route_warnings);
     for (site_path, location) in external {
         for url in routes::served_at(&site_path, &config)

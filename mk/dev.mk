@@ -65,8 +65,8 @@ test-dev: dev-equiv-fixtures ## make dev, check and explain: end to end over HTT
 	  DEV_EQUIV_CONFIG="$(abspath $(DEV_CONFIG))" DEV_EQUIV_FIXTURES="$(DEV_EQUIV_FIXTURES)" \
 	  $(DEV_CARGO) test --release --locked -p site-dev
 
-bench-dev: dev-tool ## Start-up to first page, and an edit to the page seen in the browser, for make dev (tools/bench-dev.py)
-	python3 tools/bench-dev.py --tool $(DEV_TOOL)
+bench-dev: dev-tool ## Start-up to first page, and an edit to the page seen in the browser, for make dev (tools/bench-dev.py; PAGES='10000 100000' for generated sites of that many pages)
+	python3 tools/bench-dev.py --tool $(DEV_TOOL) $(if $(PAGES),--pages $(PAGES))
 
 # The browser suite's last test reloads a page through the dev tool.
 test-browser: dev-tool

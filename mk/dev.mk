@@ -29,8 +29,8 @@ BENCH_TARGETS += bench-dev
 dev-tool:
 	$(if $(DEV_TOOL_BUILT),@true,$(DEV_CARGO) build --release --locked --quiet -p site-dev)
 
-dev: dev-tool ## Edit the site and see it: serve SITE_DIR from disk at http://127.0.0.1:$(PORT) as ALB + Lambda would, re-planned on every change, pages reload themselves (MULTI_VALUE=1)
-	@exec $(DEV_TOOL) serve --listen 127.0.0.1:$(PORT) $(DEV_SITE_ARGS)
+dev: dev-tool ## Edit the site and see it: serve SITE_DIR from disk at http://127.0.0.1:$(PORT) as ALB + Lambda would, re-planned on every change, pages reload themselves (MULTI_VALUE=1; POLL=1 where file events do not work)
+	@exec $(DEV_TOOL) serve --listen 127.0.0.1:$(PORT) $(DEV_SITE_ARGS) $(if $(POLL),--poll)
 
 check: dev-tool ## Validate SITE_DIR and SITE_CONFIG in seconds without building the Lambda binary: file:line: reason on any error (exit 1), warnings for rules that never fire
 	@$(DEV_TOOL) check $(DEV_SITE_ARGS)
@@ -64,8 +64,8 @@ test-dev: build dev-equiv-fixtures ## make dev, check and explain: end to end ov
 	  DEV_EQUIV_CONFIG="$(abspath $(DEV_CONFIG))" DEV_EQUIV_FIXTURES="$(DEV_EQUIV_FIXTURES)" \
 	  $(DEV_CARGO) test --release --locked -p site-dev -- --include-ignored
 
-bench-dev: dev-tool ## Start-up to first page, and an edit to the page seen in the browser, for make dev (tools/bench-dev.py)
-	python3 tools/bench-dev.py --tool $(DEV_TOOL)
+bench-dev: dev-tool ## Start-up to first page, and an edit to the page seen in the browser, for make dev (tools/bench-dev.py; PAGES='10000 100000' for generated sites of that many pages)
+	python3 tools/bench-dev.py --tool $(DEV_TOOL) $(if $(PAGES),--pages $(PAGES))
 
 # The browser suite's last test reloads a page through the dev tool.
 test-browser: dev-tool

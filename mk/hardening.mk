@@ -24,9 +24,11 @@ $(CARGO_DENY):
 
 # `cargo deny` reads `cargo metadata` over the whole lock file, every platform's crates included
 # (a Linux build downloads only Linux's), so fetch them all first; the policy check stays offline.
+# --workspace: every member's dependencies are judged (the dev tool's and local-alb's too), not
+# only the root package's.
 deny: $(CARGO_DENY) ## cargo-deny: licenses, bans (duplicate versions, wildcards), sources; offline once the crates are fetched
 	$(CARGO) fetch --locked
-	$(CARGO_DENY) --offline check licenses bans sources
+	$(CARGO_DENY) --workspace --offline check licenses bans sources
 
 deny-advisories: $(CARGO_DENY) ## cargo-deny advisories: needs the network (downloads the RustSec database)
 	$(CARGO_DENY) check advisories

@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 """Measures the `make dev` editing loop (stdlib only).
 
-usage: bench-dev.py --tool target/dev/debug/site-dev [--runs N] [--edits N] [--pages N ...]
+usage: bench-dev.py --tool target/dev/release/site-dev [--runs N] [--edits N] [--cold-runs N]
+                    [--pages N ...] [--no-sample]
 
 For each site (the 16-file sample, copied to a scratch folder, and generated sites of --pages
-pages each through tools/gen-site.py):
+pages each through tools/gen-site.py: N pages and 3 other files):
 - start-up to first page: from starting `make dev` (its cargo up-to-date check included) to
   the first 200 for `/`; and from starting `site-dev serve` itself, with the encode cache warm
   (target/dev-cache, as every `make dev` after the first) and cold (an empty cache: every file
-  encoded, brotli 11 included);
+  encoded, brotli 11 included; --cold-runs 0 leaves it out, an hour of CPU at 100,000 pages);
 - an edit seen in the browser: from writing a page to (a) the reload event on the page's
-  /_dev/events stream and (b) the page's new text fetched again, as the reloading tab does.
+  /_dev/events stream and (b) the page's new text fetched again, as the reloading tab does;
+  and how many files the re-plan read (the tool's log: one, the page edited).
 Prints a Markdown table; medians and the worst run.
 """
 import argparse
@@ -48,7 +50,9 @@ def start(tool, site, config, cache, make=False):
             break
     if port is None:
         raise SystemExit("site-dev did not start")
-    threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
+    proc.log = []
+    threading.Thread(target=lambda: [proc.log.append(line) for line in proc.stderr],
+                     daemon=True).start()
     while True:
         status, _ = get(port, "/")
         if status == 200:
@@ -95,13 +99,14 @@ def startup(tool, site, config, runs, cold_runs):
     proc, _, _ = start(tool, site, config, warm_cache)
     stop(proc)
     warm, cold, make = [], [], []
-    for _ in range(runs):
-        proc, _, s = start(tool, site, config, warm_cache, make=True)
-        stop(proc)
-        make.append(s)
-        proc, _, s = start(tool, site, config, warm_cache)
-        stop(proc)
-        warm.append(s)
+    for _ in range(max(runs, cold_runs)):
+        if len(make) < runs:
+            proc, _, s = start(tool, site, config, warm_cache, make=True)
+            stop(proc)
+            make.append(s)
+            proc, _, s = start(tool, site, config, warm_cache)
+            stop(proc)
+            warm.append(s)
         if len(cold) < cold_runs:
             empty = tempfile.mkdtemp(prefix="bench-dev-cache-")
             proc, _, s = start(tool, site, config, empty)
@@ -115,13 +120,13 @@ def edits(tool, site, config, page, url, count):
     proc, port, _ = start(tool, site, config, os.path.join(REPO, "target", "dev-cache"))
     events = Events(port)
     events.next_data()
-    to_event, to_page = [], []
+    to_event, to_page, reads = [], [], []
     path = os.path.join(site, page)
     original = open(path, encoding="utf-8").read()
     try:
         for i in range(count):
             marker = f"<!-- bench edit {i} {time.time()} -->"
-            time.sleep(0.3)  # the watcher's poll phase is random relative to the edit
+            time.sleep(0.3)  # the last re-plan is over and the site is still
             t0 = time.perf_counter()
             with open(path, "w", encoding="utf-8") as f:
                 f.write(original.replace("</body>", marker + "</body>") if "</body>" in original
@@ -138,11 +143,23 @@ def edits(tool, site, config, page, url, count):
         with open(path, "w", encoding="utf-8") as f:
             f.write(original)
         stop(proc)
-    return to_event, to_page
+    for line in proc.log:
+        m = re.search(r"re-planned .*? files(?: \((\d+) read)?", line)
+        if m:
+            reads.append(m.group(1) or "all")
+    return to_event, to_page, reads
 
 
 def ms(values):
-    return f"{statistics.median(values) * 1000:.0f} ms (worst {max(values) * 1000:.0f})"
+    if not values:
+        return "-"
+    return f"{statistics.median(values) * 1000:,.0f} ms (worst {max(values) * 1000:,.0f})"
+
+
+def files_read(reads):
+    """The files each re-plan read: `1` when every one read one file."""
+    counts = sorted(set(reads), key=str)
+    return ", ".join(counts) if counts else "-"
 
 
 def main():
@@ -150,7 +167,10 @@ def main():
     ap.add_argument("--tool", required=True)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--edits", type=int, default=20)
+    ap.add_argument("--cold-runs", type=int, default=1,
+                    help="cold start-ups per generated site (the sample site gets --runs)")
     ap.add_argument("--pages", type=int, nargs="*", default=[1000, 10000])
+    ap.add_argument("--no-sample", action="store_true", help="generated sites only")
     args = ap.parse_args()
     tool = os.path.abspath(args.tool)
     scratch = tempfile.mkdtemp(prefix="bench-dev-")
@@ -160,28 +180,31 @@ def main():
         open(config, "w").write("# defaults\n")
         sample = os.path.join(scratch, "sample")
         shutil.copytree(os.path.join(REPO, "site"), sample)
-        sites = [("sample site (16 files)", sample, "about.html", "/about")]
+        sites = [] if args.no_sample else [("sample site (16 files)", sample, "about.html",
+                                             "/about")]
         for n in args.pages:
             out = os.path.join(scratch, f"gen{n}")
             subprocess.run([sys.executable, os.path.join(REPO, "tools", "gen-site.py"), out,
                             "--pages", str(n), "--js-kb", "200", "--png-kb", "500",
                             "--filler", "words"], check=True, stdout=subprocess.DEVNULL)
-            sites.append((f"generated, {n} pages", out, "index.html", "/"))
+            sites.append((f"generated, {n:,} pages", out, "index.html", "/"))
         for name, site, page, url in sites:
             make, warm, cold = startup(tool, site, config, args.runs,
-                                       args.runs if site == sample else 1)
-            to_event, to_page = edits(tool, site, config, page, url, args.edits)
-            rows.append((name, ms(make), ms(warm), ms(cold), ms(to_event), ms(to_page)))
+                                       args.runs if site == sample else args.cold_runs)
+            to_event, to_page, reads = edits(tool, site, config, page, url, args.edits)
+            rows.append((name, ms(make), ms(warm), ms(cold), ms(to_event), ms(to_page),
+                         files_read(reads)))
             print(f"{name}: done", file=sys.stderr)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print("| site | `make dev` to first page | site-dev to first page, cache warm | cache cold "
-          "| edit → reload event | edit → new page fetched |")
-    print("|---|---|---|---|---|---|")
+          "| edit → reload event | edit → new page fetched | files read per edit |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
         print("| " + " | ".join(r) + " |")
-    print(f"\n{args.runs} start-ups (one cold start for the generated sites) and {args.edits} "
-          "edits per site; median (worst).")
+    print(f"\n{args.runs} start-ups ({args.cold_runs} cold for the generated sites) and "
+          f"{args.edits} edits per site; median (worst). Load average at the end: "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.")
 
 
 if __name__ == "__main__":

@@ -3,8 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use site_core::plan::{self, memory, Config, Input, Plan};
-use site_core::site::Site;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use serde_json::value::RawValue;
+use site_core::plan::{self, memory, Config, Input, Memo, Plan, Stored};
+use site_core::site::{Body, Site};
 
 /// Where the site comes from.
 #[derive(Debug, Clone)]
@@ -28,6 +34,16 @@ pub struct Loaded {
 /// Plans the site as build.rs would. The error is one line per problem, `file:line: reason`
 /// wherever the planner or the settings parser knows the line.
 pub fn load(source: &Source) -> Result<Loaded, String> {
+    load_again(source, &mut Memo::default(), None)
+}
+
+/// Plans the site again: files unchanged since the plans `memo` remembers are not read again,
+/// and bodies the `previous` site holds are taken from it rather than from the encode cache.
+pub fn load_again(
+    source: &Source,
+    memo: &mut Memo,
+    previous: Option<&Site>,
+) -> Result<Loaded, String> {
     let config = read_config(&source.config)?;
     let input = Input {
         site_dir: source.site_dir.clone(),
@@ -35,9 +51,81 @@ pub fn load(source: &Source) -> Result<Loaded, String> {
         cache_dir: source.cache_dir.clone(),
         epoch: source.epoch,
     };
-    let plan = plan::plan_with(&input, config).map_err(|e| shorten(&e.to_string()))?;
-    let site = memory::into_site(&plan).map_err(|e| shorten(&e.to_string()))?;
-    Ok(Loaded { plan, site })
+    let plan = plan::plan_remembering(&input, config.clone(), &|_| {}, memo)
+        .map_err(|e| shorten(&e.to_string()))?;
+    // A body is looked for in the previous site's file at the same index (the same file, as
+    // long as none was added or removed), else among all its bodies. Without a previous site
+    // (the start), every body is read beforehand, in parallel.
+    let all = std::cell::OnceCell::new();
+    let read = match previous {
+        Some(_) => Mutex::default(),
+        None => read_bodies(&plan),
+    };
+    let site = memory::into_site_reusing(&plan, &|i, v| {
+        let Some(previous) = previous else {
+            let mut read = read.lock().unwrap_or_else(|e| e.into_inner());
+            return read.remove(v.source.literal.as_path());
+        };
+        let key = (v.etag.as_str(), v.source.base64);
+        let here = previous.files.get(i).and_then(|f| {
+            f.variants
+                .iter()
+                .find(|p| (&*p.etag, p.base64) == key)
+                .and_then(|p| match &p.body {
+                    Body::Owned(raw) => Some(&**raw),
+                    _ => None,
+                })
+        });
+        here.or_else(|| all.get_or_init(|| bodies(previous)).get(&key).copied())
+            .map(ToOwned::to_owned)
+    });
+    match site {
+        Ok(site) => Ok(Loaded { plan, site }),
+        // The encode cache lost files the memo points at (it was emptied): plan from scratch.
+        Err(_) if memo.last().read < memo.last().files => {
+            memo.clear();
+            let plan = plan::plan_remembering(&input, config, &|_| {}, memo)
+                .map_err(|e| shorten(&e.to_string()))?;
+            let site = memory::into_site(&plan).map_err(|e| shorten(&e.to_string()))?;
+            Ok(Loaded { plan, site })
+        }
+        Err(e) => Err(shorten(&e.to_string())),
+    }
+}
+
+/// The bodies a plan stores, read from the encode cache and checked as JSON on every core (a
+/// start of 100,000 files reads some 200,000), by path. One that cannot be read is left out:
+/// the conversion then reads it itself and says why it cannot.
+fn read_bodies(plan: &Plan) -> Mutex<HashMap<&Path, Box<RawValue>>> {
+    let paths: HashSet<&Path> = plan
+        .files
+        .iter()
+        .flat_map(|f| (0..f.variants.len()).map(move |k| f.stored(k)))
+        .filter_map(|stored| match stored {
+            Stored::Embedded(path) => Some(path),
+            _ => None,
+        })
+        .collect();
+    let read = paths
+        .into_par_iter()
+        .filter_map(|path| {
+            let json = std::fs::read_to_string(path).ok()?;
+            Some((path, RawValue::from_string(json).ok()?))
+        })
+        .collect();
+    Mutex::new(read)
+}
+
+/// The bodies a site holds, by what names their bytes: strong ETag, and whether base64.
+fn bodies(site: &Site) -> HashMap<(&str, bool), &RawValue> {
+    site.files
+        .iter()
+        .flat_map(|f| f.variants.iter())
+        .filter_map(|v| match &v.body {
+            Body::Owned(raw) => Some(((&*v.etag, v.base64), &**raw)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Reads and validates the settings file; a missing file means the defaults (as in a build).

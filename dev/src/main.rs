@@ -12,7 +12,7 @@ site-dev: a site folder served from disk through the Lambda handler behind ALB's
 re-planned on every change (make dev); its validation (make check); explain PATH
 
 Usage:
-  site-dev serve   [--listen ADDR] [--multi-value] [SITE OPTIONS]
+  site-dev serve   [--listen ADDR] [--multi-value] [--poll] [SITE OPTIONS]
   site-dev check   [--multi-value] [SITE OPTIONS]
   site-dev explain PATH [-H 'Name: value']... [--method M] [--multi-value] [SITE OPTIONS]
 
@@ -25,6 +25,8 @@ Site options:
 serve:
   --listen ADDR    IP:PORT or PORT [default: 127.0.0.1:3000]; port 0 picks a free port
   --multi-value    the target group has multi-value headers on
+  --poll           look for changes by a stat of every file (for a folder without file
+                   events: a network or container mount) instead of file events
 
 explain:
   PATH             a URL path, with an optional ?query
@@ -47,6 +49,7 @@ struct Options {
     source: Source,
     listen: SocketAddr,
     multi_value: bool,
+    poll: bool,
     headers: Vec<(String, String)>,
     method: String,
     free: Vec<String>,
@@ -62,6 +65,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         },
         listen: "127.0.0.1:3000".parse().expect("an address"),
         multi_value: false,
+        poll: false,
         headers: Vec::new(),
         method: "GET".into(),
         free: Vec::new(),
@@ -99,6 +103,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     .map_err(|_| format!("--listen {v:?} is not IP:PORT or PORT"))?;
             }
             "--multi-value" => o.multi_value = true,
+            "--poll" => o.poll = true,
             "-H" | "--header" => {
                 let v = value(arg)?;
                 let (n, val) = v
@@ -185,9 +190,14 @@ fn serve_forever(o: Options) -> Result<ExitCode, String> {
             .map_err(|e| format!("no local address: {e}"))?;
         let site = site_dev::load::shown(&o.source.site_dir);
         let config = site_dev::load::shown(&o.source.config);
-        let first = site_dev::watch::snapshot(&o.source.site_dir, &o.source.config);
+        let watch = site_dev::watch::Watch::start(
+            &o.source.site_dir,
+            &o.source.config,
+            &o.source.cache_dir,
+            o.poll,
+        );
         let dev = Dev::new(o.source, o.multi_value);
-        dev.watch_in_background(first);
+        dev.watch_in_background(watch);
         eprintln!(
             "site-dev: serving {site} (settings {config}{}) at http://{addr}/ through the Lambda handler and ALB's rules; \
              re-planned on every change, open pages reload (Ctrl-C to stop)",

@@ -7,7 +7,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -24,6 +24,7 @@ use local_alb::front;
 use local_alb::objects::{Objects, OBJECTS_PATH};
 use local_alb::reply::{self, Reply};
 use local_alb::{event, ids, listen};
+use site_core::plan::Memo;
 use site_core::site::Site;
 use site_server::offload::Offload;
 use tokio::net::TcpListener;
@@ -31,6 +32,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::inject::{self, EVENTS, PREFIX, SCRIPT};
 use crate::load::{self, Source};
+use crate::watch::Watch;
 
 /// The target group ARN in dev's events (as local-alb's default).
 pub const TARGET_GROUP_ARN: &str =
@@ -55,6 +57,8 @@ pub struct Dev {
     generation: watch::Sender<String>,
     boot: u128,
     count: RwLock<u64>,
+    /// Each file's results from the plans so far: a re-plan reads only the files that changed.
+    memo: Mutex<Memo>,
 }
 
 pub type Body = BoxBody<Bytes, Infallible>;
@@ -76,6 +80,7 @@ impl Dev {
             generation,
             boot,
             count: RwLock::new(0),
+            memo: Mutex::new(Memo::default()),
         });
         dev.replan("planned");
         dev
@@ -113,12 +118,25 @@ impl Dev {
 
     fn replan(&self, what: &str) {
         let started = Instant::now();
-        let loaded = load::load(&self.source);
+        let previous = self.current();
+        let previous = match &*previous {
+            Current::Ready(site) => Some(&**site),
+            Current::Broken(_) => None,
+        };
+        let mut memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
+        let loaded = load::load_again(&self.source, &mut memo, previous);
+        let reuse = memo.last();
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         let next = match loaded {
             Ok(loaded) => {
+                // How many files were read is what an edit costs (the rest were unchanged).
+                let read = if reuse.read == reuse.files {
+                    String::new()
+                } else {
+                    format!(" ({} read, the others unchanged)", reuse.read)
+                };
                 eprintln!(
-                    "site-dev: {what} {} in {ms:.0} ms: {} files, {} URLs",
+                    "site-dev: {what} {} in {ms:.0} ms: {} files{read}, {} URLs",
                     load::shown(&self.source.site_dir),
                     loaded.site.files.len(),
                     loaded.site.routes.len()
@@ -132,6 +150,8 @@ impl Dev {
                 }
                 let objects = self.write_objects(&loaded.plan);
                 *self.objects.write().unwrap_or_else(|e| e.into_inner()) = objects;
+                // The next re-plan moves the unchanged files of this plan into place.
+                memo.keep(loaded.plan);
                 Current::Ready(Box::new(loaded.site))
             }
             Err(message) => {
@@ -152,17 +172,14 @@ impl Dev {
             .send_replace(format!("{}-{}", self.boot, *count));
     }
 
-    /// Watches the site folder and the settings file on a thread of its own, re-planning on
-    /// each change since `first` (a snapshot taken before the first plan, so that nothing
-    /// written while it was planned, or before the thread runs, is missed).
-    pub fn watch_in_background(self: &Arc<Dev>, first: crate::watch::Snapshot) {
+    /// Re-plans on a thread of its own after each change `watch` sees (a watch started before
+    /// the first plan, so that nothing written while it was planned, or before the thread
+    /// runs, is missed).
+    pub fn watch_in_background(self: &Arc<Dev>, watch: Watch) {
         let dev = Arc::clone(self);
         std::thread::Builder::new()
             .name("site-dev-watch".into())
-            .spawn(move || {
-                let (site_dir, config) = (dev.source.site_dir.clone(), dev.source.config.clone());
-                crate::watch::watch(&site_dir, &config, first, || dev.reload())
-            })
+            .spawn(move || watch.run(|| dev.reload()))
             .expect("a thread for the watcher");
     }
 }

@@ -1,15 +1,314 @@
-//! Noticing changes: a snapshot of every entry under the site folder (path, kind, size,
-//! modification time) and of the settings file, compared every 100 ms.
+//! Noticing changes to the site folder and the settings file, and saying when to re-plan.
 //!
-//! Polling rather than inotify (or the `notify` crate, whose CC0 licence `deny.toml` does not
-//! allow): no watch limits, no per-folder bookkeeping for new folders, and it sees files
-//! replaced by an editor's write-and-rename like any other change. A stat of the 16-file sample
-//! site takes tens of microseconds; the interval grows with the scan for large sites, so the
-//! poll never takes more than a fifth of one core.
+//! File events from the system through the `notify` crate (inotify on Linux, FSEvents on
+//! macOS): the site folder recursively (notify adds a watch for each new folder), and the
+//! folders holding the site folder and the settings file, for a settings file written by an
+//! editor's write-and-rename and a site folder deleted and made again by a generator. Events
+//! only say *that* something may have changed: the re-plan itself stats every file (site-core's
+//! memo reads only what changed), so an event missed, merged or overflowed cannot leave a stale
+//! page. A burst (an editor's temporary file, rename and chmod; a generator writing thousands
+//! of files) is one re-plan once the files have been still for [`SETTLE`].
+//!
+//! Where events cannot be had (the inotify watch limit, a network or container mount without
+//! events, or `--poll`), it says so on stderr and polls a snapshot of the files instead.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant, SystemTime};
+
+use notify::event::{Event, EventKind};
+use notify::{Config, EventKindMask, RecommendedWatcher, RecursiveMode, Watcher};
+
+/// How long the files must be still after an event before re-planning (editors write in
+/// several steps: a temporary file, a rename, a chmod).
+pub const SETTLE: Duration = Duration::from_millis(50);
+/// The longest a stream of events defers a re-plan (a generator writing for minutes still
+/// shows its progress).
+pub const MOST_DEFERRED: Duration = Duration::from_secs(1);
+/// The shortest interval between two polls.
+pub const POLL: Duration = Duration::from_millis(100);
+
+/// What is watched, and how.
+pub struct Watch {
+    paths: Paths,
+    how: How,
+}
+
+/// The watched paths, absolute (events name paths under the ones watched).
+struct Paths {
+    site_dir: PathBuf,
+    config: PathBuf,
+    /// Where the dev server writes (the encode cache): never a change of the site.
+    own: PathBuf,
+}
+
+enum How {
+    Events(Events),
+    Poll(Snapshot),
+}
+
+struct Events {
+    watcher: RecommendedWatcher,
+    events: Receiver<notify::Result<Event>>,
+    /// The site folder the recursive watch is on (device and inode), if it exists.
+    root: Option<(u64, u64)>,
+}
+
+/// Why file events cannot be used.
+#[derive(Debug)]
+pub struct NoEvents(String);
+
+impl std::fmt::Display for NoEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NoEvents {}
+
+impl Watch {
+    /// Starts watching `site_dir` and `config` before the first plan, so that nothing written
+    /// while it plans is missed. With `poll`, or when file events cannot be had (said on
+    /// stderr, with the reason), polls instead. `own` is a folder the server writes to.
+    pub fn start(site_dir: &Path, config: &Path, own: &Path, poll: bool) -> Watch {
+        let paths = Paths {
+            site_dir: absolute(site_dir),
+            config: absolute(config),
+            own: absolute(own),
+        };
+        let how = if poll {
+            eprintln!(
+                "site-dev: polling for changes (--poll): a stat of every file, every {} ms or more",
+                POLL.as_millis()
+            );
+            How::Poll(snapshot(&paths.site_dir, &paths.config))
+        } else {
+            match Events::start(&paths) {
+                Ok(events) => How::Events(events),
+                Err(why) => {
+                    eprintln!("{}", fallback_notice(&why));
+                    How::Poll(snapshot(&paths.site_dir, &paths.config))
+                }
+            }
+        };
+        Watch { paths, how }
+    }
+
+    /// Whether changes are noticed by file events (rather than by polling).
+    pub fn by_events(&self) -> bool {
+        matches!(self.how, How::Events(_))
+    }
+
+    /// Calls `changed` (on this thread) after each change of the site folder or the settings
+    /// file once the files have been still for [`SETTLE`]. Never returns.
+    pub fn run(self, mut changed: impl FnMut()) -> ! {
+        let Watch { paths, how } = self;
+        let last = match how {
+            How::Events(events) => {
+                let why = events.run(&paths, &mut changed);
+                eprintln!("{}", fallback_notice(&why));
+                // What happened while events were failing is not known: plan again.
+                let now = snapshot(&paths.site_dir, &paths.config);
+                changed();
+                now
+            }
+            How::Poll(first) => first,
+        };
+        poll(&paths, last, changed)
+    }
+}
+
+/// The line that says events are not used, why, and what to do about it.
+pub fn fallback_notice(why: &NoEvents) -> String {
+    format!(
+        "site-dev: no file events ({why}); polling for changes instead: a stat of every file, \
+         every {} ms or more",
+        POLL.as_millis()
+    )
+}
+
+/// Why a watch could not be set up, in words that say what to do.
+fn explain(e: &notify::Error, what: &Path) -> NoEvents {
+    let reason = match &e.kind {
+        notify::ErrorKind::MaxFilesWatch => format!(
+            "the system's limit of watched folders is reached watching {}; raise it with \
+             `sudo sysctl fs.inotify.max_user_watches=524288`",
+            what.display()
+        ),
+        notify::ErrorKind::Io(io) if io.raw_os_error() == Some(24) => format!(
+            "too many file watchers are open (EMFILE) for {}; raise \
+             `fs.inotify.max_user_instances` or close other watchers",
+            what.display()
+        ),
+        _ => format!("cannot watch {}: {e}", what.display()),
+    };
+    NoEvents(reason)
+}
+
+impl Events {
+    fn start(paths: &Paths) -> Result<Events, NoEvents> {
+        let (tx, events) = mpsc::channel();
+        // Creations, removals and modifications only: open and close events would report the
+        // planner's own reads of every file.
+        let config = Config::default().with_event_kinds(EventKindMask::CORE);
+        let mut watcher =
+            RecommendedWatcher::new(tx, config).map_err(|e| explain(&e, &paths.site_dir))?;
+        // The folders holding the site folder and the settings file, for their creation,
+        // removal and replacement by a rename (not needed for one inside the site folder).
+        let mut parents: Vec<&Path> = Vec::new();
+        for path in [&paths.site_dir, &paths.config] {
+            if let Some(parent) = path.parent() {
+                if !parent.starts_with(&paths.site_dir) && !parents.contains(&parent) {
+                    parents.push(parent);
+                }
+            }
+        }
+        for parent in parents.into_iter().filter(|p| p.is_dir()) {
+            watcher
+                .watch(parent, RecursiveMode::NonRecursive)
+                .map_err(|e| explain(&e, parent))?;
+        }
+        let mut events = Events {
+            watcher,
+            events,
+            root: None,
+        };
+        events.arm(&paths.site_dir, false)?;
+        Ok(events)
+    }
+
+    /// Puts the recursive watch on the site folder if it is not on the folder now there (it
+    /// was missing, or it was deleted or renamed and made again), or if `again` (an event
+    /// was about the folder itself: a new folder can have the old one's inode).
+    fn arm(&mut self, site_dir: &Path, again: bool) -> Result<(), NoEvents> {
+        let now = folder_id(site_dir);
+        if now == self.root && !again {
+            return Ok(());
+        }
+        if self.root.is_some() {
+            // The folder it was on is gone: its watches went with it.
+            let _ = self.watcher.unwatch(site_dir);
+        }
+        self.root = None;
+        if now.is_some() {
+            self.watcher
+                .watch(site_dir, RecursiveMode::Recursive)
+                .map_err(|e| explain(&e, site_dir))?;
+            self.root = now;
+        }
+        Ok(())
+    }
+
+    /// Re-plans after each settled burst of events, until the events fail (the reason).
+    fn run(mut self, paths: &Paths, changed: &mut impl FnMut()) -> NoEvents {
+        loop {
+            let first = match self.events.recv() {
+                Ok(Ok(event)) => event,
+                Ok(Err(e)) => return explain(&e, &paths.site_dir),
+                Err(_) => return NoEvents("the file watcher stopped".into()),
+            };
+            if !paths.concerns(&first) {
+                continue;
+            }
+            let started = Instant::now();
+            let mut root_touched = paths.is_root(&first);
+            loop {
+                let wait = SETTLE.min(MOST_DEFERRED.saturating_sub(started.elapsed()));
+                match self.events.recv_timeout(wait) {
+                    // Any event delays the re-plan: an editor's temporary file in the site
+                    // folder is part of the burst that ends with the rename.
+                    Ok(Ok(event)) => {
+                        root_touched |= paths.is_root(&event);
+                        if wait.is_zero() {
+                            break;
+                        }
+                    }
+                    Err(RecvTimeoutError::Timeout) => break,
+                    Ok(Err(e)) => return explain(&e, &paths.site_dir),
+                    Err(RecvTimeoutError::Disconnected) => {
+                        return NoEvents("the file watcher stopped".into())
+                    }
+                }
+            }
+            if let Err(why) = self.arm(&paths.site_dir, root_touched) {
+                return why;
+            }
+            changed();
+        }
+    }
+}
+
+impl Paths {
+    /// Whether an event is about the site folder itself (made, removed, renamed).
+    fn is_root(&self, event: &Event) -> bool {
+        event.paths.iter().any(|p| p == &self.site_dir)
+    }
+
+    /// Whether an event may change what is served: anything under the site folder but
+    /// dotfiles and dot-folders (never served: `.git/`, editors' swap files) and the server's
+    /// own files, the site folder itself, or the settings file. An event without a path (the
+    /// queue overflowed) concerns everything.
+    fn concerns(&self, event: &Event) -> bool {
+        if matches!(event.kind, EventKind::Access(_)) {
+            return false;
+        }
+        if event.need_rescan() || event.paths.is_empty() {
+            return true;
+        }
+        event.paths.iter().any(|p| {
+            if p == &self.config || p == &self.site_dir {
+                return true;
+            }
+            if p.starts_with(&self.own) {
+                return false;
+            }
+            match p.strip_prefix(&self.site_dir) {
+                Ok(rel) => !hidden(rel),
+                Err(_) => false,
+            }
+        })
+    }
+}
+
+/// Whether the planner leaves a path (relative to the site folder) out as a dotfile or in a
+/// dot-folder (all but a top-level `.well-known/`).
+fn hidden(rel: &Path) -> bool {
+    rel.components().enumerate().any(|(i, c)| match c {
+        Component::Normal(name) => {
+            let name = name.to_string_lossy();
+            name.starts_with('.') && !(i == 0 && name == ".well-known")
+        }
+        _ => false,
+    })
+}
+
+/// The path made absolute against the working folder (not through symlinks: events name the
+/// path as it was watched).
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(unix)]
+fn folder_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(path)
+        .ok()
+        .filter(|m| m.is_dir())
+        .map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn folder_id(path: &Path) -> Option<(u64, u64)> {
+    fs::metadata(path)
+        .ok()
+        .filter(|m| m.is_dir())
+        .map(|_| (0, 0))
+}
+
+// Polling, where events cannot be had. By hand rather than notify's PollWatcher: its interval is
+// fixed, where this one grows with the time a scan takes, so polling a large site never takes
+// more than a fifth of one core.
 
 /// One entry: path, is-folder, size, modification time.
 type Entry = (PathBuf, bool, u64, Option<SystemTime>);
@@ -60,16 +359,9 @@ fn walk(dir: &Path, out: &mut Vec<Entry>) {
     }
 }
 
-/// How long to wait after a change before re-planning, and for the files to stop changing
-/// (editors write in several steps: a temporary file, a rename, a chmod).
-pub const SETTLE: Duration = Duration::from_millis(50);
-/// The shortest interval between two polls.
-pub const POLL: Duration = Duration::from_millis(100);
-
-/// Calls `changed` (on this thread) after each change of the site folder or the settings file
-/// since `first`, once the files have been still for [`SETTLE`]. Never returns.
-pub fn watch(site_dir: &Path, config: &Path, first: Snapshot, mut changed: impl FnMut()) -> ! {
-    let mut last = first;
+/// Polls from `last` on, calling `changed` once the files have been still for [`SETTLE`].
+fn poll(paths: &Paths, mut last: Snapshot, mut changed: impl FnMut()) -> ! {
+    let (site_dir, config) = (&paths.site_dir, &paths.config);
     loop {
         let started = Instant::now();
         let now = snapshot(site_dir, config);
@@ -97,6 +389,8 @@ pub fn watch(site_dir: &Path, config: &Path, first: Snapshot, mut changed: impl 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
 
     fn scratch(name: &str) -> PathBuf {
         let dir =
@@ -135,6 +429,141 @@ mod tests {
         let before = snapshot(&dir.join("site"), &config);
         fs::write(dir.join("site/sub/a.html"), "a longer page").unwrap();
         assert_ne!(before, snapshot(&dir.join("site"), &config));
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    fn paths(dir: &Path) -> Paths {
+        Paths {
+            site_dir: dir.join("site"),
+            config: dir.join("site.toml"),
+            own: dir.join("cache"),
+        }
+    }
+
+    fn event(kind: EventKind, path: PathBuf) -> Event {
+        Event::new(kind).add_path(path)
+    }
+
+    #[test]
+    fn dotfiles_the_server_s_own_files_and_reads_are_no_change() {
+        use notify::event::{AccessKind, CreateKind, ModifyKind};
+        let p = paths(Path::new("/w"));
+        let create = EventKind::Create(CreateKind::File);
+        let concerns = |kind, path: &str| p.concerns(&event(kind, PathBuf::from(path)));
+        assert!(concerns(create, "/w/site/sub/a.html"));
+        assert!(concerns(create, "/w/site/.well-known/security.txt"));
+        assert!(concerns(create, "/w/site.toml"));
+        assert!(concerns(EventKind::Modify(ModifyKind::Any), "/w/site"));
+        assert!(!concerns(create, "/w/site/.git/index"));
+        assert!(!concerns(create, "/w/site/sub/.a.html.swp"));
+        assert!(!concerns(create, "/w/site/sub/.well-known/x"));
+        assert!(!concerns(create, "/w/other.toml"));
+        assert!(!concerns(create, "/w/cache/blob"));
+        assert!(!concerns(
+            EventKind::Access(AccessKind::Any),
+            "/w/site/sub/a.html"
+        ));
+        assert!(
+            p.concerns(&Event::new(EventKind::Other).set_flag(notify::event::Flag::Rescan)),
+            "an overflowed queue means anything may have changed"
+        );
+    }
+
+    #[test]
+    fn the_watch_limit_is_explained_with_the_setting_that_raises_it() {
+        let why = explain(
+            &notify::Error::new(notify::ErrorKind::MaxFilesWatch),
+            Path::new("/w/site"),
+        );
+        let notice = fallback_notice(&why);
+        assert!(notice.contains("fs.inotify.max_user_watches"), "{notice}");
+        assert!(notice.contains("polling for changes instead"), "{notice}");
+    }
+
+    /// Runs a watch on its own thread, counting re-plans.
+    fn counted(dir: &Path) -> Arc<AtomicUsize> {
+        let watch = Watch::start(
+            &dir.join("site"),
+            &dir.join("site.toml"),
+            &dir.join("cache"),
+            false,
+        );
+        assert!(watch.by_events(), "file events are available here");
+        let count = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&count);
+        std::thread::spawn(move || {
+            watch.run(move || {
+                seen.fetch_add(1, Ordering::SeqCst);
+            })
+        });
+        count
+    }
+
+    fn wait_for(count: &AtomicUsize, at_least: usize) {
+        let start = Instant::now();
+        while count.load(Ordering::SeqCst) < at_least {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no re-plan after a change"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn a_write_and_rename_in_a_new_folder_is_one_change() {
+        let dir = scratch("rename");
+        let count = counted(&dir);
+        fs::create_dir_all(dir.join("site/new/deeper")).unwrap();
+        fs::write(dir.join("site/new/deeper/.page.html.tmp"), "x").unwrap();
+        fs::rename(
+            dir.join("site/new/deeper/.page.html.tmp"),
+            dir.join("site/new/deeper/page.html"),
+        )
+        .unwrap();
+        wait_for(&count, 1);
+        // Later edits inside the new folder are seen too (it is watched now).
+        std::thread::sleep(SETTLE * 4);
+        let before = count.load(Ordering::SeqCst);
+        fs::write(dir.join("site/new/deeper/page.html"), "y").unwrap();
+        wait_for(&count, before + 1);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_settings_file_replaced_by_a_rename_is_a_change() {
+        let dir = scratch("settings");
+        fs::write(dir.join("site.toml"), "").unwrap();
+        let count = counted(&dir);
+        fs::write(dir.join("site.toml.new"), "spa = \"off\"").unwrap();
+        fs::rename(dir.join("site.toml.new"), dir.join("site.toml")).unwrap();
+        wait_for(&count, 1);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_site_folder_deleted_and_made_again_is_watched_again() {
+        let dir = scratch("remade");
+        let count = counted(&dir);
+        fs::remove_dir_all(dir.join("site")).unwrap();
+        fs::create_dir_all(dir.join("site")).unwrap();
+        wait_for(&count, 1);
+        std::thread::sleep(SETTLE * 4);
+        let before = count.load(Ordering::SeqCst);
+        fs::write(dir.join("site/index.html"), "back").unwrap();
+        wait_for(&count, before + 1);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_deleted_file_is_a_change_and_a_dotfile_is_not() {
+        let dir = scratch("delete");
+        let count = counted(&dir);
+        fs::write(dir.join("site/sub/.a.html.swp"), "swap").unwrap();
+        std::thread::sleep(SETTLE * 6);
+        assert_eq!(count.load(Ordering::SeqCst), 0, "a dotfile is not served");
+        fs::remove_file(dir.join("site/sub/a.html")).unwrap();
+        wait_for(&count, 1);
         let _ = fs::remove_dir_all(&dir);
     }
 }

@@ -18,6 +18,60 @@ fn an_edited_page_is_served_after_the_edit() {
 }
 
 #[test]
+fn an_edit_of_one_file_reads_and_encodes_that_file_only() {
+    let s = Scratch::sample("one-file");
+    s.age();
+    let mut dev = Dev::start(&s, &[]);
+    let page = s.read("about.html").replace("</h1>", " (once)</h1>");
+    s.write("about.html", &page);
+    dev.poll("/about", |r| r.text().contains("(once)"));
+    let replan = dev.wait_for_log(|log| {
+        let line = log
+            .lines()
+            .find(|l| l.starts_with("site-dev: re-planned "))?;
+        Some(line.to_string())
+    });
+    assert!(
+        replan.contains("(1 read, the others unchanged)"),
+        "{replan}"
+    );
+}
+
+#[test]
+fn an_edit_is_seen_when_polling_instead_of_file_events() {
+    let s = Scratch::sample("poll");
+    let mut dev = Dev::start(&s, &["POLL=1"]);
+    dev.wait_for_log(|log| log.contains("polling for changes (--poll)").then_some(()));
+    let page = s.read("about.html").replace("</h1>", " (polled)</h1>");
+    s.write("about.html", &page);
+    dev.poll("/about", |r| r.text().contains("(polled)"));
+}
+
+#[test]
+fn a_file_saved_by_write_and_rename_is_served_after_the_save() {
+    let s = Scratch::sample("rename");
+    let dev = Dev::start(&s, &[]);
+    let page = s.read("about.html").replace("</h1>", " (renamed)</h1>");
+    // As editors save: a temporary file beside it, then a rename over it.
+    s.write(".about.html.tmp", &page);
+    std::fs::rename(
+        s.site().join(".about.html.tmp"),
+        s.site().join("about.html"),
+    )
+    .unwrap();
+    dev.poll("/about", |r| r.text().contains("(renamed)"));
+}
+
+#[test]
+fn a_deleted_file_is_gone_after_the_delete() {
+    let s = Scratch::sample("delete");
+    let dev = Dev::start(&s, &[]);
+    assert_eq!(dev.get("/robots.txt").status, 200);
+    std::fs::remove_file(s.site().join("robots.txt")).unwrap();
+    dev.poll("/robots.txt", |r| r.status == 404);
+}
+
+#[test]
 fn a_new_file_is_served_once_added() {
     let s = Scratch::sample("add");
     let dev = Dev::start(&s, &[]);

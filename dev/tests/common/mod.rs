@@ -52,6 +52,26 @@ impl Scratch {
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.site().join(rel)).unwrap()
     }
+
+    /// Dates every file of the site an hour back, as files that have been there a while (a
+    /// file written within the last seconds is read again by the next re-plan, to be safe).
+    pub fn age(&self) {
+        fn age(dir: &Path, when: std::time::SystemTime) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    age(&path, when);
+                } else {
+                    let file = std::fs::File::options().write(true).open(&path).unwrap();
+                    file.set_modified(when).unwrap();
+                }
+            }
+        }
+        age(
+            &self.site(),
+            std::time::SystemTime::now() - Duration::from_secs(3600),
+        );
+    }
 }
 
 impl Drop for Scratch {

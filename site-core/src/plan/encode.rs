@@ -39,6 +39,7 @@ pub struct Encoded {
 }
 
 /// Options that change the encoded bytes; part of the cache key.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Options {
     pub gzip: bool,
     pub brotli: bool,
@@ -71,7 +72,7 @@ pub fn encode_file(
     let blob = cache.join(format!("{hash}.id"));
     write_blob(&blob, || Ok(bytes.to_vec()))?;
     let base64 = !(text && std::str::from_utf8(bytes).is_ok());
-    let (literal, json_len) = write_literal(&blob, bytes, base64)?;
+    let (literal, json_len) = write_literal(&blob, || Ok(bytes.to_vec()), base64)?;
     let identity_source = Encoded {
         encoding: Encoding::Identity,
         etag: etag_of(bytes),
@@ -116,7 +117,7 @@ fn cached_variant(
     let meta = cache.join(format!("{hash}.{tag}.meta"));
     let blob = cache.join(format!("{hash}.{tag}"));
     let found = |len: u64, etag: &str, sha256: &str| -> std::io::Result<Encoded> {
-        let (literal, json_len) = write_literal(&blob, &fs::read(&blob)?, true)?;
+        let (literal, json_len) = write_literal(&blob, || fs::read(&blob), true)?;
         Ok(Encoded {
             encoding,
             etag: etag.to_string(),
@@ -155,14 +156,20 @@ fn cached_variant(
 }
 
 /// Writes the JSON literal of a blob's bytes beside it (`<blob>.json`) unless the cache has it;
-/// returns its path and length.
-fn write_literal(blob: &Path, bytes: &[u8], base64: bool) -> std::io::Result<(PathBuf, u64)> {
+/// returns its path and length. The bytes are asked for only when the literal must be written
+/// (a warm cache then costs one `stat`, not a read of the blob).
+fn write_literal(
+    blob: &Path,
+    bytes: impl FnOnce() -> std::io::Result<Vec<u8>>,
+    base64: bool,
+) -> std::io::Result<(PathBuf, u64)> {
     let mut name = blob.as_os_str().to_owned();
     name.push(".json");
     let literal = PathBuf::from(name);
     if let Ok(m) = fs::metadata(&literal) {
         return Ok((literal, m.len()));
     }
+    let bytes = &bytes()?;
     let text = if base64 {
         use base64::Engine;
         format!(

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::value::RawValue;
 
+use super::encode::Encoded;
 use super::error::{io, PlanError};
 use super::{plan_with, Config, Input, Plan, Stored};
 use crate::site::{BaseHeaders, Body, File, Options, Redirect, Routes, Site, Variant};
@@ -28,22 +29,35 @@ pub fn load_with(site_dir: &Path, config_toml: &str, cache_dir: &Path) -> Result
 
 /// The planned site as an owned value.
 pub fn into_site(plan: &Plan) -> Result<Site, PlanError> {
+    into_site_reusing(plan, &|_, _| None)
+}
+
+/// [`into_site`], taking each stored body `known` has (asked by the file's index and the
+/// variant, whose strong ETag and form name the bytes) instead of reading it from the encode
+/// cache and checking it again: a re-plan after one edit reads only that file's bodies.
+pub fn into_site_reusing(
+    plan: &Plan,
+    known: &dyn Fn(usize, &Encoded) -> Option<Box<RawValue>>,
+) -> Result<Site, PlanError> {
     let mut files = Vec::with_capacity(plan.files.len());
     let keep_base = plan.serves_at_other_urls();
-    for f in &plan.files {
+    for (i, f) in plan.files.iter().enumerate() {
         let mut variants = Vec::with_capacity(f.variants.len());
         for (k, (v, &fits)) in f.variants.iter().zip(&f.fits).enumerate() {
-            let body = match f.stored(k) {
-                Stored::Embedded(path) => {
-                    let json = std::fs::read_to_string(path).map_err(io(path))?;
-                    Body::Owned(
-                        RawValue::from_string(json)
-                            .map_err(|e| PlanError::at(path, format!("not a JSON string: {e}")))?,
-                    )
-                }
-                Stored::Inflate(from) => Body::Inflate(from),
-                Stored::Offloaded => Body::Offloaded,
-            };
+            let body =
+                match f.stored(k) {
+                    Stored::Embedded(path) => match known(i, v) {
+                        Some(raw) => Body::Owned(raw),
+                        None => {
+                            let json = std::fs::read_to_string(path).map_err(io(path))?;
+                            Body::Owned(RawValue::from_string(json).map_err(|e| {
+                                PlanError::at(path, format!("not a JSON string: {e}"))
+                            })?)
+                        }
+                    },
+                    Stored::Inflate(from) => Body::Inflate(from),
+                    Stored::Offloaded => Body::Offloaded,
+                };
             variants.push(Variant {
                 encoding: v.encoding,
                 etag: v.etag.clone().into(),

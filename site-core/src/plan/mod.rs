@@ -14,6 +14,7 @@ pub mod encode;
 pub mod error;
 pub mod headers;
 pub mod media;
+pub mod memo;
 pub mod memory;
 pub mod offload;
 pub mod progress;
@@ -23,12 +24,12 @@ pub mod walk;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
 
 use rayon::prelude::*;
 
 pub use config::Config;
 pub use error::PlanError;
+pub use memo::Memo;
 
 use crate::limits::{Fits, ResponseLimit};
 use crate::path;
@@ -38,6 +39,7 @@ use config::{LambdaSized, Spa, TooLarge};
 use encode::Encoded;
 use error::io;
 use headers::FileHeaders;
+use memo::{Remembered, Stamp};
 use walk::SiteFile;
 
 /// What to plan.
@@ -269,6 +271,18 @@ pub fn plan_reporting(
     config: Config,
     report: progress::Report,
 ) -> Result<Plan, PlanError> {
+    plan_remembering(input, config, report, &mut Memo::default())
+}
+
+/// Plans like [`plan_reporting`], taking each file whose stamp (length, modification time,
+/// inode) is unchanged since an earlier plan with `memo` from it instead of reading and
+/// encoding it again, and remembering the rest for the next plan ([`memo`]).
+pub fn plan_remembering(
+    input: &Input,
+    config: Config,
+    report: progress::Report,
+    memo: &mut Memo,
+) -> Result<Plan, PlanError> {
     if !input.site_dir.is_dir() {
         return Err(PlanError::new(format!(
             "SITE_DIR {} is not a folder (set SITE_DIR to your site's build output)",
@@ -290,10 +304,11 @@ pub fn plan_reporting(
 
     fs::create_dir_all(&input.cache_dir).map_err(io(&input.cache_dir))?;
     let policy = compress::Policy::DEFAULT;
-    let sizes = files
-        .iter()
-        .map(|f| fs::metadata(&f.abs).map(|m| m.len()).map_err(io(&f.abs)))
-        .collect::<Result<Vec<u64>, _>>()?;
+    let stamps = files
+        .par_iter()
+        .map(|f| Stamp::of(&f.abs).map_err(io(&f.abs)))
+        .collect::<Result<Vec<Stamp>, _>>()?;
+    let sizes: Vec<u64> = stamps.iter().map(|s| s.len).collect();
     let small_bytes = policy.small_bytes(
         files
             .iter()
@@ -308,11 +323,17 @@ pub fn plan_reporting(
     };
     let tracker =
         progress::Tracker::new(report, progress::INTERVAL, files.len(), sizes.iter().sum());
+    // Everything else a planned file depends on: a change to any of it plans every file again.
+    let context = format!("{config:?} {header_rules:?} {:?}", input.epoch);
+    memo.begin(&options, &input.cache_dir, &root, context);
+    let known: &Memo = memo;
     let planned = files
         .par_iter()
-        .map(|f| {
+        .zip(&stamps)
+        .map(|(f, stamp)| {
             let planned = plan_file(
                 f,
+                (stamp, known),
                 &config,
                 &header_rules,
                 &headers_path,
@@ -320,18 +341,33 @@ pub fn plan_reporting(
                 &options,
                 &input.cache_dir,
             );
-            if let Ok(p) = &planned {
+            if let Ok((p, _)) = &planned {
                 tracker.file_done(p.variants[0].len);
             }
             planned
         })
         .collect::<Result<Vec<_>, _>>()?;
     tracker.finish();
+    let count = planned.len();
+    let (planned, fresh): (Vec<PlannedFile>, Vec<_>) = planned
+        .into_iter()
+        .zip(&files)
+        .map(|((p, fresh), f)| (p, fresh.map(|r| (f.site_path.clone(), r))))
+        .unzip();
+    memo.end(fresh.into_iter().flatten().collect(), count);
     warnings.extend(cookie_warnings(&planned));
 
     let (kept, external) = apply_size_limit(planned, &config, &mut warnings)?;
     let kept_paths: Vec<String> = kept.iter().map(|f| f.site_path.clone()).collect();
-    let (mut routes, route_warnings) = routes::build(&kept_paths, &config);
+    // The routes depend on the settings and the paths only: the same as last time, they are
+    // the last plan's (when handed back to the memo).
+    let (mut routes, route_warnings) = match memo.take_routes(&kept_paths) {
+        Some(known) if external.is_empty() => known,
+        _ => routes::build(&kept_paths, &config),
+    };
+    if external.is_empty() {
+        memo.note_routes(&kept_paths, &route_warnings);
+    }
     warnings.extend(route_warnings);
     for (site_path, location) in external {
         for url in routes::served_at(&site_path, &config)
@@ -410,25 +446,36 @@ fn read_rules<T>(
     }
 }
 
+/// Plans one file; the second value is what to remember of it, when it was read (not taken
+/// from the memo).
+#[allow(clippy::too_many_arguments)]
 fn plan_file(
     f: &SiteFile,
+    (stamp, memo): (&Stamp, &Memo),
     config: &Config,
     rules: &[HeaderRule],
     headers_path: &Path,
     epoch: Option<u64>,
     options: &encode::Options,
     cache: &Path,
-) -> Result<PlannedFile, PlanError> {
-    let bytes = fs::read(&f.abs).map_err(io(&f.abs))?;
-    let modified = match epoch {
-        Some(s) => s,
-        None => fs::metadata(&f.abs)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_secs()),
+) -> Result<(PlannedFile, Option<Remembered>), PlanError> {
+    let known = memo.recall(&f.site_path, stamp);
+    if let Some(planned) = known.and_then(Remembered::take_planned) {
+        return Ok((planned, None));
+    }
+    let mut bytes = None;
+    let content_type = match known {
+        Some(k) => k.content_type.clone(),
+        None => {
+            let read = fs::read(&f.abs).map_err(io(&f.abs))?;
+            let sniffed = media::content_type_for(&f.site_path, &read);
+            bytes = Some(read);
+            sniffed
+        }
     };
-    let content_type = media::content_type_for(&f.site_path, &bytes);
+    let modified = epoch.unwrap_or_else(|| stamp.seconds());
+    // What to remember of the type, for a file read now.
+    let sniffed = known.is_none().then(|| content_type.clone());
     let defaults = FileHeaders {
         cache_control: media::cache_control(&f.site_path, &content_type, config),
         content_type,
@@ -448,20 +495,32 @@ fn plan_file(
         .unwrap_or("")
         .trim()
         .to_string();
-    let variants = encode::encode_file(
-        &bytes,
+    let kind = (
         media::is_text(&essence),
         media::is_compressible(&headers.content_type),
-        options,
-        cache,
-    )
-    .map_err(io(&f.abs))?;
+    );
+    let (variants, fresh) = match known.and_then(|k| k.variants_for(kind)) {
+        Some(variants) => (variants.to_vec(), None),
+        None => {
+            let bytes = match bytes {
+                Some(bytes) => bytes,
+                None => fs::read(&f.abs).map_err(io(&f.abs))?,
+            };
+            let variants =
+                encode::encode_file(&bytes, kind.0, kind.1, options, cache).map_err(io(&f.abs))?;
+            let sniffed = sniffed
+                .or_else(|| known.map(|k| k.content_type.clone()))
+                .unwrap_or_default();
+            let fresh = Remembered::new(*stamp, sniffed, kind, variants.clone());
+            (variants, Some(fresh))
+        }
+    };
     let block = headers::max_block_len(&headers, config);
     let fits = variants
         .iter()
         .map(|v| Fits::of(block, v.json_len))
         .collect();
-    Ok(PlannedFile {
+    let planned = PlannedFile {
         site_path: f.site_path.clone(),
         headers,
         base,
@@ -470,7 +529,8 @@ fn plan_file(
         fits,
         header_block: block,
         placement: Placement::Package,
-    })
+    };
+    Ok((planned, fresh))
 }
 
 fn cookie_warnings(files: &[PlannedFile]) -> Vec<String> {

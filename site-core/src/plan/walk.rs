@@ -52,8 +52,11 @@ fn walk_dir(
                 "a file name with a control character or backslash cannot be requested safely",
             ));
         }
-        let meta = fs::metadata(&path).map_err(io(&path))?;
-        if entry.file_type().map(|t| t.is_symlink()).unwrap_or(false) {
+        // The listing gives each entry's type (no `stat` but for a symlink): a walk of a
+        // large site is a re-plan's first step in the dev server, after every edit.
+        let mut kind = entry.file_type().map_err(io(&path))?;
+        if kind.is_symlink() {
+            kind = fs::metadata(&path).map_err(io(&path))?.file_type();
             let target = path.canonicalize().map_err(io(&path))?;
             if !target.starts_with(root) {
                 warnings.push(format!(
@@ -63,9 +66,9 @@ fn walk_dir(
                 continue;
             }
         }
-        if meta.is_dir() {
+        if kind.is_dir() {
             walk_dir(root, &path, out, warnings)?;
-        } else if meta.is_file() {
+        } else if kind.is_file() {
             let rel = path.strip_prefix(root).unwrap_or(&path);
             let mut site_path = String::new();
             for c in rel.components() {

@@ -1,21 +1,23 @@
-//! The planner: a site folder and its settings in, everything a response needs out. `build.rs`
-//! turns the [`Plan`] into a generated `static` ([`codegen`]); tests and local tools turn the
-//! same plan into a [`Site`](crate::site::Site) in memory ([`memory`]). Each step is its own
-//! module with its own tests:
+//! The planner: a site folder and its settings in, everything a response needs out. One
+//! conversion turns the [`Plan`] into bytes in the site format ([`pack`]); `build.rs` writes
+//! them for the binary to embed ([`embed`]), tests and local tools open them in memory
+//! ([`memory`]), and both read them through the same [`Site`](crate::site::Site). Each step is
+//! its own module with its own tests:
 //!
 //! walk → media (type, cache policy) → headers (`_headers`) → encode (identity, gzip, br with
 //! the [`compress`] policy; cached; [`progress`] reported) → limits (ALB's 1 MB) → routes →
-//! rewrites checked → [`Plan`].
+//! rewrites checked → [`Plan`] → [`pack`].
 
-pub mod codegen;
 pub mod compress;
 pub mod config;
+pub mod embed;
 pub mod encode;
 pub mod error;
 pub mod headers;
 pub mod media;
 pub mod memory;
 pub mod offload;
+pub mod pack;
 pub mod progress;
 pub mod routes;
 pub mod walk;

@@ -48,6 +48,21 @@ fn run() -> Result<(), PlanError> {
     // which `make build` filters down to these lines).
     let config = plan::Config::load(&input.config)?;
     let plan = plan::plan_reporting(&input, config, &|p| eprintln!("{p}"))?;
+    // Each stage's time on stderr (kept by `make build`, which adds compile and link).
+    let stage = |name: &str, took: std::time::Duration, what: String| {
+        eprintln!("stage: {name} {:.2} s ({what})", took.as_secs_f64())
+    };
+    stage(
+        "walk",
+        plan.timings.walk,
+        format!("{} files", plan.files.len()),
+    );
+    stage(
+        "encode",
+        plan.timings.encode,
+        format!("{:.1} MB", plan.site_bytes() as f64 / 1e6),
+    );
+    let started = std::time::Instant::now();
     // The bytes are opened and checked whole, as the server would read them, before they are
     // embedded: a malformed index fails the build, never a request.
     let site = Site::from_data(pack::pack(&plan)?)
@@ -56,7 +71,23 @@ fn run() -> Result<(), PlanError> {
     let data = site.into_data().expect("a site made from data owns it");
     // Each file is rewritten only when its bytes changed, so an unchanged site does not
     // recompile the crate.
-    embed::write(&plan, &data, bodies, &out_dir)?;
+    let packed = started.elapsed();
+    let written = embed::write(&plan, &data, bodies, &out_dir)?;
+    stage(
+        "pack",
+        packed,
+        format!(
+            "index {:.1} MB, {} segments of {:.1} MB",
+            written.index_bytes as f64 / 1e6,
+            written.segments,
+            written.segment_bytes as f64 / 1e6
+        ),
+    );
+    stage(
+        "write",
+        started.elapsed().saturating_sub(packed),
+        format!("{} files changed", written.changed),
+    );
     // The files kept in S3 go beside the binaries (`target/release/site-offload`), where
     // `make build` copies them into dist/ for the deploy and `make local` serves them from.
     let offload_dir = out_dir

@@ -59,7 +59,14 @@ build: apt-tools ## Build the release bootstrap and dist/bootstrap.zip for Lambd
 	  echo "error: ARCH=$(ARCH) needs the Rust target $(RUST_TARGET), which this toolchain does not have."; \
 	  echo "       Install it with 'rustup target add $(RUST_TARGET)' (and a linker for it), or build with ARCH=x86_64."; \
 	  exit 1; fi
-	$(call cargo_build,--release --locked $(TARGET_FLAG) --bin bootstrap)
+	@# The library first (the build script's stages, then rustc on the library), then the binary
+	@# (fat LTO, codegen, link), each timed: with the build script's own lines, every stage.
+	@t0=$$(date +%s.%N); \
+	  ($(call cargo_build,--release --locked $(TARGET_FLAG) --lib)) && t1=$$(date +%s.%N) && \
+	  ($(call cargo_build,--release --locked $(TARGET_FLAG) --bin bootstrap)) && t2=$$(date +%s.%N) && \
+	  awk -v a=$$t0 -v b=$$t1 -v c=$$t2 'BEGIN { \
+	    printf "stage: compile %.1f s (the build script stages above, then the library)\n", b - a; \
+	    printf "stage: link %.1f s (the binary: LTO, codegen and link)\n", c - b }'
 	@mkdir -p dist
 	cp $(BOOTSTRAP) dist/bootstrap
 	@# The files kept in S3 (limits.too_large = "s3"), for the deploy to upload.

@@ -78,7 +78,14 @@ apt-tools:
 
 build: apt-tools ## Build the release bootstrap and dist/bootstrap.zip for Lambda (ARCH=x86_64|arm64, or amd64|aarch64)
 	@$(CROSS_CHECK)
-	$(call cargo_build,--release --locked $(TARGET_FLAG) --bin bootstrap)
+	@# The library first (the build script's stages, then rustc on the library), then the binary
+	@# (fat LTO, codegen, link), each timed: with the build script's own lines, every stage.
+	@t0=$$(date +%s.%N); \
+	  ($(call cargo_build,--release --locked $(TARGET_FLAG) --lib)) && t1=$$(date +%s.%N) && \
+	  ($(call cargo_build,--release --locked $(TARGET_FLAG) --bin bootstrap)) && t2=$$(date +%s.%N) && \
+	  awk -v a=$$t0 -v b=$$t1 -v c=$$t2 'BEGIN { \
+	    printf "stage: compile %.1f s (the build script stages above, then the library)\n", b - a; \
+	    printf "stage: link %.1f s (the binary: LTO, codegen and link)\n", c - b }'
 	@mkdir -p dist
 	cp $(BOOTSTRAP) dist/bootstrap
 	@# The files kept in S3 (limits.too_large = "s3"), for the deploy to upload.

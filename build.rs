@@ -1,14 +1,18 @@
 //! Embeds the site: plans SITE_DIR (default `site/`) with SITE_CONFIG (default `site.toml`)
-//! through `site_core::plan` and writes the plan as a static table to OUT_DIR, which
-//! `src/site.rs` includes. Everything a response needs is decided here, not at start-up.
+//! through `site_core::plan`, packs the plan into the site format (an index and body segments,
+//! `site_core::data`), checks that the bytes read back, and writes them to OUT_DIR with the few
+//! lines of Rust that `src/site.rs` includes. Everything a response needs is decided here, not
+//! at start-up.
 //!
-//! Why a generated table and not `include_dir`: include_dir looks files up by a linear scan,
-//! does not notice new files, and has nowhere to keep the precompressed, base64-ready variants
-//! and per-file headers that make a request a table lookup.
+//! Why not `include_dir`: it looks files up by a linear scan, does not notice new files, and
+//! has nowhere to keep the precompressed, base64-ready variants and per-file headers that make
+//! a request a table lookup. Why bytes and not Rust literals: rustc's cost follows the number
+//! of literals (about 20 GB at 10,000 files), an `include_bytes!` costs what its bytes do.
 
 use std::path::PathBuf;
 
-use site_core::plan::{self, codegen, Input, PlanError};
+use site_core::plan::{self, embed, pack, Input, PlanError};
+use site_core::site::Site;
 
 fn main() {
     if let Err(e) = run() {
@@ -44,12 +48,46 @@ fn run() -> Result<(), PlanError> {
     // which `make build` filters down to these lines).
     let config = plan::Config::load(&input.config)?;
     let plan = plan::plan_reporting(&input, config, &|p| eprintln!("{p}"))?;
-    let code = codegen::generate(&plan);
-    let table = out_dir.join("site_table.rs");
-    // Only rewrite when it changed, so an unchanged site does not recompile the crate.
-    if std::fs::read_to_string(&table).ok().as_deref() != Some(code.as_str()) {
-        std::fs::write(&table, code).map_err(plan::error::io(&table))?;
-    }
+    // Each stage's time on stderr (kept by `make build`, which adds compile and link).
+    let stage = |name: &str, took: std::time::Duration, what: String| {
+        eprintln!("stage: {name} {:.2} s ({what})", took.as_secs_f64())
+    };
+    stage(
+        "walk",
+        plan.timings.walk,
+        format!("{} files", plan.files.len()),
+    );
+    stage(
+        "encode",
+        plan.timings.encode,
+        format!("{:.1} MB", plan.site_bytes() as f64 / 1e6),
+    );
+    let started = std::time::Instant::now();
+    // The bytes are opened and checked whole, as the server would read them, before they are
+    // embedded: a malformed index fails the build, never a request.
+    let site = Site::from_data(pack::pack(&plan)?)
+        .map_err(|e| PlanError::new(format!("the packed site does not read back: {e}")))?;
+    let bodies = site.stored_bodies().0;
+    let data = site.into_data().expect("a site made from data owns it");
+    // Each file is rewritten only when its bytes changed, so an unchanged site does not
+    // recompile the crate.
+    let packed = started.elapsed();
+    let written = embed::write(&plan, &data, bodies, &out_dir)?;
+    stage(
+        "pack",
+        packed,
+        format!(
+            "index {:.1} MB, {} segments of {:.1} MB",
+            written.index_bytes as f64 / 1e6,
+            written.segments,
+            written.segment_bytes as f64 / 1e6
+        ),
+    );
+    stage(
+        "write",
+        started.elapsed().saturating_sub(packed),
+        format!("{} files changed", written.changed),
+    );
     // The files kept in S3 go beside the binaries (`target/release/site-offload`), where
     // `make build` copies them into dist/ for the deploy and `make local` serves them from.
     let offload_dir = out_dir

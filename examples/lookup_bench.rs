@@ -64,9 +64,9 @@ fn status_kb(key: &str) -> u64 {
 }
 
 fn time(paths: &[String]) {
-    let site = &site::SITE;
-    let routes = site.routes.sorted();
-    println!("files {}", site.files.len());
+    let site = site::embedded().expect("the embedded site opens");
+    let routes: Vec<_> = site.routes().collect();
+    println!("files {}", site.files_len());
     println!("routes {}", routes.len());
     // Route lookups: the first, middle and last route, and a miss.
     let probes = [
@@ -101,7 +101,8 @@ fn time(paths: &[String]) {
 }
 
 fn rss() {
-    println!("files {}", site::SITE.files.len());
+    let site = site::embedded().expect("the embedded site opens");
+    println!("files {}", site.files_len());
     println!("rss_start_kb {}", status_kb("VmRSS:"));
     let first = event("/", "gzip, deflate, br");
     black_box(serde_json::to_vec(&handler::handle(&first)).unwrap());
@@ -109,9 +110,9 @@ fn rss() {
     // Every file once, at the URL that serves it, in the encoding a browser gets.
     let mut served = std::collections::HashSet::new();
     let mut bytes = 0u64;
-    for (url, route) in site::SITE.routes.sorted() {
+    for (url, route) in site.routes() {
         if let site::Route::File(i) = route {
-            if served.insert(*i) {
+            if served.insert(i) {
                 let r = handler::handle(&event(url, "gzip, deflate, br"));
                 bytes += serde_json::to_vec(&r).unwrap().len() as u64;
             }

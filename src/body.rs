@@ -3,16 +3,16 @@
 
 use std::io::Read;
 
-use crate::site::{body_bytes, Body, File, Variant};
+use crate::site::{body_bytes, Body, File, Site, Variant};
 
 /// The variant's bytes, or None when they are not in the package (stored in S3) or a stored
 /// body does not decode to the size the build recorded (never the case for a table the build
 /// wrote; checked so that a corrupt one gives an error page rather than wrong bytes).
-pub fn bytes(file: &File, variant: &Variant) -> Option<Vec<u8>> {
-    let bytes = match &variant.body {
-        Body::Embedded { .. } | Body::Owned(_) => body_bytes(variant)?,
+pub fn bytes(site: &Site, file: File<'_>, variant: Variant<'_>) -> Option<Vec<u8>> {
+    let bytes = match variant.body {
+        Body::Stored(_) => body_bytes(site, &variant)?,
         Body::Inflate(from) => {
-            let gz = body_bytes(file.variants.get(*from as usize)?)?;
+            let gz = body_bytes(site, &file.variants.get(from as usize)?)?;
             let mut out = Vec::with_capacity(usize::try_from(variant.len).ok()?);
             flate2::read::GzDecoder::new(&gz[..])
                 .take(variant.len + 1)
@@ -35,9 +35,9 @@ mod tests {
     fn the_identity_of_compressed_text_is_inflated_from_gzip_byte_for_byte() {
         let css = "body { color: red }\n".repeat(300);
         let site = from_files(&[("a.css", css.as_bytes())], "").unwrap();
-        let file = &site.files[0];
+        let file = site.file(0);
         assert!(matches!(file.identity().body, Body::Inflate(_)));
-        assert_eq!(bytes(file, file.identity()).unwrap(), css.as_bytes());
+        assert_eq!(bytes(&site, file, file.identity()).unwrap(), css.as_bytes());
     }
 
     #[test]
@@ -50,9 +50,9 @@ mod tests {
             })
             .collect();
         let site = from_files(&[("n.bin", &noise)], "").unwrap();
-        let file = &site.files[0];
+        let file = site.file(0);
         assert_eq!(file.variants.len(), 1);
         assert_eq!(file.identity().encoding, Encoding::Identity);
-        assert_eq!(bytes(file, file.identity()).unwrap(), noise);
+        assert_eq!(bytes(&site, file, file.identity()).unwrap(), noise);
     }
 }

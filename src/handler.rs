@@ -8,12 +8,25 @@ use crate::auth::{self, Access, Guard, User};
 use crate::offload::Offload;
 use crate::render::{self, Context};
 use crate::resolve::{self, Outcome};
+use crate::site::Site;
 use crate::site::{File, Variant};
-use crate::site::{Site, SITE};
 
-/// Answers one ALB event (the raw JSON) from the embedded site.
+/// Answers one ALB event (the raw JSON) from the embedded site. (The binary opens the site at
+/// start-up and refuses to start when it cannot; here an unreadable one answers 503.)
 pub fn handle(event: &str) -> Response<'static> {
-    handle_site(&SITE, event)
+    match crate::site::embedded() {
+        Ok(site) => handle_site(site, event),
+        Err(_) => Response {
+            status: crate::site::Status::ServiceUnavailable,
+            headers: vec![("Content-Type", Cow::Borrowed("text/plain; charset=utf-8"))],
+            body: alb::ResponseBody::Text(Cow::Borrowed(
+                "Service Unavailable: the embedded site cannot be read.\n",
+            )),
+            base64: false,
+            multi: false,
+            door: alb::Door::Alb,
+        },
+    }
 }
 
 /// Answers one ALB event (the raw JSON) from `site`. Never fails: a malformed event gets a 400
@@ -198,8 +211,8 @@ pub fn handle_with<'s, 'e>(
 /// The redirect to a file kept in S3, or 503 when its URL cannot be made (never a URL that
 /// would bypass the login: a private site's are presigned or not given at all).
 fn stored<'s>(
-    file: &'s File,
-    variant: &'s Variant,
+    file: File<'s>,
+    variant: Variant<'s>,
     shell: &Shell<'_, '_>,
     line: &mut RequestLine<'_>,
 ) -> Outcome<'s> {

@@ -1,6 +1,7 @@
 //! A static site embedded in one binary, answering AWS Application Load Balancer events.
 //!
-//! Data flows one way: `site/` → build.rs (`site_core::plan`) → the static [`site::SITE`] →
+//! Data flows one way: `site/` → build.rs (`site_core::plan`, the site as bytes) →
+//! [`site::embedded`] (a view of those bytes) →
 //! `resolve` (what the request gets) → `render` (the ALB response) → JSON.
 //! [`handler::handle_site`] is the whole function, for any [`site::Site`]; `main.rs` wraps it
 //! in the Lambda invocation loop or a command-line invoke.

@@ -21,6 +21,7 @@ use site_server::alb::Response;
 use site_server::auth::{Guard, Policy, PolicyError};
 use site_server::handler::Shell;
 use site_server::offload::Offload;
+use site_server::site::Site;
 use site_server::{handler, site};
 
 // The test-panic feature makes the function panic on purpose (tests/panic.rs): never in a
@@ -35,20 +36,25 @@ usage: bootstrap                 serve ALB events as a Lambda function (needs AW
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        [] if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() => run_lambda(),
-        ["invoke", file] => invoke(file),
-        ["info"] => {
-            info();
-            0
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    if matches!(args.as_slice(), ["-h" | "--help" | "help"]) {
+        println!("{USAGE}");
+        std::process::exit(0);
+    }
+    // The embedded bytes are opened before anything else: an index this server cannot read
+    // stops it here with the reason (Lambda reports the init error), never a wrong answer.
+    let site = match site::embedded() {
+        Ok(site) => site,
+        Err(e) => {
+            eprintln!("cannot start: {e}");
+            std::process::exit(1);
         }
-        ["-h" | "--help" | "help"] => {
-            println!("{USAGE}");
+    };
+    let code = match args.as_slice() {
+        [] if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() => run_lambda(site),
+        ["invoke", file] => invoke(site, file),
+        ["info"] => {
+            info(site);
             0
         }
         [] => {
@@ -65,10 +71,10 @@ fn main() {
 
 /// The login settings in force for the embedded site and this environment (`SITE_AUTH_SIGNER`,
 /// `SITE_AUTH_KEY_URL`, `AWS_REGION`), and the key fetcher they need; None for a public site.
-fn login() -> Result<Option<(Policy, HttpKeys)>, PolicyError> {
+fn login(site: &Site) -> Result<Option<(Policy, HttpKeys)>, PolicyError> {
     let var = |name: &str| std::env::var(name).ok();
     let policy = Policy::from_settings(
-        site::SITE.options.auth.as_ref(),
+        site.options.auth.as_ref(),
         var("SITE_AUTH_SIGNER").as_deref(),
         var("SITE_AUTH_KEY_URL").as_deref(),
         var("AWS_REGION").as_deref(),
@@ -84,11 +90,11 @@ fn login() -> Result<Option<(Policy, HttpKeys)>, PolicyError> {
 
 /// Where the site's files kept in S3 are (None: it keeps none). A site that keeps some and
 /// cannot send clients to them does not start.
-fn offload(private: bool) -> Result<Option<Offload>, String> {
-    if site::SITE.offloaded_files == 0 {
+fn offload(site: &Site, private: bool) -> Result<Option<Offload>, String> {
+    if site.offloaded_files == 0 {
         return Ok(None);
     }
-    let lifetime = std::time::Duration::from_secs(site::SITE.options.presign_seconds.into());
+    let lifetime = std::time::Duration::from_secs(site.options.presign_seconds.into());
     Offload::from_env(|name| std::env::var(name).ok(), private, lifetime)
         .map(Some)
         .map_err(|e| e.to_string())
@@ -101,7 +107,9 @@ fn now() -> u64 {
 }
 
 /// Handles one event; returns the response with its access-log entry written to `out`.
+#[allow(clippy::too_many_arguments)]
 fn answer(
+    site: &'static Site,
     event: &str,
     guard: Option<&Guard<'_>>,
     offload: Option<&Offload>,
@@ -120,7 +128,7 @@ fn answer(
         offload,
         now: now(),
     };
-    let (response, request) = handler::handle_with(&site::SITE, event, &shell);
+    let (response, request) = handler::handle_with(site, event, &shell);
     let user = request.user.as_ref();
     let entry = Entry {
         message: "request",
@@ -146,11 +154,11 @@ fn answer(
 
 /// The invocation loop. Returns only when the Runtime API cannot be used any more: Lambda then
 /// starts a new instance.
-fn run_lambda() -> i32 {
+fn run_lambda(site: &'static Site) -> i32 {
     let log = AccessLog::from_env();
     // A private site that cannot check logins does not start (Lambda reports the init error
     // and the deploy's pre-traffic check sees it), rather than serve unchecked.
-    let login = match login() {
+    let login = match login(site) {
         Ok(login) => login,
         Err(e) => {
             eprintln!("cannot start: {e}");
@@ -158,7 +166,7 @@ fn run_lambda() -> i32 {
         }
     };
     let guard = login.as_ref().map(|(policy, keys)| Guard { policy, keys });
-    let offload = match offload(login.is_some()) {
+    let offload = match offload(site, login.is_some()) {
         Ok(offload) => offload,
         Err(e) => {
             eprintln!("cannot start: {e}");
@@ -193,6 +201,7 @@ fn run_lambda() -> i32 {
         // invocation's error (ALB answers 502) and the instance stays warm.
         let answered = catch_unwind(AssertUnwindSafe(|| {
             let response = answer(
+                site,
                 event,
                 guard.as_ref(),
                 offload.as_ref(),
@@ -234,7 +243,7 @@ fn run_lambda() -> i32 {
     }
 }
 
-fn invoke(file: &str) -> i32 {
+fn invoke(site: &'static Site, file: &str) -> i32 {
     let mut event = String::new();
     let read = if file == "-" {
         std::io::stdin().read_to_string(&mut event).map(|_| ())
@@ -245,7 +254,7 @@ fn invoke(file: &str) -> i32 {
         eprintln!("cannot read the event {file}: {e}");
         return 2;
     }
-    let login = match login() {
+    let login = match login(site) {
         Ok(login) => login,
         Err(e) => {
             eprintln!("cannot answer: {e}");
@@ -253,7 +262,7 @@ fn invoke(file: &str) -> i32 {
         }
     };
     let guard = login.as_ref().map(|(policy, keys)| Guard { policy, keys });
-    let offload = match offload(login.is_some()) {
+    let offload = match offload(site, login.is_some()) {
         Ok(offload) => offload,
         Err(e) => {
             eprintln!("cannot answer: {e}");
@@ -261,6 +270,7 @@ fn invoke(file: &str) -> i32 {
         }
     };
     let response = answer(
+        site,
         &event,
         guard.as_ref(),
         offload.as_ref(),
@@ -281,23 +291,11 @@ fn invoke(file: &str) -> i32 {
     }
 }
 
-fn info() {
-    let site = &site::SITE;
-    // Identical bodies are one blob in the package: count each once.
-    let mut blobs = std::collections::HashSet::new();
-    let stored: u64 = site
-        .files
-        .iter()
-        .flat_map(|f| f.variants.iter())
-        .filter_map(|v| match &v.body {
-            site::Body::Embedded { json, .. } => {
-                blobs.insert(json.as_ptr()).then_some(json.len() as u64)
-            }
-            _ => None,
-        })
-        .sum();
-    println!("files: {}", site.files.len());
-    println!("routes: {}", site.routes.len());
+fn info(site: &Site) {
+    // Identical bodies are one blob in the package, counted once.
+    let (_, stored) = site.stored_bodies();
+    println!("files: {}", site.files_len());
+    println!("routes: {}", site.routes_len());
     println!(
         "variants: {} (identity, gzip, br kept where smaller; an identity with a gzip variant is not stored)",
         site.variant_count()

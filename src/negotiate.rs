@@ -77,7 +77,7 @@ fn parse_q(v: &str) -> Q {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Choice<'s> {
     /// Send this variant.
-    Variant(&'s Variant),
+    Variant(Variant<'s>),
     /// The client refuses every encoding this file has (406).
     NotAcceptable,
     /// The client accepts only encodings too large for one ALB response (406, with a hint).
@@ -87,18 +87,18 @@ pub enum Choice<'s> {
 /// Picks the acceptable variant with the highest q-value, then the smallest size; only variants
 /// whose response fits ALB's limit (`fits`: with the headers it goes out with) are candidates.
 pub fn choose_fitting<'s>(
-    variants: &'s [Variant],
+    variants: impl IntoIterator<Item = Variant<'s>>,
     accept_encoding: Option<&str>,
-    fits: impl Fn(&Variant) -> bool,
+    fits: impl Fn(&Variant<'_>) -> bool,
 ) -> Choice<'s> {
-    let mut best: Option<(&'s Variant, Q)> = None;
+    let mut best: Option<(Variant<'s>, Q)> = None;
     let mut acceptable_but_large = false;
     for v in variants {
         let q = weight(accept_encoding, v.encoding);
         if q == 0 {
             continue;
         }
-        if !fits(v) {
+        if !fits(&v) {
             acceptable_but_large = true;
             continue;
         }
@@ -121,22 +121,18 @@ pub fn choose_fitting<'s>(
 mod tests {
     use super::*;
 
-    fn choose<'s>(variants: &'s [Variant], accept_encoding: Option<&str>) -> Choice<'s> {
-        choose_fitting(variants, accept_encoding, |v| {
+    fn choose<'s>(variants: &[Variant<'s>], accept_encoding: Option<&str>) -> Choice<'s> {
+        choose_fitting(variants.iter().copied(), accept_encoding, |v| {
             v.fits.within(site_core::limits::ResponseLimit::Alb)
         })
     }
     use crate::site::{Body, Fits};
-    use std::borrow::Cow;
 
-    static V: [Variant; 3] = [
+    static V: [Variant<'static>; 3] = [
         Variant {
             encoding: Encoding::Identity,
-            etag: Cow::Borrowed("\"i\""),
-            body: Body::Embedded {
-                json: "\"\"",
-                slot: 0,
-            },
+            etag: "\"i\"",
+            body: Body::Stored(0),
             base64: false,
             len: 1000,
             json_len: 1002,
@@ -145,11 +141,8 @@ mod tests {
         },
         Variant {
             encoding: Encoding::Gzip,
-            etag: Cow::Borrowed("\"g\""),
-            body: Body::Embedded {
-                json: "\"\"",
-                slot: 0,
-            },
+            etag: "\"g\"",
+            body: Body::Stored(0),
             base64: true,
             len: 300,
             json_len: 302,
@@ -158,11 +151,8 @@ mod tests {
         },
         Variant {
             encoding: Encoding::Brotli,
-            etag: Cow::Borrowed("\"b\""),
-            body: Body::Embedded {
-                json: "\"\"",
-                slot: 0,
-            },
+            etag: "\"b\"",
+            body: Body::Stored(0),
             base64: true,
             len: 250,
             json_len: 252,
@@ -230,14 +220,11 @@ mod tests {
 
     #[test]
     fn variant_too_large_is_never_chosen() {
-        static BIG: [Variant; 2] = [
+        static BIG: [Variant<'static>; 2] = [
             Variant {
                 encoding: Encoding::Identity,
-                etag: Cow::Borrowed("\"i\""),
-                body: Body::Embedded {
-                    json: "\"\"",
-                    slot: 0,
-                },
+                etag: "\"i\"",
+                body: Body::Stored(0),
                 base64: false,
                 len: 2_000_000,
                 json_len: 2_000_000,
@@ -246,11 +233,8 @@ mod tests {
             },
             Variant {
                 encoding: Encoding::Gzip,
-                etag: Cow::Borrowed("\"g\""),
-                body: Body::Embedded {
-                    json: "\"\"",
-                    slot: 0,
-                },
+                etag: "\"g\"",
+                body: Body::Stored(0),
                 base64: true,
                 len: 300_000,
                 json_len: 300_000,

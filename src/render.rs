@@ -35,10 +35,10 @@ pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response
         } => file_response(site, file, variant, status, range, at, cx),
         Outcome::NotModified { file, variant, at } => {
             let mut h: Headers = Vec::with_capacity(4);
-            h.push(("ETag", Cow::Borrowed(&variant.etag)));
+            h.push(("ETag", Cow::Borrowed(variant.etag)));
             let cache_control = match at {
                 Some(set) => Cow::Owned(set.cache_control),
-                None => Cow::Borrowed(file.cache_control.as_ref()),
+                None => Cow::Borrowed(file.cache_control),
             };
             if !cache_control.is_empty() {
                 h.push(("Cache-Control", cache_control));
@@ -50,7 +50,7 @@ pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response
         }
         Outcome::PreconditionFailed { file } => {
             let mut h = defaults(site, cx);
-            h.push(("ETag", Cow::Borrowed(&file.identity().etag)));
+            h.push(("ETag", Cow::Borrowed(file.identity().etag)));
             text(
                 site,
                 Status::PreconditionFailed,
@@ -204,7 +204,7 @@ pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response
                 file.headers
                     .iter()
                     .find(|(n, _)| n.eq_ignore_ascii_case(name))
-                    .map(|(_, v)| Cow::Borrowed(v.as_ref()))
+                    .map(|(_, v)| Cow::Borrowed(v))
             };
             // The path's own CORS headers from `_headers`, with defaults for the ones it leaves
             // out: a static site answers GET and HEAD, and a day is a common preflight cache.
@@ -325,8 +325,8 @@ struct FileHeaders<'s> {
 }
 
 impl<'s> FileHeaders<'s> {
-    fn of(site: &'s Site, file: &'s File, at: Option<Box<HeaderSet>>) -> FileHeaders<'s> {
-        match (at, &file.base) {
+    fn of(site: &'s Site, file: File<'s>, at: Option<Box<HeaderSet>>) -> FileHeaders<'s> {
+        match (at, file.base) {
             (Some(set), Some(base)) => {
                 let set = *set;
                 FileHeaders {
@@ -341,12 +341,12 @@ impl<'s> FileHeaders<'s> {
                 }
             }
             _ => FileHeaders {
-                content_type: Cow::Borrowed(&file.content_type),
-                cache_control: Cow::Borrowed(&file.cache_control),
+                content_type: Cow::Borrowed(file.content_type),
+                cache_control: Cow::Borrowed(file.cache_control),
                 headers: file
                     .headers
                     .iter()
-                    .map(|(n, v)| (n.as_ref(), Cow::Borrowed(v.as_ref())))
+                    .map(|(n, v)| (n, Cow::Borrowed(v)))
                     .collect(),
                 hsts: file.hsts,
             },
@@ -356,10 +356,10 @@ impl<'s> FileHeaders<'s> {
 
 /// The site's own copy of a header name from a file's base headers or a `_headers` rule
 /// (where every name of a rule-applied set comes from), so the response can borrow it.
-fn site_name<'s>(site: &'s Site, base: &'s BaseHeaders, name: &str) -> Option<&'s str> {
+fn site_name<'s>(site: &'s Site, base: BaseHeaders<'s>, name: &str) -> Option<&'s str> {
     base.headers
         .iter()
-        .map(|(n, _)| n.as_ref())
+        .map(|(n, _)| n)
         .chain(site.header_rules.iter().flat_map(|r| {
             r.ops.iter().map(|op| match op {
                 HeaderOp::Set(n, _) | HeaderOp::Detach(n) => n.as_ref(),
@@ -370,8 +370,8 @@ fn site_name<'s>(site: &'s Site, base: &'s BaseHeaders, name: &str) -> Option<&'
 
 fn file_response<'s>(
     site: &'s Site,
-    file: &'s File,
-    variant: &'s Variant,
+    file: File<'s>,
+    variant: Variant<'s>,
     status: Status,
     range: Option<(u64, u64)>,
     at: Option<Box<HeaderSet>>,
@@ -383,8 +383,8 @@ fn file_response<'s>(
     if !own.cache_control.is_empty() {
         h.push(("Cache-Control", own.cache_control));
     }
-    h.push(("ETag", Cow::Borrowed(&variant.etag)));
-    h.push(("Last-Modified", Cow::Borrowed(&file.last_modified)));
+    h.push(("ETag", Cow::Borrowed(variant.etag)));
+    h.push(("Last-Modified", Cow::Borrowed(file.last_modified)));
     if file.variants.len() > 1 {
         h.push(("Vary", Cow::Borrowed("Accept-Encoding")));
     }
@@ -409,7 +409,7 @@ fn file_response<'s>(
     if cx.head {
         return empty(status, h, cx);
     }
-    let (body, base64) = match (range, site.raw_body(variant)) {
+    let (body, base64) = match (range, site.raw_body(&variant)) {
         (None, Some(json)) => (
             ResponseBody::Raw {
                 json,
@@ -418,11 +418,11 @@ fn file_response<'s>(
             variant.base64,
         ),
         (Some((s, e)), Some(_)) if variant.base64 => (
-            ResponseBody::Text(Cow::Owned(slice_base64(variant, s, e))),
+            ResponseBody::Text(Cow::Owned(slice_base64(site, variant, s, e))),
             true,
         ),
         _ => {
-            let Some(bytes) = crate::body::bytes(file, variant) else {
+            let Some(bytes) = crate::body::bytes(site, file, variant) else {
                 return text(
                     site,
                     Status::ServiceUnavailable,
@@ -456,11 +456,11 @@ fn file_response<'s>(
 
 /// Bytes `start..=end` of a variant stored as base64, as base64: only the 4-character groups
 /// that hold the range are decoded, so a range of a large file costs the range, not the file.
-fn slice_base64(variant: &Variant, start: u64, end: u64) -> String {
+fn slice_base64(site: &Site, variant: Variant<'_>, start: u64, end: u64) -> String {
     use base64::Engine;
     let (start, end) = (start as usize, end as usize);
     // The literal is `"<base64>"`: base64 needs no JSON escapes, so strip the quotes.
-    let s = variant.body.json().unwrap_or("\"\"").as_bytes();
+    let s = site.body_json(&variant).unwrap_or("\"\"").as_bytes();
     let s = &s[1..s.len().saturating_sub(1)];
     let first_group = start / 3;
     let last_group = end / 3;
@@ -494,7 +494,7 @@ mod tests {
     fn a_304_carries_etag_cache_control_and_vary_and_no_body() {
         let site = from_files(&[("a.css", "body{}".repeat(200).as_bytes())], "").unwrap();
         let file = site.file(0);
-        let variant = &file.variants[1];
+        let variant = file.variants.get(1).unwrap();
         let r = render(
             &site,
             Outcome::NotModified {
@@ -505,7 +505,7 @@ mod tests {
             PLAIN,
         );
         assert_eq!(r.status, Status::NotModified);
-        assert_eq!(header(&r, "ETag"), Some(&*variant.etag));
+        assert_eq!(header(&r, "ETag"), Some(variant.etag));
         assert_eq!(header(&r, "Cache-Control"), Some("public, max-age=3600"));
         assert_eq!(header(&r, "Vary"), Some("Accept-Encoding"));
         assert_eq!(r.body_len(), 0);

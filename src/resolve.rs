@@ -19,34 +19,34 @@ pub enum Outcome<'s> {
     /// `at`: the headers for the URL asked for, when a rewrite or the SPA fallback serves the
     /// file at a URL whose `_headers` differ from the file's own.
     File {
-        file: &'s File,
-        variant: &'s Variant,
+        file: File<'s>,
+        variant: Variant<'s>,
         status: Status,
         range: Option<(u64, u64)>,
         at: Option<Box<HeaderSet>>,
     },
     /// 304 for this variant (`at` as for `File`).
     NotModified {
-        file: &'s File,
-        variant: &'s Variant,
+        file: File<'s>,
+        variant: Variant<'s>,
         at: Option<Box<HeaderSet>>,
     },
     /// A file kept in S3: a redirect to the object of this variant (the handler makes the URL,
     /// presigned on a private site).
     Offloaded {
-        file: &'s File,
-        variant: &'s Variant,
+        file: File<'s>,
+        variant: Variant<'s>,
     },
     /// 307 to a file's object in S3 (`Offloaded`, its URL made).
-    Stored { file: &'s File, location: String },
+    Stored { file: File<'s>, location: String },
     /// 503: the file is kept in S3 and no URL to it could be made.
     StoredUnavailable,
     /// 412.
-    PreconditionFailed { file: &'s File },
+    PreconditionFailed { file: File<'s> },
     /// 416 for a range past the end of the file.
-    RangeNotSatisfiable { file: &'s File },
+    RangeNotSatisfiable { file: File<'s> },
     /// 406: no acceptable encoding, or only ones too large for an ALB response.
-    NotAcceptable { file: &'s File, too_large: bool },
+    NotAcceptable { file: File<'s>, too_large: bool },
     /// A redirect to a path or URL, the query already appended.
     Redirect { status: Status, location: String },
     /// 200 for an ALB health check.
@@ -59,7 +59,7 @@ pub enum Outcome<'s> {
     /// 405 with `Allow: GET, HEAD`.
     MethodNotAllowed,
     /// 204 to a CORS preflight for a file whose `_headers` allow cross-origin requests.
-    Preflight { file: &'s File },
+    Preflight { file: File<'s> },
     /// 400 with the reason.
     BadRequest(Cow<'static, str>),
     /// 414.
@@ -98,7 +98,7 @@ pub fn resolve<'s>(site: &'s Site, req: &Request<'_>) -> Outcome<'s> {
         return outcome;
     }
     match route {
-        Some(Route::File(i)) => serve(site.file(*i), req, get, Fit::own(site.file(*i), req)),
+        Some(Route::File(i)) => serve(site.file(i), req, get, Fit::own(site.file(i), req)),
         Some(Route::Redirect(to)) => redirect(site, to, &req.query),
         None => not_found(site, &path, req, get),
     }
@@ -114,7 +114,7 @@ fn preflight<'s>(site: &'s Site, req: &Request<'_>) -> Option<Outcome<'s>> {
     let Route::File(i) = site.route(&path)? else {
         return None;
     };
-    let file = site.file(*i);
+    let file = site.file(i);
     file.headers
         .iter()
         .any(|(n, _)| n.eq_ignore_ascii_case("access-control-allow-origin"))
@@ -168,12 +168,12 @@ fn apply_rules<'s>(
 }
 
 /// The file a rewrite target serves, following one redirect route (`/index.html` → `/`).
-fn rewrite_target<'s>(site: &'s Site, encoded: &str) -> Option<&'s File> {
+fn rewrite_target<'s>(site: &'s Site, encoded: &str) -> Option<File<'s>> {
     let decoded = path::decode(encoded).ok()?;
     match site.route(&decoded)? {
-        Route::File(i) => Some(site.file(*i)),
+        Route::File(i) => Some(site.file(i)),
         Route::Redirect(to) => match site.route(&path::decode(to).ok()?)? {
-            Route::File(i) => Some(site.file(*i)),
+            Route::File(i) => Some(site.file(i)),
             Route::Redirect(_) => None,
         },
     }
@@ -227,7 +227,7 @@ struct Fit {
 
 impl Fit {
     /// The file's own headers.
-    fn own(file: &File, req: &Request<'_>) -> Fit {
+    fn own(file: File<'_>, req: &Request<'_>) -> Fit {
         let limit = req.door.response_limit();
         Fit {
             at: None,
@@ -240,7 +240,7 @@ impl Fit {
     /// The file served at `url` by a rewrite or the SPA fallback: the `_headers` of `url`
     /// apply (the URL asked for, as Cloudflare Pages matches rules), over the file's base
     /// headers. A set whose header block ALB would refuse falls back to the file's own.
-    fn at(site: &Site, file: &File, url: &str, req: &Request<'_>) -> Fit {
+    fn at(site: &Site, file: File<'_>, url: &str, req: &Request<'_>) -> Fit {
         let Some(base) = &file.base else {
             return Fit::own(file, req);
         };
@@ -261,7 +261,7 @@ impl Fit {
     }
 
     /// Whether a full response with `v` fits one response of the door with these headers.
-    fn fits(&self, v: &Variant) -> bool {
+    fn fits(&self, v: &Variant<'_>) -> bool {
         match self.block {
             None => v.fits.within(self.limit),
             Some(block) => self.limit.holds(block, v.json_len),
@@ -271,9 +271,9 @@ impl Fit {
 
 /// A page of the site served with status 404 (no conditionals, no ranges: it stands in for a
 /// resource that does not exist).
-fn error_page<'s>(page: &'s File, req: &Request<'_>, fit: Fit) -> Outcome<'s> {
+fn error_page<'s>(page: File<'s>, req: &Request<'_>, fit: Fit) -> Outcome<'s> {
     match negotiate::choose_fitting(
-        &page.variants,
+        page.variants.iter(),
         req.headers.accept_encoding.as_deref(),
         |v| fit.fits(v),
     ) {
@@ -296,7 +296,7 @@ fn accepts_html(req: &Request<'_>) -> bool {
     }
 }
 
-fn serve<'s>(file: &'s File, req: &Request<'_>, get: bool, fit: Fit) -> Outcome<'s> {
+fn serve<'s>(file: File<'s>, req: &Request<'_>, get: bool, fit: Fit) -> Outcome<'s> {
     let h = &req.headers;
     let conditions = Conditions {
         if_match: h.if_match.as_deref(),
@@ -306,7 +306,7 @@ fn serve<'s>(file: &'s File, req: &Request<'_>, get: bool, fit: Fit) -> Outcome<
     };
     // A file too large for this door's responses but kept in S3 too (over an ALB's 1 MB,
     // under Lambda's 6 MB) is sent from S3 as one that is only there.
-    if file.offloaded() || (file.in_s3() && !file.variants.iter().any(|v| fit.fits(v))) {
+    if file.offloaded() || (file.in_s3() && !file.variants.iter().any(|v| fit.fits(&v))) {
         return offloaded(file, req, &conditions);
     }
     let identity = file.identity();
@@ -317,7 +317,7 @@ fn serve<'s>(file: &'s File, req: &Request<'_>, get: bool, fit: Fit) -> Outcome<
     if get && negotiate::accepts(h.accept_encoding.as_deref(), identity.encoding) {
         if let Requested::One(spec) = range::parse(h.range.as_deref()) {
             let v = Validators {
-                etag: &identity.etag,
+                etag: identity.etag,
                 modified: file.modified,
             };
             let still_valid = h
@@ -348,7 +348,7 @@ fn serve<'s>(file: &'s File, req: &Request<'_>, get: bool, fit: Fit) -> Outcome<
     }
 
     let variant =
-        match negotiate::choose_fitting(&file.variants, h.accept_encoding.as_deref(), |v| {
+        match negotiate::choose_fitting(file.variants.iter(), h.accept_encoding.as_deref(), |v| {
             fit.fits(v)
         }) {
             Choice::Variant(v) => v,
@@ -368,7 +368,7 @@ fn serve<'s>(file: &'s File, req: &Request<'_>, get: bool, fit: Fit) -> Outcome<
     match preconditions::evaluate(
         &conditions,
         Validators {
-            etag: &variant.etag,
+            etag: variant.etag,
             modified: file.modified,
         },
     ) {
@@ -391,7 +391,7 @@ fn serve<'s>(file: &'s File, req: &Request<'_>, get: bool, fit: Fit) -> Outcome<
 /// A file kept in S3 is sent from there: the variant the client takes, or, for a byte range,
 /// the identity object (S3 answers the range itself). Conditional requests are answered here,
 /// since the build knows every variant's validators.
-fn offloaded<'s>(file: &'s File, req: &Request<'_>, conditions: &Conditions<'_>) -> Outcome<'s> {
+fn offloaded<'s>(file: File<'s>, req: &Request<'_>, conditions: &Conditions<'_>) -> Outcome<'s> {
     let h = &req.headers;
     let identity = file.identity();
     let ranged = req.method == "GET"
@@ -400,7 +400,9 @@ fn offloaded<'s>(file: &'s File, req: &Request<'_>, conditions: &Conditions<'_>)
     let variant = if ranged {
         identity
     } else {
-        match negotiate::choose_fitting(&file.variants, h.accept_encoding.as_deref(), |_| true) {
+        match negotiate::choose_fitting(file.variants.iter(), h.accept_encoding.as_deref(), |_| {
+            true
+        }) {
             Choice::Variant(v) => v,
             Choice::NotAcceptable | Choice::TooLarge => {
                 return Outcome::NotAcceptable {
@@ -411,7 +413,7 @@ fn offloaded<'s>(file: &'s File, req: &Request<'_>, conditions: &Conditions<'_>)
         }
     };
     let validators = Validators {
-        etag: &variant.etag,
+        etag: variant.etag,
         modified: file.modified,
     };
     match preconditions::evaluate(conditions, validators) {
@@ -521,7 +523,7 @@ mod tests {
         );
         let (status, file) = decide(&s, "GET", "/old/x", &[]);
         assert_eq!((status, file.as_str()), (404, "/gone.html"));
-        let gone = s.files.iter().find(|f| f.path == "/gone.html").unwrap();
+        let gone = s.files().find(|f| f.path == "/gone.html").unwrap();
         let etag = gone.identity().etag.to_string();
         assert_eq!(
             decide(&s, "GET", "/old/x", &[("if-none-match", &etag)]),

@@ -268,13 +268,8 @@ fn normalized(r: &Value, front: Front) -> (u64, Vec<(String, String)>, Vec<u8>) 
 /// Every URL of the sample site, asked for as browsers and tools do: compressed or not,
 /// revalidated, in part, HEAD, and with a method a static site refuses.
 fn requests() -> Vec<AlbEvent> {
-    let site = &site_server::site::SITE;
-    let mut urls: Vec<String> = match &site.routes {
-        site_core::site::Routes::Embedded { table, .. } => {
-            table.iter().map(|(url, _)| url.to_string()).collect()
-        }
-        site_core::site::Routes::Owned(map) => map.keys().cloned().collect(),
-    };
+    let site = site_server::site::embedded().expect("the embedded site opens");
+    let mut urls: Vec<String> = site.routes().map(|(url, _)| url.to_string()).collect();
     urls.extend(
         [
             "/no/such/page",

@@ -157,8 +157,8 @@ fn the_build_keeps_in_s3_exactly_the_files_no_alb_response_can_carry() {
     );
     let site = public_site();
     assert_eq!(site.offloaded_files, 3);
-    let index = site.files.iter().find(|f| f.path == "/index.html").unwrap();
-    assert!(index.identity().body.json().is_some());
+    let index = site.files().find(|f| f.path == "/index.html").unwrap();
+    assert!(site.body_json(&index.identity()).is_some());
     assert!(!index.in_s3());
 }
 
@@ -404,18 +404,14 @@ fn a_revalidation_of_a_file_in_s3_is_answered_here_with_304() {
         offload: Some(&offload),
         ..Shell::default()
     };
-    let video = site
-        .files
-        .iter()
-        .find(|f| f.path == "/media/video.mp4")
-        .unwrap();
+    let video = site.files().find(|f| f.path == "/media/video.mp4").unwrap();
     let r = ask(
         site,
         &shell,
-        AlbEvent::new("GET", "/media/video.mp4").header("if-none-match", &video.identity().etag),
+        AlbEvent::new("GET", "/media/video.mp4").header("if-none-match", video.identity().etag),
     );
     assert_eq!(status(&r), 304);
-    assert_eq!(header(&r, "etag"), Some(&*video.identity().etag));
+    assert_eq!(header(&r, "etag"), Some(video.identity().etag));
 }
 
 #[test]

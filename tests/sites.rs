@@ -846,3 +846,47 @@ fn the_values_in_the_sample_site_toml_are_the_defaults() {
         format!("{:#?}", Config::default())
     );
 }
+
+// Bad input that is served: names with spaces, `%`, `#`, `?`, any UTF-8; long paths ---------
+
+#[test]
+fn files_named_with_spaces_percent_hash_question_mark_and_any_utf8_are_served_at_their_encoded_urls(
+) {
+    let names = [
+        "with space.txt",
+        "100%.txt",
+        "c#.txt",
+        "why?.txt",
+        "naïve café.txt",
+        "日本語/ページ.txt",
+        "emoji 🦀.txt",
+        "plus+and&amp=.txt",
+    ];
+    let files: Vec<(String, Vec<u8>)> = names
+        .iter()
+        .map(|n| (n.to_string(), format!("body of {n}").into_bytes()))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(p, b)| (p.as_str(), &b[..])).collect();
+    let site = memory::from_files(&refs, "").unwrap();
+    for name in names {
+        let url = site_core::rules::encode_path(&format!("/{name}"));
+        let r = ask(&site, "GET", &url, &[]);
+        assert_eq!(status(&r), 200, "{name} at {url}");
+        assert_eq!(
+            decoded_body(&r),
+            format!("body of {name}").into_bytes(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_file_whose_path_is_over_one_kilobyte_is_served() {
+    let folder = "a-rather-long-folder-name-".repeat(8);
+    let path = format!("{0}/{0}/{0}/{0}/{0}/{0}/page.txt", folder);
+    assert!(path.len() > 1024);
+    let site = memory::from_files(&[(path.as_str(), b"deep")], "").unwrap();
+    let r = ask(&site, "GET", &format!("/{path}"), &[]);
+    assert_eq!(status(&r), 200);
+    assert_eq!(decoded_body(&r), b"deep");
+}

@@ -2,6 +2,7 @@
 # progress. Cargo shows a build script's output only with -vv, and -vv also prints every rustc
 # command line, every build script's output and the dependencies' own warnings; this keeps
 #   - "[alb-static-site <version>] encoding: N/M files (X MB of Y MB)" (build.rs, every ~3 s),
+#   - "[alb-static-site <version>] stage: walk|encode|pack|write S s (...)" (build.rs),
 #   - everything else cargo prints: Compiling, this workspace's warnings, every error in full,
 #     Finished,
 # and drops the "Running `...`" command lines (which may span lines), "Fresh"/"Dirty" lines,
@@ -31,7 +32,7 @@ in_command {
     next
 }
 /^ +(Fresh|Dirty) / { next }
-/^\[alb-static-site [^]]*\] encoding: / { emit($0); next }
+/^\[alb-static-site [^]]*\] (encoding|stage): / { emit($0); next }
 /^\[[^] ]+ [^]]+\] / { next }
 /^warning: `[^`]+` \(.*\) generated [0-9]+ warnings?/ { if (!dropped) emit($0); next }
 /^warning: [^ @]+@[0-9][^ ]*: / && !/^warning: alb-static-site@/ { next }

@@ -51,7 +51,7 @@ pub fn check(source: &Source, multi_value: bool) -> Report {
     Report {
         errors: Vec::new(),
         warnings,
-        summary: format!("{} files, {} URLs", site.files.len(), site.routes.len()),
+        summary: format!("{} files, {} URLs", site.files_len(), site.routes_len()),
     }
 }
 
@@ -96,7 +96,7 @@ pub fn redirects_that_never_fire(site: &Site, plan: &Plan, file: &Path) -> Vec<S
                 .or_else(|| alternate.and_then(|a| site.route(a)));
             if let Some(route) = answered {
                 let what = match route {
-                    Route::File(k) => format!("the file {}", site.file(*k).path),
+                    Route::File(k) => format!("the file {}", site.file(k).path),
                     Route::Redirect(to) => format!("the site's own redirect to {to}"),
                 };
                 out.push(format!(

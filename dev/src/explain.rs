@@ -136,7 +136,7 @@ pub fn answer(
         };
     }
     match route {
-        Some(Route::File(k)) => Answer::File(*k),
+        Some(Route::File(k)) => Answer::File(k),
         Some(Route::Redirect(to)) => Answer::Canonical(to.to_string()),
         None => {
             let html = accept.is_none_or(|a| a.contains("text/html") || a.contains("*/*"));
@@ -149,12 +149,7 @@ pub fn answer(
                 return Answer::NotFound;
             }
             match site.not_found_page(&path) {
-                Some(page) => Answer::NotFoundPage(
-                    site.files
-                        .iter()
-                        .position(|f| f.path == page.path)
-                        .unwrap_or(0) as u32,
-                ),
+                Some(page) => Answer::NotFoundPage(page.number),
                 None => Answer::NotFound,
             }
         }
@@ -164,9 +159,9 @@ pub fn answer(
 fn rewrite_target(site: &Site, encoded: &str) -> Option<u32> {
     let decoded = site_core::path::decode(encoded).ok()?;
     match site.route(&decoded)? {
-        Route::File(k) => Some(*k),
+        Route::File(k) => Some(k),
         Route::Redirect(to) => match site.route(&site_core::path::decode(to).ok()?)? {
-            Route::File(k) => Some(*k),
+            Route::File(k) => Some(k),
             Route::Redirect(_) => None,
         },
     }

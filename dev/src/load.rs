@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use serde_json::value::RawValue;
 use site_core::plan::{self, memory, Config, Input, Memo, Plan, Stored};
-use site_core::site::{Body, Site};
+use site_core::site::Site;
 
 /// Where the site comes from.
 #[derive(Debug, Clone)]
@@ -64,20 +64,19 @@ pub fn load_again(
     let site = memory::into_site_reusing(&plan, &|i, v| {
         let Some(previous) = previous else {
             let mut read = read.lock().unwrap_or_else(|e| e.into_inner());
-            return read.remove(v.source.literal.as_path());
+            return read
+                .remove(v.source.literal.as_path())
+                .map(|raw| String::from(Box::<str>::from(raw)).into_bytes());
         };
         let key = (v.etag.as_str(), v.source.base64);
-        let here = previous.files.get(i).and_then(|f| {
+        let here = previous.get_file(i as u32).and_then(|f| {
             f.variants
                 .iter()
-                .find(|p| (&*p.etag, p.base64) == key)
-                .and_then(|p| match &p.body {
-                    Body::Owned(raw) => Some(&**raw),
-                    _ => None,
-                })
+                .find(|p| (p.etag, p.base64) == key)
+                .and_then(|p| previous.body_json(&p))
         });
         here.or_else(|| all.get_or_init(|| bodies(previous)).get(&key).copied())
-            .map(ToOwned::to_owned)
+            .map(|json| json.as_bytes().to_vec())
     });
     match site {
         Ok(site) => Ok(Loaded { plan, site }),
@@ -117,14 +116,10 @@ fn read_bodies(plan: &Plan) -> Mutex<HashMap<&Path, Box<RawValue>>> {
 }
 
 /// The bodies a site holds, by what names their bytes: strong ETag, and whether base64.
-fn bodies(site: &Site) -> HashMap<(&str, bool), &RawValue> {
-    site.files
-        .iter()
+fn bodies(site: &Site) -> HashMap<(&str, bool), &str> {
+    site.files()
         .flat_map(|f| f.variants.iter())
-        .filter_map(|v| match &v.body {
-            Body::Owned(raw) => Some(((&*v.etag, v.base64), &**raw)),
-            _ => None,
-        })
+        .filter_map(|v| Some(((v.etag, v.base64), site.body_json(&v)?)))
         .collect()
 }
 

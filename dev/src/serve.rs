@@ -138,8 +138,8 @@ impl Dev {
                 eprintln!(
                     "site-dev: {what} {} in {ms:.0} ms: {} files{read}, {} URLs",
                     load::shown(&self.source.site_dir),
-                    loaded.site.files.len(),
-                    loaded.site.routes.len()
+                    loaded.site.files_len(),
+                    loaded.site.routes_len()
                 );
                 let mut seen = self.warnings.write().unwrap_or_else(|e| e.into_inner());
                 if *seen != loaded.plan.warnings {

@@ -4,6 +4,7 @@
 //! planner that turns a folder into a site ([`plan`]).
 
 pub mod auth;
+pub mod data;
 pub mod limits;
 pub mod path;
 pub mod rules;

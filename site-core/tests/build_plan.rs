@@ -219,7 +219,7 @@ fn the_deploy_facts_list_the_public_patterns_of_a_private_site() {
     let toml = "[auth]\npublic = [\"/\", \"/docs/:page\"]\n";
     let plan = site_core::plan::plan_with(&input, Config::parse(toml).unwrap()).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
-    let facts = site_core::plan::codegen::deploy_info(&plan);
+    let facts = site_core::plan::embed::deploy_info(&plan);
     let json = facts
         .trim()
         .strip_prefix("alb-static-site-deploy-info ")

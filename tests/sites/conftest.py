@@ -74,4 +74,5 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line("site builds (debug, target/sites):")
         for name, b in _builds.done.items():
             terminalreporter.write_line(
-                f"  {name:<24} {'ok    ' if b.ok else 'failed'} {b.seconds:6.1f} s")
+                f"  {name:<24} {'ok    ' if b.ok else 'failed'} {b.seconds:6.1f} s"
+                f"  peak RSS {b.peak_rss_kb / 1024:7.0f} MiB")

@@ -43,6 +43,16 @@ class Build:
     output: str  # cargo's stderr (warnings, the build script's error)
     binary: Path | None
     seconds: float
+    # The largest resident set of any process of the build (cargo, the build script, rustc,
+    # the linker), in KiB: getrusage(RUSAGE_CHILDREN) of a process that ran only this cargo.
+    peak_rss_kb: int = 0
+
+
+# Runs argv, then prints the children's max RSS on its own stdout line, and exits as argv did.
+MEASURED = ("import resource, subprocess, sys\n"
+            "r = subprocess.run(sys.argv[1:])\n"
+            "print('peak-rss-kb', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+            "sys.exit(r.returncode)\n")
 
 
 def cargo_build(name, site_dir, settings=None, env=None):
@@ -56,15 +66,17 @@ def cargo_build(name, site_dir, settings=None, env=None):
     e.update(env or {})
     started = time.monotonic()
     p = subprocess.run(
-        ["nice", "-n", "10", "cargo", "build", "--locked", "--bin", "bootstrap",
-         "--target-dir", str(TARGET)],
+        ["python3", "-c", MEASURED, "nice", "-n", "10", "cargo", "build", "--locked",
+         "--bin", "bootstrap", "--target-dir", str(TARGET)],
         cwd=REPO, env=e, capture_output=True, text=True)
     seconds = time.monotonic() - started
+    peak = [int(line.split()[1]) for line in p.stdout.splitlines()
+            if line.startswith("peak-rss-kb ")]
     binary = None
     if p.returncode == 0:
         binary = BIN / name
         shutil.copy2(TARGET / "debug" / "bootstrap", binary)
-    return Build(name, p.returncode == 0, p.stderr, binary, seconds)
+    return Build(name, p.returncode == 0, p.stderr, binary, seconds, peak[-1] if peak else 0)
 
 
 def generated_site(name, base, files=None):

@@ -8,6 +8,8 @@ Each test builds (once per session) the bootstrap binary for a fixture site and 
 """
 
 import hashlib
+import os
+import subprocess
 
 import pytest
 
@@ -124,3 +126,29 @@ def test_two_builds_give_identical_responses(builds):
     for path, headers in spa_requests():
         ev = harness.event("GET", path, headers)
         assert harness.invoke_raw(first, ev) == harness.invoke_raw(b.binary, ev), path
+
+
+# 5. Scale: the build's memory follows the site's bytes, not its number of files --------------
+
+SCALE_FILES = 30_000
+SCALE_PEAK_RSS_KB = 2 * 1024 * 1024
+
+
+def test_a_30000_file_site_builds_within_2_gb_peak_rss_of_any_build_process(builds):
+    """A guard against a return to per-file Rust code, which cost rustc about 20 GB at 10,000
+    files. The site is small in bytes (about 1 KB a page) so the build is quick."""
+    site = harness.GEN / "scale-30k"
+    if not (site / "p" / f"{(SCALE_FILES - 5) // 100:04d}" / f"{SCALE_FILES - 5:06d}.html").exists():
+        subprocess.run(["python3", str(harness.REPO / "tools" / "gen-site.py"), str(site),
+                        "--pages", str(SCALE_FILES - 3), "--js-kb", "4", "--png-kb", "4"],
+                       check=True)
+    files = sum(len(f) for _, _, f in os.walk(site))
+    assert files >= SCALE_FILES, files
+    b = builds.custom("scale-30k", site)
+    assert b.ok, b.output[-3000:]
+    assert 0 < b.peak_rss_kb <= SCALE_PEAK_RSS_KB, (
+        f"peak RSS of the build {b.peak_rss_kb / 1024:.0f} MiB, over "
+        f"{SCALE_PEAK_RSS_KB / 1024:.0f} MiB")
+    r = invoke(b.binary, "GET", f"/p/0123/{12345:06d}", HTML)
+    assert r["statusCode"] == 200, r["statusCode"]
+    assert "Page 12345" in harness.decoded_body(r).decode()

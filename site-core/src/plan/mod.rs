@@ -1,15 +1,16 @@
-//! The planner: a site folder and its settings in, everything a response needs out. `build.rs`
-//! turns the [`Plan`] into a generated `static` ([`codegen`]); tests and local tools turn the
-//! same plan into a [`Site`](crate::site::Site) in memory ([`memory`]). Each step is its own
-//! module with its own tests:
+//! The planner: a site folder and its settings in, everything a response needs out. One
+//! conversion turns the [`Plan`] into bytes in the site format ([`pack`]); `build.rs` writes
+//! them for the binary to embed ([`embed`]), tests and local tools open them in memory
+//! ([`memory`]), and both read them through the same [`Site`](crate::site::Site). Each step is
+//! its own module with its own tests:
 //!
 //! walk → media (type, cache policy) → headers (`_headers`) → encode (identity, gzip, br with
 //! the [`compress`] policy; cached; [`progress`] reported) → limits (ALB's 1 MB) → routes →
-//! rewrites checked → [`Plan`].
+//! rewrites checked → [`Plan`] → [`pack`].
 
-pub mod codegen;
 pub mod compress;
 pub mod config;
+pub mod embed;
 pub mod encode;
 pub mod error;
 pub mod headers;
@@ -17,6 +18,7 @@ pub mod media;
 pub mod memo;
 pub mod memory;
 pub mod offload;
+pub mod pack;
 pub mod progress;
 pub mod routes;
 pub mod walk;
@@ -183,6 +185,17 @@ pub struct Plan {
     pub spa_fallback: bool,
     /// What a build should say but not fail on.
     pub warnings: Vec<String>,
+    /// How long the planner's stages took, for the build's report.
+    pub timings: Timings,
+}
+
+/// How long the planner's stages took.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timings {
+    /// Listing the folder and reading the rules files.
+    pub walk: std::time::Duration,
+    /// Encoding every file (identity, gzip, br; cached by content), the limits and the routes.
+    pub encode: std::time::Duration,
 }
 
 impl Plan {
@@ -289,6 +302,7 @@ pub fn plan_remembering(
             input.site_dir.display()
         )));
     }
+    let started = std::time::Instant::now();
     let root = input.site_dir.canonicalize().map_err(io(&input.site_dir))?;
     let (files, mut warnings) = walk::walk(&root)?;
     if files.is_empty() {
@@ -297,11 +311,13 @@ pub fn plan_remembering(
             input.site_dir.display()
         )));
     }
+    check_urls(&files, &config)?;
     let headers_path = root.join("_headers");
     let header_rules = read_rules(&headers_path, rules::parse_headers)?;
     let redirects_path = root.join("_redirects");
     let redirects = read_rules(&redirects_path, rules::parse_redirects)?;
 
+    let walked = started.elapsed();
     fs::create_dir_all(&input.cache_dir).map_err(io(&input.cache_dir))?;
     let policy = compress::Policy::DEFAULT;
     let stamps = files
@@ -400,10 +416,45 @@ pub fn plan_remembering(
         header_rules,
         spa_fallback,
         warnings,
+        timings: Timings {
+            walk: walked,
+            encode: started.elapsed().saturating_sub(walked),
+        },
     };
     plan.warnings
         .extend(unmatched_header_rules(&plan, &headers_path));
     Ok(plan)
+}
+
+/// Every file must be reachable at a URL of its own: not longer than a request path may be
+/// (percent-encoded), and not claimed by another file. Lists every offender (up to 20).
+fn check_urls(files: &[SiteFile], config: &Config) -> Result<(), PlanError> {
+    let mut problems: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let len = encode_path(&f.site_path).len();
+            (len > path::MAX_PATH).then(|| {
+                format!(
+                    "{}: its URL is {len} bytes percent-encoded, over the {} bytes a request \
+                     path may have: shorten its name or its folders' names",
+                    f.abs.display(),
+                    path::MAX_PATH
+                )
+            })
+        })
+        .collect();
+    let paths: Vec<String> = files.iter().map(|f| f.site_path.clone()).collect();
+    problems.extend(routes::conflicts(&paths, config));
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let shown = problems.len().min(20);
+    let more = problems.len() - shown;
+    let mut message = problems[..shown].join("\n");
+    if more > 0 {
+        message.push_str(&format!("\n... and {more} more"));
+    }
+    Err(PlanError::new(message))
 }
 
 /// A `_headers` pattern no URL of the site matches is likely a typo: say so, with its line.
@@ -628,10 +679,16 @@ fn apply_size_limit(
     let mut embedded: u64 = kept.iter().map(PlannedFile::embedded_bytes).sum();
     if embedded > budget {
         if config.limits.too_large != TooLarge::S3 {
+            let mut largest: Vec<&PlannedFile> = kept.iter().collect();
+            largest.sort_by(|a, b| {
+                (b.embedded_bytes(), &a.site_path).cmp(&(a.embedded_bytes(), &b.site_path))
+            });
+            let listed = list(&mut largest.into_iter().take(10));
             return Err(PlanError::new(format!(
                 "the site would embed {embedded} bytes, over limits.package_budget = {budget}: \
                  set limits.too_large = \"s3\" to keep the largest files in S3, or raise the budget \
-                 (Lambda's limit is 262,144,000 bytes unzipped, the server's code included)"
+                 (Lambda's limit is 262,144,000 bytes unzipped, the server's code included). \
+                 The largest files:\n{listed}"
             )));
         }
         // Largest first; ties by path, so the choice is the same on every machine.

@@ -41,6 +41,35 @@ pub fn served_at(site_path: &str, config: &Config) -> Vec<String> {
     urls
 }
 
+/// Files that would be served at one URL (`/about.html` and `/about/index.html` with clean
+/// URLs): one message per URL, naming both files and the way out. A plan with any is an error,
+/// so no file of the site is silently left unserved.
+pub fn conflicts(site_paths: &[String], config: &Config) -> Vec<String> {
+    let mut claimed: BTreeMap<String, usize> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (i, p) in site_paths.iter().enumerate() {
+        if served_at(p, config).contains(p) {
+            claimed.insert(p.clone(), i);
+        }
+    }
+    for (i, p) in site_paths.iter().enumerate() {
+        for url in served_at(p, config) {
+            match claimed.get(&url) {
+                None => {
+                    claimed.insert(url, i);
+                }
+                Some(&j) if j != i => out.push(format!(
+                    "{} and {} would both be served at the URL {url}: rename or remove one of \
+                     them (or set clean_urls = false, or another trailing_slash)",
+                    site_paths[j], p
+                )),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
 /// Builds the route table. Serving routes win over redirects; when two files claim one URL, the
 /// earlier claim wins (exact file paths are claimed first) and a warning is returned.
 pub fn build(site_paths: &[String], config: &Config) -> (BTreeMap<String, Route>, Vec<String>) {

@@ -36,7 +36,8 @@ fn walk_dir(
         let Some(name) = name.to_str() else {
             return Err(PlanError::at(
                 &path,
-                "file names must be UTF-8 to be served",
+                "this name is not UTF-8, so no URL can name it: rename it to UTF-8 (for \
+                 example `convmv -f latin1 -t utf8 --notest`), or move it out of the site folder",
             ));
         };
         let at_top = dir == root;
@@ -49,7 +50,7 @@ fn walk_dir(
         if name.chars().any(|c| c.is_control() || c == '\\') {
             return Err(PlanError::at(
                 &path,
-                "a file name with a control character or backslash cannot be requested safely",
+                "a file name with a control character or backslash cannot be requested safely: rename it, or move it out of the site folder",
             ));
         }
         // The listing gives each entry's type (no `stat` but for a symlink): a walk of a

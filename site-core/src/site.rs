@@ -427,7 +427,7 @@ impl Site {
                 return Err(FormatError(format!("section {k} lies outside the index")));
             }
             let rec = data::RECORD_LEN[k];
-            if rec != 0 && len % rec != 0 {
+            if rec != 0 && !len.is_multiple_of(rec) {
                 return Err(FormatError(format!(
                     "section {k} is not a whole number of records"
                 )));

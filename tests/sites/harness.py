@@ -30,7 +30,7 @@ BIN = TARGET / "bin"
 NO_SETTINGS = GEN / "no-settings.toml"
 
 # local-alb's `reply::parse` behind a command line: the one "would ALB accept this" check.
-# Built in the test profile (Cargo.toml's test-release), as `make test` builds it for the deploy suite.
+# Built in the test profile (Cargo.toml's test-release), like every test binary.
 CHECK_RESPONSE = REPO / "target" / "test-release" / "examples" / "check_response"
 MAX_RANGE = 720_000
 TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/site/6d0ecf831eec9f09"

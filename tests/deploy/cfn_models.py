@@ -628,3 +628,31 @@ def _tg_delete(cls, resource_name, cloudformation_json, account_id, region_name)
 
 
 elbv2_models.FakeTargetGroup.delete_from_cloudformation_json = _tg_delete
+
+
+# AWS::Lambda::Function's Architectures: moto's CloudFormation model drops the property (its
+# create keeps a fixed list of optional properties, its update only the configuration), so every
+# function would read back as x86_64. AWS makes the function with the architectures given, and
+# an update changes them with the code (UpdateFunctionCode's Architectures).
+from moto.awslambda import models as lambda_models  # noqa: E402
+
+_fn_create = lambda_models.LambdaFunction.create_from_cloudformation_json.__func__
+_fn_update = lambda_models.LambdaFunction.update_from_cloudformation_json.__func__
+
+
+@classmethod
+def _fn_create_with_architectures(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    fn = _fn_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    fn.architectures = cloudformation_json["Properties"].get("Architectures", ["x86_64"])
+    return fn
+
+
+@classmethod
+def _fn_update_with_architectures(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+    fn = _fn_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+    fn.architectures = cloudformation_json["Properties"].get("Architectures", ["x86_64"])
+    return fn
+
+
+lambda_models.LambdaFunction.create_from_cloudformation_json = _fn_create_with_architectures
+lambda_models.LambdaFunction.update_from_cloudformation_json = _fn_update_with_architectures

@@ -126,3 +126,12 @@ def test_files_kept_in_s3_go_to_the_stacks_bucket_which_anyone_may_read_for_a_pu
     # destroy empties the bucket the stack made, then deletes the stack (and the bucket).
     aws.ok("destroy.sh")
     assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
+def test_an_arm64_package_is_deployed_as_an_arm64_function_through_the_same_template(aws):
+    aws.zip = aws.make_zip("graviton", arch="arm64")
+    aws.deploy(ARCH="arm64")
+    assert aws.parameters()["Architecture"] == "arm64"
+    config = aws.client("lambda").get_function_configuration(FunctionName="static-site")
+    assert config["Architectures"] == ["arm64"]
+    lint_stack_parameters(aws)

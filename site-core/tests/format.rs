@@ -163,3 +163,30 @@ fn bodies_fill_segments_of_at_most_eight_mib_without_splitting_one() {
         );
     }
 }
+
+#[test]
+fn identical_files_are_stored_once() {
+    // README: "identical files once". A second file with the same bytes adds records for its
+    // path, and no body.
+    let page = "<p>the same page</p>\n".repeat(300);
+    let one = memory::from_files(&[("a.html", page.as_bytes())], "").unwrap();
+    let two = memory::from_files(
+        &[
+            ("a.html", page.as_bytes()),
+            ("copy/b.html", page.as_bytes()),
+        ],
+        "",
+    )
+    .unwrap();
+    assert_eq!(two.files_len(), one.files_len() + 1);
+    assert_eq!(two.stored_bodies(), one.stored_bodies());
+    let other = memory::from_files(
+        &[
+            ("a.html", page.as_bytes()),
+            ("c.html", b"<p>another page</p>"),
+        ],
+        "",
+    )
+    .unwrap();
+    assert!(other.stored_bodies().0 > one.stored_bodies().0);
+}

@@ -794,10 +794,11 @@ fn the_deploys_default_function_timeout_leaves_room_for_the_key_fetch_and_the_an
         .lines()
         .find(|l| l.starts_with("TIMEOUT="))
         .expect("deploy/settings.env sets TIMEOUT");
+    // `TIMEOUT=${TIMEOUT-10}   # a comment`: the default is the number after `${TIMEOUT-`.
     let seconds: u64 = line
-        .rsplit('-')
-        .next()
-        .and_then(|d| d.trim_end_matches('}').parse().ok())
+        .split_once("${TIMEOUT-")
+        .and_then(|(_, rest)| rest.split_once('}'))
+        .and_then(|(default, _)| default.trim().parse().ok())
         .unwrap_or_else(|| panic!("no default in {line:?}"));
     assert!(
         Duration::from_secs(seconds) >= key_fetch::FETCH_BUDGET + Duration::from_secs(2),

@@ -193,8 +193,13 @@ fn write_blob(path: &Path, make: impl FnOnce() -> std::io::Result<Vec<u8>>) -> s
 }
 
 /// Writes through a temporary file and a rename, so an interrupted build never leaves a torn blob.
+/// The temporary file is this write's own (process and a counter): identical files are encoded
+/// to the same entry on several cores at once, and two writers sharing one temporary file lost
+/// it to each other's rename.
 fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
     {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -213,6 +218,25 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    #[test]
+    fn the_same_blob_written_by_many_threads_at_once_is_written_whole() {
+        // Identical files encode to the same cache entry, and the planner encodes on every
+        // core: two writers of one blob must not share a temporary file.
+        let dir = scratch("concurrent");
+        let path = dir.join("blob");
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    for _ in 0..200 {
+                        write_atomic(&path, b"the same bytes").unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(fs::read(&path).unwrap(), b"the same bytes");
+        let _ = fs::remove_dir_all(&dir);
     }
 
     const ALL: Options = Options {

@@ -11,8 +11,7 @@
 
 use std::path::PathBuf;
 
-use site_core::plan::{self, embed, pack, Input, PlanError};
-use site_core::site::Site;
+use site_core::plan::{self, embed, Input, PlanError};
 
 fn main() {
     if let Err(e) = run() {
@@ -65,8 +64,7 @@ fn run() -> Result<(), PlanError> {
     let started = std::time::Instant::now();
     // The bytes are opened and checked whole, as the server would read them, before they are
     // embedded: a malformed index fails the build, never a request.
-    let site = Site::from_data(pack::pack(&plan)?)
-        .map_err(|e| PlanError::new(format!("the packed site does not read back: {e}")))?;
+    let site = plan::memory::into_site(&plan)?;
     let bodies = site.stored_bodies().0;
     let data = site.into_data().expect("a site made from data owns it");
     // Each file is rewritten only when its bytes changed, so an unchanged site does not

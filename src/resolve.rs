@@ -98,7 +98,11 @@ pub fn resolve<'s>(site: &'s Site, req: &Request<'_>) -> Outcome<'s> {
         return outcome;
     }
     match route {
-        Some(Route::File(i)) => serve(site.file(i), req, get, Fit::own(site.file(i), req)),
+        Some(Route::File(i)) => {
+            // Read from its record once: the file is a view, copied, not a reference.
+            let file = site.file(i);
+            serve(file, req, get, Fit::own(file, req))
+        }
         Some(Route::Redirect(to)) => redirect(site, to, &req.query),
         None => not_found(site, &path, req, get),
     }

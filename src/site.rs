@@ -69,7 +69,7 @@ mod tests {
     }
 
     #[test]
-    fn no_segment_is_over_the_segment_size_or_splits_a_body() {
+    fn no_segment_is_over_the_segment_size() {
         for segment in SEGMENTS.iter() {
             assert!(segment.len() <= site_core::data::SEGMENT_BYTES);
         }

@@ -8,7 +8,6 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use serde_json::value::RawValue;
 use site_core::plan::{self, memory, Config, Input, Memo, Plan, Stored};
 use site_core::site::Site;
 
@@ -64,9 +63,7 @@ pub fn load_again(
     let site = memory::into_site_reusing(&plan, &|i, v| {
         let Some(previous) = previous else {
             let mut read = read.lock().unwrap_or_else(|e| e.into_inner());
-            return read
-                .remove(v.source.literal.as_path())
-                .map(|raw| String::from(Box::<str>::from(raw)).into_bytes());
+            return read.remove(v.source.literal.as_path());
         };
         let key = (v.etag.as_str(), v.source.base64);
         let here = previous.get_file(i as u32).and_then(|f| {
@@ -92,10 +89,11 @@ pub fn load_again(
     }
 }
 
-/// The bodies a plan stores, read from the encode cache and checked as JSON on every core (a
-/// start of 100,000 files reads some 200,000), by path. One that cannot be read is left out:
-/// the conversion then reads it itself and says why it cannot.
-fn read_bodies(plan: &Plan) -> Mutex<HashMap<&Path, Box<RawValue>>> {
+/// The bodies a plan stores, read from the encode cache on every core (a start of 100,000
+/// files reads some 200,000), by path. One that cannot be read is left out: the conversion then
+/// reads it itself and says why it cannot. (Each is checked as JSON once, when the site is made
+/// from the packed bytes.)
+fn read_bodies(plan: &Plan) -> Mutex<HashMap<&Path, Vec<u8>>> {
     let paths: HashSet<&Path> = plan
         .files
         .iter()
@@ -107,10 +105,7 @@ fn read_bodies(plan: &Plan) -> Mutex<HashMap<&Path, Box<RawValue>>> {
         .collect();
     let read = paths
         .into_par_iter()
-        .filter_map(|path| {
-            let json = std::fs::read_to_string(path).ok()?;
-            Some((path, RawValue::from_string(json).ok()?))
-        })
+        .filter_map(|path| Some((path, std::fs::read(path).ok()?)))
         .collect();
     Mutex::new(read)
 }

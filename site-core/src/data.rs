@@ -19,6 +19,9 @@
 //! | 16..24 | the routes' perfect-hash key |
 //! | 24.. | per section: offset and length (u32 each), in [`Section`] order |
 
+use crate::limits::Fits;
+use crate::site::Encoding;
+
 /// The first bytes of every index.
 pub const MAGIC: [u8; 8] = *b"ALBSITE\0";
 /// The format version; an index of another version is refused (at build by a const assertion
@@ -84,6 +87,19 @@ pub const RECORD_LEN: [usize; SECTIONS] = [
     NOT_FOUND_LEN,
     0,
 ];
+
+/// A variant record's content coding and fit, each as its position in these tables: one
+/// table for the writer (`plan::pack`) and the reader (`Site`), so the two cannot disagree.
+pub const ENCODINGS: [Encoding; 3] = [Encoding::Identity, Encoding::Gzip, Encoding::Brotli];
+pub const FITS: [Fits; 3] = [Fits::Everywhere, Fits::LambdaOnly, Fits::Nowhere];
+
+/// The byte that stands for `value` in `table` (its position).
+pub fn code_of<T: PartialEq>(table: &[T], value: &T) -> u8 {
+    table
+        .iter()
+        .position(|t| t == value)
+        .expect("every value is in its table") as u8
+}
 
 /// Variant body kinds.
 pub const BODY_STORED: u8 = 0;

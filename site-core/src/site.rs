@@ -538,18 +538,8 @@ impl Site {
 
     fn variant(&self, k: u32) -> Option<Variant<'_>> {
         let rec = self.record(Section::Variants, k)?;
-        let encoding = match rec[0] {
-            0 => Encoding::Identity,
-            1 => Encoding::Gzip,
-            2 => Encoding::Brotli,
-            _ => return None,
-        };
-        let fits = match rec[2] {
-            0 => Fits::Everywhere,
-            1 => Fits::LambdaOnly,
-            2 => Fits::Nowhere,
-            _ => return None,
-        };
+        let encoding = *data::ENCODINGS.get(rec[0] as usize)?;
+        let fits = *data::FITS.get(rec[2] as usize)?;
         let body = match rec[3] {
             data::BODY_STORED => Body::Stored(data::u32_at(rec, 32)?),
             data::BODY_INFLATE => Body::Inflate(rec[4]),

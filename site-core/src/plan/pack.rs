@@ -12,7 +12,7 @@ use super::error::{io, PlanError};
 use super::{Plan, Stored};
 use crate::data::{self, Section};
 use crate::rules::HeaderOp;
-use crate::site::{Action, Encoding, Fits, Route, SiteData};
+use crate::site::{Action, Route, SiteData};
 
 /// The bytes of the planned site: the index and its body segments, with every stored body
 /// read from the encode cache.
@@ -100,9 +100,9 @@ pub fn pack_with(
             };
             let object = f.object_key(k);
             rec.extend_from_slice(&[
-                encoding(v.encoding),
+                data::code_of(&data::ENCODINGS, &v.encoding),
                 v.source.base64 as u8,
-                fits_code(*fits),
+                data::code_of(&data::FITS, fits),
                 kind,
                 from,
                 object.is_some() as u8,
@@ -344,22 +344,6 @@ fn put32(out: &mut Vec<u8>, v: u32) {
 
 fn put64(out: &mut Vec<u8>, v: u64) {
     out.extend_from_slice(&v.to_le_bytes());
-}
-
-fn encoding(e: Encoding) -> u8 {
-    match e {
-        Encoding::Identity => 0,
-        Encoding::Gzip => 1,
-        Encoding::Brotli => 2,
-    }
-}
-
-fn fits_code(f: Fits) -> u8 {
-    match f {
-        Fits::Everywhere => 0,
-        Fits::LambdaOnly => 1,
-        Fits::Nowhere => 2,
-    }
 }
 
 fn http_date(secs: u64) -> String {

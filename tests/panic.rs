@@ -6,22 +6,11 @@
 
 use std::path::PathBuf;
 
-use local_alb::kit::alb_event::event;
-use local_alb::kit::rie::{self, Emulator, Output};
-use serde_json::Value;
+mod common;
 
-fn rie_path() -> PathBuf {
-    let path = std::env::var_os("RIE").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rie::FETCHED_PATH),
-        PathBuf::from,
-    );
-    assert!(
-        path.is_file(),
-        "the Runtime Interface Emulator is missing at {}: run `make rie` (make test does)",
-        path.display()
-    );
-    path.canonicalize().unwrap()
-}
+use common::{event, rie_path};
+use local_alb::kit::rie::{Emulator, Output};
+use serde_json::Value;
 
 fn invoke(rie: &Emulator, path: &str) -> Value {
     let (code, body) = rie

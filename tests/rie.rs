@@ -16,28 +16,11 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use common::{
-    body_bytes, check_response, decoded_body, event, event_multi, header, header_values, site_file,
-    status,
+    body_bytes, check_response, decoded_body, event, event_multi, header, header_values, rie_path,
+    site_file, status,
 };
-use local_alb::kit::rie::{self, Emulator, Output};
+use local_alb::kit::rie::{Emulator, Output};
 use serde_json::Value;
-
-/// The emulator binary: `$RIE`, or `.tools/aws-lambda-rie-x86_64` in the crate when it has
-/// been fetched; a test that finds neither fails, saying how to get it (these tests are
-/// ignored in a bare `cargo test`, and `make test` fetches the emulator before it runs them).
-fn rie_path() -> PathBuf {
-    let path = std::env::var_os("RIE").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rie::FETCHED_PATH),
-        PathBuf::from,
-    );
-    assert!(
-        path.is_file(),
-        "the Runtime Interface Emulator is missing at {}: run `make rie` (make test does)",
-        path.display()
-    );
-    // Absolute: the emulator runs in the temp directory.
-    path.canonicalize().expect("the emulator's path resolves")
-}
 
 /// The function under test: `$RIE_BOOTSTRAP` (`make test-package` sets it to the shipped
 /// `dist/bootstrap`), or the binary cargo built for this test.

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{Resp, Server};
+use common::{InvokeApi, Resp, Server};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -134,40 +134,10 @@ fn malformed_input_gets_the_same_answer_on_arm64() {
     }
 }
 
-/// local-alb's Invoke API in front of `function`: the raw payload in, the function's out.
-struct InvokeApi {
-    _server: Server,
-    client: local_alb::kit::invoke::Client,
-}
-
-impl InvokeApi {
-    fn start(function: &[String]) -> InvokeApi {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let invoke_api = format!("127.0.0.1:{port}");
-        let server =
-            Server::start_command(&["--instances", "1", "--invoke-api", &invoke_api], function);
-        // qemu-user starts the arm64 function more slowly than the machine starts its own.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let client = loop {
-            match local_alb::kit::invoke::Client::connect(port) {
-                Ok(c) => break c,
-                Err(e) if Instant::now() > deadline => panic!("the Invoke API did not start: {e}"),
-                Err(_) => std::thread::sleep(Duration::from_millis(20)),
-            }
-        };
-        InvokeApi {
-            _server: server,
-            client,
-        }
-    }
-
-    fn invoke(&mut self, payload: &str) -> (Option<i32>, Vec<u8>) {
-        let (status, body) = self.client.invoke(payload).expect("invoke");
-        (Some(i32::from(status)), body)
-    }
+/// The function's answer to `payload` through local-alb's Invoke API, as [`invoke`] gives it.
+fn through(api: &mut InvokeApi, payload: &str) -> (Option<i32>, Vec<u8>) {
+    let (status, body) = api.client.invoke(payload).expect("invoke");
+    (Some(i32::from(status)), body)
 }
 
 #[test]
@@ -181,8 +151,8 @@ fn a_malformed_event_through_the_runtime_api_gets_the_same_answer_on_arm64() {
         r#"{"httpMethod": "GET"}"#,
         r#"{"requestContext": {"elb": {}}, "httpMethod": "GET", "path": 7}"#,
     ] {
-        let answer = x86_64.invoke(payload);
-        assert_same(payload, &answer, &arm64.invoke(payload));
+        let answer = through(&mut x86_64, payload);
+        assert_same(payload, &answer, &through(&mut arm64, payload));
     }
 }
 

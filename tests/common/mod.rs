@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: build ALB events, call the handler, read responses.
 #![allow(dead_code)]
 
+use std::path::PathBuf;
+
 use serde_json::Value;
 
 // One event builder for every test, benchmark and local-alb's own tests. (Not every test binary
@@ -334,4 +336,21 @@ fn has_null(v: &Value) -> bool {
         Value::Object(o) => o.values().any(has_null),
         _ => false,
     }
+}
+
+/// The emulator binary: `$RIE`, or `.tools/aws-lambda-rie-x86_64` in the crate when it has
+/// been fetched; a test that finds neither fails, saying how to get it (these tests are
+/// ignored in a bare `cargo test`, and `make test` fetches the emulator before it runs them).
+pub fn rie_path() -> PathBuf {
+    let path = std::env::var_os("RIE").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(local_alb::kit::rie::FETCHED_PATH),
+        PathBuf::from,
+    );
+    assert!(
+        path.is_file(),
+        "the Runtime Interface Emulator is missing at {}: run `make rie` (make test does)",
+        path.display()
+    );
+    // Absolute: the emulator runs in the temp directory.
+    path.canonicalize().expect("the emulator's path resolves")
 }

@@ -36,33 +36,50 @@ from moto.iam import models as iam_models
 from moto.s3.models import s3_backends
 
 
-def _name(stack_resource_name):
-    return stack_resource_name
+class _Declared:
+    """What each model below declares the same way, as class attributes: its type (TYPE), its name
+    property (NAME_TYPE), which attribute holds its physical id (ID) and its Fn::GetAtt attributes
+    (ATTRS: attribute -> the instance attribute holding it; None: not declared, moto's default).
+    Mixed in before CloudFormationModel, which stays a direct base: moto finds the models among
+    CloudFormationModel.__subclasses__()."""
+
+    TYPE = ""
+    NAME_TYPE = ""
+    ID = "id"
+    ATTRS = None
+
+    @classmethod
+    def cloudformation_type(cls):
+        return cls.TYPE
+
+    @classmethod
+    def cloudformation_name_type(cls):
+        return cls.NAME_TYPE
+
+    @property
+    def physical_resource_id(self):
+        return getattr(self, self.ID)
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return cls.ATTRS is None or attr in cls.ATTRS
+
+    def get_cfn_attribute(self, attr):
+        return getattr(self, self.ATTRS[attr])
 
 
-class LambdaVersion(CloudFormationModel):
+class LambdaVersion(_Declared, CloudFormationModel):
     """AWS::Lambda::Version: publishes a version; any property change replaces it (a new version).
     CodeSha256, when given, must be the function's current code, or the publish fails."""
+
+    TYPE = "AWS::Lambda::Version"
+    ID = "arn"
+    ATTRS = {"Version": "version", "FunctionArn": "arn"}
 
     def __init__(self, fn, version):
         self.function_name = fn.function_name
         self.arn = f"{fn.function_arn}:{version}"
         self.version = version
-
-    @staticmethod
-    def cloudformation_type():
-        return "AWS::Lambda::Version"
-
-    @property
-    def physical_resource_id(self):
-        return self.arn
-
-    @classmethod
-    def has_cfn_attr(cls, attr):
-        return attr in ("Version", "FunctionArn")
-
-    def get_cfn_attribute(self, attr):
-        return {"Version": self.version, "FunctionArn": self.arn}[attr]
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
@@ -86,26 +103,15 @@ class LambdaVersion(CloudFormationModel):
         pass  # DeletionPolicy: Retain; deleting the function deletes its versions
 
 
-class LambdaAlias(CloudFormationModel):
+class LambdaAlias(_Declared, CloudFormationModel):
     """AWS::Lambda::Alias: Ref is the alias ARN. An update moves it (FunctionVersion)."""
 
+    TYPE = "AWS::Lambda::Alias"
+    ID = "arn"
+    ATTRS = {"AliasArn": "arn"}
+
     def __init__(self, alias):
-        self.alias = alias
-
-    @staticmethod
-    def cloudformation_type():
-        return "AWS::Lambda::Alias"
-
-    @property
-    def physical_resource_id(self):
-        return self.alias.arn
-
-    @classmethod
-    def has_cfn_attr(cls, attr):
-        return attr == "AliasArn"
-
-    def get_cfn_attribute(self, attr):
-        return self.alias.arn
+        self.alias, self.arn = alias, alias.arn
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
@@ -134,26 +140,15 @@ class LambdaAlias(CloudFormationModel):
             pass
 
 
-class LambdaUrl(CloudFormationModel):
+class LambdaUrl(_Declared, CloudFormationModel):
     """AWS::Lambda::Url: Ref is the target's ARN; GetAtt FunctionUrl the https address."""
+
+    TYPE = "AWS::Lambda::Url"
+    ID = "arn"
+    ATTRS = {"FunctionUrl": "url", "FunctionArn": "arn"}
 
     def __init__(self, arn, url):
         self.arn, self.url = arn, url
-
-    @staticmethod
-    def cloudformation_type():
-        return "AWS::Lambda::Url"
-
-    @property
-    def physical_resource_id(self):
-        return self.arn
-
-    @classmethod
-    def has_cfn_attr(cls, attr):
-        return attr in ("FunctionUrl", "FunctionArn")
-
-    def get_cfn_attribute(self, attr):
-        return self.url if attr == "FunctionUrl" else self.arn
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
@@ -176,19 +171,14 @@ class LambdaUrl(CloudFormationModel):
             pass
 
 
-class BucketPolicy(CloudFormationModel):
+class BucketPolicy(_Declared, CloudFormationModel):
     """AWS::S3::BucketPolicy: puts the policy on the bucket; deleting it removes the policy."""
+
+    TYPE = "AWS::S3::BucketPolicy"
+    ID = "bucket"
 
     def __init__(self, bucket):
         self.bucket = bucket
-
-    @staticmethod
-    def cloudformation_type():
-        return "AWS::S3::BucketPolicy"
-
-    @property
-    def physical_resource_id(self):
-        return self.bucket
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
@@ -208,23 +198,15 @@ class BucketPolicy(CloudFormationModel):
             pass
 
 
-class Alarm(CloudFormationModel):
+class Alarm(_Declared, CloudFormationModel):
     """AWS::CloudWatch::Alarm: Ref is the alarm's name (generated when AlarmName is absent)."""
+
+    TYPE = "AWS::CloudWatch::Alarm"
+    NAME_TYPE = "AlarmName"
+    ID = "name"
 
     def __init__(self, name):
         self.name = name
-
-    @staticmethod
-    def cloudformation_type():
-        return "AWS::CloudWatch::Alarm"
-
-    @staticmethod
-    def cloudformation_name_type():
-        return "AlarmName"
-
-    @property
-    def physical_resource_id(self):
-        return self.name
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
@@ -246,23 +228,15 @@ class Alarm(CloudFormationModel):
         cloudwatch_backends[account_id][region_name].delete_alarms([resource_name])
 
 
-class CodeDeployApplication(CloudFormationModel):
+class CodeDeployApplication(_Declared, CloudFormationModel):
     """AWS::CodeDeploy::Application: Ref is its name."""
+
+    TYPE = "AWS::CodeDeploy::Application"
+    NAME_TYPE = "ApplicationName"
+    ID = "name"
 
     def __init__(self, name):
         self.name = name
-
-    @staticmethod
-    def cloudformation_type():
-        return "AWS::CodeDeploy::Application"
-
-    @staticmethod
-    def cloudformation_name_type():
-        return "ApplicationName"
-
-    @property
-    def physical_resource_id(self):
-        return self.name
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
@@ -289,23 +263,15 @@ def _api_shape(node):
     return node
 
 
-class CodeDeployDeploymentGroup(CloudFormationModel):
+class CodeDeployDeploymentGroup(_Declared, CloudFormationModel):
     """AWS::CodeDeploy::DeploymentGroup: Ref is its name. No deployment runs here (see above)."""
+
+    TYPE = "AWS::CodeDeploy::DeploymentGroup"
+    NAME_TYPE = "DeploymentGroupName"
+    ID = "name"
 
     def __init__(self, app, name):
         self.app, self.name = app, name
-
-    @staticmethod
-    def cloudformation_type():
-        return "AWS::CodeDeploy::DeploymentGroup"
-
-    @staticmethod
-    def cloudformation_name_type():
-        return "DeploymentGroupName"
-
-    @property
-    def physical_resource_id(self):
-        return self.name
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
@@ -334,51 +300,27 @@ class CodeDeployDeploymentGroup(CloudFormationModel):
 CLOUDFRONT = {}
 
 
-class OriginAccessControl(CloudFormationModel):
+class OriginAccessControl(_Declared, CloudFormationModel):
+    TYPE = "AWS::CloudFront::OriginAccessControl"
+    ATTRS = {"Id": "id"}
+
     def __init__(self, config):
         self.id = "E" + uuid.uuid4().hex[:13].upper()
         CLOUDFRONT[self.id] = config
-
-    @staticmethod
-    def cloudformation_type():
-        return "AWS::CloudFront::OriginAccessControl"
-
-    @property
-    def physical_resource_id(self):
-        return self.id
-
-    @classmethod
-    def has_cfn_attr(cls, attr):
-        return attr == "Id"
-
-    def get_cfn_attribute(self, attr):
-        return self.id
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         return cls(cloudformation_json["Properties"]["OriginAccessControlConfig"])
 
 
-class Distribution(CloudFormationModel):
+class Distribution(_Declared, CloudFormationModel):
+    TYPE = "AWS::CloudFront::Distribution"
+    ATTRS = {"Id": "id", "DomainName": "domain"}
+
     def __init__(self, config):
         self.id = "E" + uuid.uuid4().hex[:13].upper()
         self.domain = f"d{uuid.uuid4().hex[:13]}.cloudfront.net"
         CLOUDFRONT[self.id] = config
-
-    @staticmethod
-    def cloudformation_type():
-        return "AWS::CloudFront::Distribution"
-
-    @property
-    def physical_resource_id(self):
-        return self.id
-
-    @classmethod
-    def has_cfn_attr(cls, attr):
-        return attr in ("Id", "DomainName")
-
-    def get_cfn_attribute(self, attr):
-        return self.domain if attr == "DomainName" else self.id
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):

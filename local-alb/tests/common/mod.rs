@@ -222,27 +222,42 @@ pub fn bootstrap_or_skip(test: &str) -> Option<String> {
     }
 }
 
+/// local-alb's Invoke API (one instance) in front of `function`, connected.
+pub struct InvokeApi {
+    _server: Server,
+    pub client: local_alb::kit::invoke::Client,
+}
+
+impl InvokeApi {
+    pub fn start(function: &[String]) -> InvokeApi {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let invoke_api = format!("127.0.0.1:{port}");
+        let server =
+            Server::start_command(&["--instances", "1", "--invoke-api", &invoke_api], function);
+        // Generous: qemu-user starts an arm64 function more slowly than the machine its own.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            match local_alb::kit::invoke::Client::connect(port) {
+                Ok(c) => break c,
+                Err(e) if Instant::now() > deadline => panic!("the Invoke API did not start: {e}"),
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        };
+        InvokeApi {
+            _server: server,
+            client,
+        }
+    }
+}
+
 /// The real function's own answer to `event`, through local-alb's Invoke API, where no front
 /// door reads it: the response shape it chose says which door it took the event for.
 pub fn invoke_raw(bootstrap: &str, event: &str) -> serde_json::Value {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let invoke_api = format!("127.0.0.1:{port}");
-    let _server = Server::start_command(
-        &["--instances", "1", "--invoke-api", &invoke_api],
-        &[bootstrap.to_string()],
-    );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut client = loop {
-        match local_alb::kit::invoke::Client::connect(port) {
-            Ok(c) => break c,
-            Err(e) if Instant::now() > deadline => panic!("the Invoke API did not start: {e}"),
-            Err(_) => std::thread::sleep(Duration::from_millis(20)),
-        }
-    };
-    let (status, body) = client.invoke(event).expect("invoke");
+    let mut api = InvokeApi::start(&[bootstrap.to_string()]);
+    let (status, body) = api.client.invoke(event).expect("invoke");
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     serde_json::from_slice(&body).expect("the function's answer is JSON")
 }

@@ -12,7 +12,6 @@ use common::{InvokeApi, Resp, Server};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 const NEEDS: &str = "needs the arm64 build and qemu-user: make test-arm64 runs it";
 

@@ -9,8 +9,11 @@
 //!   sources) and, when it sends a file, sends bytes of a public site file.
 //!
 //! Cases per property come from `PROPTEST_CASES` (`make fuzz` sets 200000); without it each
-//! property runs a bounded default so the file stays well under 30 s in release. Failures are
-//! persisted to `proptest-regressions/fuzz.txt` and replayed first on every run.
+//! property runs a bounded default so the file stays well under 30 s in release. A debug build
+//! (a bare `cargo test`, `make test-quick`) runs an eighth of that default: unoptimized, the full
+//! count takes 45 s of the inner loop, and `make test` runs the full count in its optimized
+//! build. Failures are persisted to `proptest-regressions/fuzz.txt` and replayed first on every
+//! run.
 
 mod common;
 
@@ -241,11 +244,14 @@ fn expected_mode(v: &Value) -> bool {
 
 // ---- running ---------------------------------------------------------------------------------
 
+/// How much of a property's default count an unoptimized build runs.
+const DEBUG_SHARE: u32 = if cfg!(debug_assertions) { 8 } else { 1 };
+
 fn config(default_cases: u32) -> Config {
     // Config::default() reads PROPTEST_CASES; only the unset case gets this file's default.
     let mut c = Config::default();
     if std::env::var_os("PROPTEST_CASES").is_none() {
-        c.cases = default_cases;
+        c.cases = (default_cases / DEBUG_SHARE).max(1);
     }
     c.failure_persistence = Some(Box::new(FileFailurePersistence::Direct(
         "proptest-regressions/fuzz.txt",

@@ -1,22 +1,28 @@
 #!/usr/bin/env python3
-"""Scale benchmark: a 10-file site vs a 10,000-file / 100 MB site (stdlib only).
+"""Scale benchmark: a 10-file site, a 10,000-file / 100 MB site and a 100,000-file / 150 MB
+site of mixed files (stdlib only).
 
-usage: tools/bench-scale.py [--big-pages N] [--big-mb M] [--runs R] [--skip-big]
-                            [--swagger-version V] [--compress-only]
+usage: tools/bench-scale.py [--big-pages N] [--big-mb M] [--huge-pages N] [--huge-mb M]
+                            [--runs R] [--skip-big] [--skip-huge] [--swagger-version V]
+                            [--compress-only] [--resume]
 
 Steps (all cargo builds `nice -n 10`, one at a time, release profile as Cargo.toml sets it):
-  1. generate target/scale-sites/small (10 files) and target/scale-sites/big (10,000 files,
-     ~100 MB) with tools/gen-site.py;
+  1. generate with tools/gen-site.py target/scale-sites/small (10 files), big (10,000 files,
+     ~100 MB of pages) and huge (100,000 files, ~150 MB: pages, and one file in five a
+     stylesheet, script, image or font);
   2. in target/scale-small: build the sample site (this also builds every dependency), count its
      bytes on the wire per encoding by invoking every file with each Accept-Encoding;
-  3. for each generated site: delete the build script's blob cache (OUT_DIR/blobs) and build:
+  3. for each generated site: delete the build script's encode cache (OUT_DIR/blobs) and build:
      the crate's FULL build (every file encoded, crate compiled and linked; dependencies already
      built); then change one page and build again: the ONE-FILE rebuild. Both with
-     `cargo --timings`, whose unit times give the breakdown (build script run vs compile+link);
+     `cargo --timings`, whose unit times give the breakdown (build script run, library compile,
+     binary: fat LTO and link), and the peak RSS of the largest process the build ran (cargo,
+     rustc, the build script, the linker: getrusage of the waited-for children);
   4. build examples/lookup_bench for each site (same SITE_DIR, same target dir);
   5. measure: binary sizes, cold start (process start to first response: `bootstrap invoke`
      of one event, median of R runs), per-request time (lookup_bench time), peak RSS after one
      request and after serving every file once (lookup_bench rss; /usr/bin/time for invoke);
+     then each site's cold start and per-request time as a ratio to the 10-file site's;
   6. compression policies (also alone: --compress-only, `make bench-compress`): fetch
      swagger-ui-dist (npm pack, a pinned 5.x) into target/scale-sites/swagger; run
      site-core's example compress_policies on it and on a fixed 10 % of the big site: bytes a
@@ -24,8 +30,8 @@ Steps (all cargo builds `nice -n 10`, one at a time, release profile as Cargo.to
      (brotli 11 for every file) and now; then build the binary for swagger-ui-dist (full build,
      empty blob cache) and count its bytes on the wire per Accept-Encoding as for the sample.
 
-target/scale-big starts as a copy of target/scale-small (dependencies and build script already
-compiled), so the big site's numbers are the crate's own build.
+target/scale-big and target/scale-huge start as copies of target/scale-small (dependencies and
+build script already compiled), so the big sites' numbers are the crate's own build.
 Results: a table on stdout and target/scale-results.json (--compress-only:
 target/compress-results.json). Build times are wall seconds, with the CPU seconds of cargo and
 everything it ran (build script included) alongside: the machine may be shared.
@@ -56,27 +62,38 @@ def log(msg):
     print(f"[bench-scale {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
+# Runs argv and prints the peak RSS of its waited-for descendants (the largest one process).
+PEAK_RSS = ("import resource, subprocess, sys\n"
+            "code = subprocess.run(sys.argv[1:]).returncode\n"
+            "print('peak-rss-kb', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
+            " file=sys.stderr)\n"
+            "sys.exit(code)\n")
+
+
 def cargo_build(target_dir, site_dir, extra=(), timings=False):
-    """One release build; returns (seconds, cargo-timings units of this crate or None)."""
+    """One release build; returns (seconds, cargo-timings units of this crate or None), the
+    units with `cpu_s` and `peak_rss_kb` of the whole build."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("SITE_DIR", "SITE_CONFIG", "SOURCE_DATE_EPOCH", "CARGO_TARGET_DIR")}
     env["SITE_DIR"] = str(site_dir)
-    cmd = ["nice", "-n", "10", "cargo", "build", "--release", "--locked",
+    cmd = ["nice", "-n", "10", sys.executable, "-c", PEAK_RSS, "cargo", "build", "--release", "--locked",
            "--target-dir", str(target_dir), *extra]
     if timings:
         cmd.append("--timings")
     log(f"SITE_DIR={site_dir.relative_to(REPO) if site_dir.is_relative_to(REPO) else site_dir} "
-        + " ".join(cmd[3:]))
+        + " ".join(cmd[6:]))
     started, cpu = time.monotonic(), children_cpu()
     p = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
     seconds = time.monotonic() - started
     cpu = children_cpu() - cpu
     if p.returncode != 0:
         sys.exit(f"build failed:\n{p.stderr[-5000:]}")
+    rss = [int(line.split()[1]) for line in p.stderr.splitlines() if line.startswith("peak-rss-kb ")]
     units = parse_timings(target_dir) if timings else None
     if units is not None:
         units["cpu_s"] = round(cpu, 1)
-    log(f"  {seconds:.1f} s ({cpu:.1f} s CPU)")
+        units["peak_rss_kb"] = rss[-1] if rss else None
+    log(f"  {seconds:.1f} s ({cpu:.1f} s CPU, peak RSS {rss[-1] / 1024 if rss else 0:.0f} MiB)")
     return seconds, units
 
 
@@ -109,12 +126,8 @@ def parse_timings(target_dir):
 
 def clear_blobs(target_dir):
     for d in (target_dir / "release" / "build").glob("alb-static-site-*/out"):
-        for name in ("blobs", "site_table.rs"):
-            p = d / name
-            if p.is_dir():
-                shutil.rmtree(p)
-            elif p.exists():
-                p.unlink()
+        if (d / "blobs").is_dir():
+            shutil.rmtree(d / "blobs")
 
 
 def copy_bin(target_dir, src, name):
@@ -264,7 +277,11 @@ def main():
     ap.add_argument("--big-pages", type=int, default=9997, help="9997 pages + 3 assets = 10,000 files")
     ap.add_argument("--big-mb", type=float, default=100)
     ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--huge-pages", type=int, default=99997,
+                    help="99997 extra files + 3 = 100,000 files")
+    ap.add_argument("--huge-mb", type=float, default=150)
     ap.add_argument("--skip-big", action="store_true")
+    ap.add_argument("--skip-huge", action="store_true")
     ap.add_argument("--swagger-version", default=SWAGGER_VERSION)
     ap.add_argument("--compress-only", action="store_true",
                     help="only step 6 (and the sites and dependencies it needs)")
@@ -283,9 +300,13 @@ def main():
         saved.write_text(json.dumps(results, indent=2))
 
     sites = {"small": ["--pages", "7"],
-             "big": ["--pages", str(a.big_pages), "--total-mb", str(a.big_mb), "--filler", "words"]}
+             "big": ["--pages", str(a.big_pages), "--total-mb", str(a.big_mb), "--filler", "words"],
+             "huge": ["--pages", str(a.huge_pages), "--total-mb", str(a.huge_mb), "--filler",
+                      "words", "--mixed", "--js-kb", "40", "--png-kb", "40"]}
     if a.skip_big:
         del sites["big"]
+    if a.skip_huge:
+        del sites["huge"]
     for name, args in sites.items():
         if f"site_{name}" in results:
             continue
@@ -326,10 +347,10 @@ def main():
         r = results.setdefault(name, {})
         if "binary_bytes" in r:
             continue
-        if name == "big" and "full_build_s" not in r:
+        if name != "small" and "full_build_s" not in r:
             if t.exists():
                 shutil.rmtree(t)
-            log("copying target/scale-small to target/scale-big (dependencies, build script)")
+            log(f"copying target/scale-small to target/scale-{name} (dependencies, build script)")
             shutil.copytree(small_t, t, symlinks=True)
         site = SITES / name
         if "full_build_s" not in r:
@@ -369,6 +390,15 @@ def main():
         r["lookup"] = lookup_bench(bench, "time", *paths)
         r["rss"] = lookup_bench(bench, "rss")
         r["rss_all_max_rss_kb"] = max_rss_kb([str(bench), "rss"])
+        save()
+    small = results["small"]
+    for name in sites:
+        r = results[name]
+        r["cold_start_ratio"] = round(r["cold_start"]["median_ms"]
+                                      / small["cold_start"]["median_ms"], 3)
+        r["request_ratio"] = {k: round(v / small["lookup"][k], 3) for k, v in r["lookup"].items()
+                              if k.startswith("handle") and isinstance(v, float)
+                              and small["lookup"].get(k)}
     results["loadavg_end"] = os.getloadavg()
 
     save()
@@ -424,17 +454,22 @@ def report(res, names):
     row("  CPU, cargo and all it ran (s)", lambda r, s: r["full_units"]["cpu_s"])
     row("  of which build script run / lib / bin+LTO link (s)", lambda r, s: " / ".join(
         str(r["full_units"].get(k, "-")) for k in ("build-script (run)", "lib", 'bootstrap "bin"')))
+    row("  peak RSS of one build process (MiB)",
+        lambda r, s: f"{r['full_units']['peak_rss_kb'] / 1024:.0f}")
     row("one-file rebuild (s)",
         lambda r, s: f"{r['one_file_build_s']:.1f} ({r['one_file_ratio']:.0%})")
     row("  of which build script run / lib / bin+LTO link (s)", lambda r, s: " / ".join(
         str(r["one_file_units"].get(k, "-")) for k in ("build-script (run)", "lib", 'bootstrap "bin"')))
     row("binary (bytes)", lambda r, s: f"{r['binary_bytes']:,}")
     row("cold start, median (ms)", lambda r, s: r["cold_start"]["median_ms"])
+    row("  vs the 10-file site", lambda r, s: f"{r['cold_start_ratio']:.3f}x")
     row("route hit / miss (ns)",
         lambda r, s: f"{r['lookup']['route_hit_ns']} / {r['lookup']['route_miss_ns']}")
     row("handle / (ns)", lambda r, s: r["lookup"]["handle_ns /"])
     row("handle /p/0000/000003 (ns)", lambda r, s: r["lookup"]["handle_ns /p/0000/000003"])
     row("handle+serialize / (ns)", lambda r, s: r["lookup"]["handle_serialize_ns /"])
+    row("  per request vs the 10-file site (each path)", lambda r, s: ", ".join(
+        f"{v:.2f}x" for v in r["request_ratio"].values()))
     row("invoke max RSS (KB)", lambda r, s: r["invoke_max_rss_kb"])
     row("lookup_bench RSS after one request (KB)", lambda r, s: r["rss"]["hwm_after_one_kb"])
     row("peak RSS after every file once (KB)", lambda r, s: r["rss"]["hwm_after_all_kb"])

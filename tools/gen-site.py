@@ -2,7 +2,7 @@
 """Generates a synthetic site for benchmarks and scale tests (stdlib only, deterministic).
 
 usage: gen-site.py OUT [--pages N] [--js-kb K] [--png-kb K] [--total-mb M] [--filler chars|words]
-                   [--edit-page I]
+                   [--mixed] [--edit-page I]
 
 - index.html (small page), app.<hash>.js (K KB of realistic, compressible JavaScript),
   photo.png (a valid PNG of about K KB of noise: incompressible, served as base64),
@@ -10,6 +10,10 @@ usage: gen-site.py OUT [--pages N] [--js-kb K] [--png-kb K] [--total-mb M] [--fi
   are padded so the whole site weighs about M MB.
 - --filler: the padding, "chars" (default: random letters, compresses to about 60%) or "words"
   (random words, compresses to about 30% like real pages, and generates about 5x faster).
+- --mixed: one extra file in five is an asset instead of a page, in turn a stylesheet, a script
+  (both compressible), an image (PNG noise) and a font (random bytes named .woff2: neither is
+  compressible), each of a page's size, like the mix of a documentation site. Extra page I is
+  still p/NNNN/I.html when I % 5 != 4 (so page 3, which --edit-page and the benchmarks use).
 - --edit-page I: only change extra page I of an existing site (append one HTML comment), so a
   rebuild has exactly one changed file; writes nothing else.
 """
@@ -80,6 +84,7 @@ def main():
     ap.add_argument("--png-kb", type=int, default=500)
     ap.add_argument("--total-mb", type=float, default=0)
     ap.add_argument("--filler", choices=["chars", "words"], default="chars")
+    ap.add_argument("--mixed", action="store_true")
     ap.add_argument("--edit-page", type=int, default=None)
     a = ap.parse_args()
     if a.edit_page is not None:
@@ -110,13 +115,31 @@ def main():
     if a.total_mb and extra:
         pad = max(0, int(a.total_mb * 1024 * 1024 / extra) - len(para) - 200)
     for i in range(extra):
+        folder = f"p/{i // 100:04d}"
+        if a.mixed and i % 5 == 4:
+            write_asset(write, folder, i, pad + len(para), rng)
+            continue
         if not pad:
             filler = ""
         elif a.filler == "words":
             filler = words_filler(pad, rng)
         else:
             filler = "".join(rng.choice("abcdefghij klmnop\n") for _ in range(pad))
-        write(f"p/{i // 100:04d}/{i:06d}.html", page(f"Page {i}", para + f"<pre>{filler}</pre>"))
+        write(f"{folder}/{i:06d}.html", page(f"Page {i}", para + f"<pre>{filler}</pre>"))
+
+
+def write_asset(write, folder, i, size, rng):
+    """Extra file i as an asset of about `size` bytes: css, js, png, woff2 in turn."""
+    kind = (i // 5) % 4
+    if kind == 0:
+        rule = f".c{i} {{ margin: 0 auto; padding: 1rem; color: #333; font: 16px/1.5 serif }}\n"
+        write(f"{folder}/{i:06d}.css", (rule * (size // len(rule) + 1))[:size])
+    elif kind == 1:
+        write(f"{folder}/{i:06d}.js", js_bundle(max(1, size // 1024), rng))
+    elif kind == 2:
+        write(f"{folder}/{i:06d}.png", png(max(1, size // 1024), rng))
+    else:
+        write(f"{folder}/{i:06d}.woff2", b"wOF2" + rng.randbytes(max(0, size - 4)))
 
 
 if __name__ == "__main__":

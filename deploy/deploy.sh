@@ -16,6 +16,11 @@ step "checking the settings and the package (no changes yet)"
 one_of PLAN 0 1
 one_of ARCHITECTURE x86_64 arm64
 one_of LOG_FORMAT Text JSON
+one_of METRICS on off
+[[ $METRICS == off || $LOG_FORMAT == JSON ]] ||
+  die "METRICS=on needs LOG_FORMAT=JSON: the metrics travel in the JSON access line (EMF)" "set LOG_FORMAT=JSON, or METRICS=off"
+[[ $METRICS_NAMESPACE =~ ^[A-Za-z0-9.#:_/\ -]{1,255}$ && $METRICS_NAMESPACE != AWS/* ]] ||
+  die "METRICS_NAMESPACE=$METRICS_NAMESPACE is not a CloudWatch namespace" "use 1 to 255 letters, digits and . - _ / # : or spaces, not starting with AWS/"
 one_of LOG_RETENTION_DAYS 1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653
 one_of TRAFFIC_SHIFT AllAtOnce Canary10Percent5Minutes Canary10Percent10Minutes Canary10Percent15Minutes Canary10Percent30Minutes \
   Linear10PercentEvery1Minute Linear10PercentEvery2Minutes Linear10PercentEvery3Minutes Linear10PercentEvery10Minutes
@@ -261,12 +266,12 @@ fi
 
 step "CloudFormation change set for stack $STACK_NAME"
 # Changes of these publish a new version; none of them changed: no new version.
-REVISION="code ${ZIP_SHA:0:16} config $(printf '%s|' "$ARCHITECTURE" "$MEMORY_SIZE" "$TIMEOUT" "$LOG_FORMAT" "$ROLE_ARN" \
+REVISION="code ${ZIP_SHA:0:16} config $(printf '%s|' "$ARCHITECTURE" "$MEMORY_SIZE" "$TIMEOUT" "$LOG_FORMAT" "$METRICS" "$METRICS_NAMESPACE" "$ROLE_ARN" \
   "$AUTH" "$SIGNER" "$LISTENER_ARN" "$OFFLOAD" "$OFFLOAD_BUCKET" "$OFFLOAD_URL" | sha256sum | cut -c1-16)"
 param() { jq -n --arg k "$1" --arg v "$2" '{ParameterKey: $k, ParameterValue: $v}'; }
 {
   for kv in "FunctionName=$FUNCTION_NAME" "CodeBucket=$BUCKET" "CodeKey=$KEY" "CodeSha256=$CODE_SHA_B64" "Revision=$REVISION" \
-    "Architecture=$ARCHITECTURE" "MemorySize=$MEMORY_SIZE" "Timeout=$TIMEOUT" "LogFormat=$LOG_FORMAT" \
+    "Architecture=$ARCHITECTURE" "MemorySize=$MEMORY_SIZE" "Timeout=$TIMEOUT" "LogFormat=$LOG_FORMAT" "Metrics=$METRICS" "MetricsNamespace=$METRICS_NAMESPACE" \
     "LogRetentionDays=$LOG_RETENTION_DAYS" "RoleArn=$ROLE_ARN" "AliasName=$ALIAS_NAME" "TrafficShift=$TRAFFIC_SHIFT" \
     "PreTrafficChecks=$CHECKS" "Offload=$OFFLOAD" "OffloadBucket=$OFFLOAD_BUCKET" "OffloadUrl=$OFFLOAD_URL" "Front=$FRONT" \
     "FunctionUrlAuth=$FUNCTION_URL_AUTH" "CloudFront=$CLOUDFRONT" "CloudFrontPriceClass=$CLOUDFRONT_PRICE_CLASS" \

@@ -6,17 +6,26 @@
 //! and `span` (`requestId`, `xrayTraceId`), the shape `lambda_runtime`'s default subscriber wrote
 //! before this project had its own Runtime API client. `AWS_LAMBDA_LOG_FORMAT=Text` gives a text
 //! line instead. `AWS_LAMBDA_LOG_LEVEL` (or `RUST_LOG`) above INFO turns the line off.
+//!
+//! A JSON line also carries the request's metrics in CloudWatch's Embedded Metric Format
+//! ([`crate::metrics`]) unless `SITE_METRICS=off`; a text line carries none (EMF is JSON).
 
 use std::io::Write;
 
 use serde::Serialize;
 
+use crate::alb::Response;
+use crate::handler::{RequestLine, Tally};
+use crate::metrics::{self, BadNamespace, Metrics, Sample};
+
 /// Where and how lines are written, fixed at start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessLog {
     pub format: Format,
     /// Whether INFO lines are written at all.
     pub enabled: bool,
+    /// The EMF block of JSON lines (None: `SITE_METRICS=off`).
+    pub metrics: Option<Metrics>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +63,47 @@ pub struct Entry<'a> {
     /// Why the login check refused the request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refused: Option<&'a str>,
+    /// The front door (`alb::Door::name`).
+    pub door: &'static str,
+    /// What the metrics count the request as, besides its status.
+    #[serde(skip)]
+    pub tally: Tally,
+    /// When it was answered, in milliseconds since the epoch (the metrics' timestamp).
+    #[serde(skip)]
+    pub millis: u64,
+}
+
+impl<'a> Entry<'a> {
+    /// The entry of one answered request: what the handler saw and answered, the time it took
+    /// (`micros`) and when (`millis` since the epoch).
+    pub fn new(
+        request: &'a RequestLine<'_>,
+        response: &'a Response<'_>,
+        micros: u64,
+        millis: u64,
+    ) -> Entry<'a> {
+        let user = request.user.as_ref();
+        Entry {
+            message: "request",
+            method: &request.method,
+            path: &request.path,
+            status: response.status.code(),
+            bytes: response.body_len(),
+            encoding: response.header("Content-Encoding").unwrap_or("identity"),
+            micros,
+            query: &request.query,
+            host: request.host.as_deref(),
+            user_agent: request.user_agent.as_deref(),
+            client_ip: request.client_ip.as_deref(),
+            alb_trace_id: request.alb_trace_id.as_deref(),
+            user: user.map(|u| u.sub.as_str()),
+            email: user.and_then(|u| u.email.as_deref()),
+            refused: request.refused.as_deref(),
+            door: request.door.name(),
+            tally: request.tally,
+            millis,
+        }
+    }
 }
 
 /// The invocation an entry belongs to (absent for `bootstrap invoke`).
@@ -75,13 +125,31 @@ struct JsonLine<'a> {
 }
 
 impl AccessLog {
-    /// From Lambda's advanced logging controls.
-    pub fn from_env() -> AccessLog {
-        let format = std::env::var("AWS_LAMBDA_LOG_FORMAT").unwrap_or_default();
+    /// From Lambda's advanced logging controls, and the metrics' settings: `SITE_METRICS`
+    /// (`off` turns them off), `SITE_METRICS_NAMESPACE` and Lambda's `AWS_LAMBDA_FUNCTION_NAME`.
+    pub fn from_env() -> Result<AccessLog, BadNamespace> {
+        let var = |name| std::env::var(name).unwrap_or_default();
+        let format = var("AWS_LAMBDA_LOG_FORMAT");
         let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
             .or_else(|_| std::env::var("RUST_LOG"))
             .unwrap_or_default();
-        AccessLog::new(&format, &level)
+        let log = AccessLog::new(&format, &level);
+        if ["off", "false", "0", "no"]
+            .iter()
+            .any(|off| var("SITE_METRICS").trim().eq_ignore_ascii_case(off))
+        {
+            return Ok(log);
+        }
+        let namespace = std::env::var("SITE_METRICS_NAMESPACE")
+            .unwrap_or_else(|_| metrics::DEFAULT_NAMESPACE.to_string());
+        let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "local".into());
+        Ok(log.with_metrics(Metrics::new(&namespace, &function)?))
+    }
+
+    /// This log with the metrics' EMF block in its JSON lines.
+    pub fn with_metrics(mut self, metrics: Metrics) -> AccessLog {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// `format` as in `AWS_LAMBDA_LOG_FORMAT`, `level` as in `AWS_LAMBDA_LOG_LEVEL`; an
@@ -95,7 +163,11 @@ impl AccessLog {
         let enabled = !["warn", "error", "fatal", "off"]
             .iter()
             .any(|l| level.trim().eq_ignore_ascii_case(l));
-        AccessLog { format, enabled }
+        AccessLog {
+            format,
+            enabled,
+            metrics: None,
+        }
     }
 
     /// Writes `entry` as one line to `out` (a reused buffer is cleared first; the line is
@@ -126,6 +198,15 @@ impl AccessLog {
                 };
                 // Serializing plain strings and numbers into a Vec cannot fail.
                 let _ = serde_json::to_writer(&mut *buf, &line);
+                if let Some(m) = &self.metrics {
+                    let sample = Sample {
+                        status: entry.status,
+                        bytes: entry.bytes,
+                        micros: entry.micros,
+                        tally: entry.tally,
+                    };
+                    m.append(buf, entry.millis, entry.door, &sample);
+                }
             }
             Format::Text => {
                 let _ = write!(buf, "INFO ");
@@ -138,14 +219,15 @@ impl AccessLog {
                 }
                 let _ = write!(
                     buf,
-                    "{} method={} path={} status={} bytes={} encoding={} micros={}",
+                    "{} method={} path={} status={} bytes={} encoding={} micros={} door={}",
                     entry.message,
                     printable(entry.method),
                     printable(entry.path),
                     entry.status,
                     entry.bytes,
                     printable(entry.encoding),
-                    entry.micros
+                    entry.micros,
+                    entry.door
                 );
                 if !entry.query.is_empty() {
                     let _ = write!(buf, " query={:?}", printable(entry.query));
@@ -204,6 +286,9 @@ mod tests {
             user: None,
             email: None,
             refused: None,
+            door: "alb",
+            tally: Tally::Plain,
+            millis: 1_765_000_000_000,
         }
     }
 
@@ -273,7 +358,9 @@ mod tests {
         );
         assert!(text.contains("xrayTraceId=\"Root=1-5bef4de7"), "{text}");
         assert!(
-            text.ends_with("request method=GET path=/a status=200 bytes=12 encoding=br micros=7\n"),
+            text.ends_with(
+                "request method=GET path=/a status=200 bytes=12 encoding=br micros=7 door=alb\n"
+            ),
             "{text}"
         );
     }

@@ -36,6 +36,16 @@ pub enum Door {
 }
 
 impl Door {
+    /// The door's name in the access log and the metrics' `Door` dimension.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Door::Alb => "alb",
+            Door::V2 => "v2",
+            Door::Rest => "rest",
+            Door::Lattice => "lattice",
+        }
+    }
+
     /// The limit this door holds a whole response to: an ALB's 1 MB, Lambda's 6 MB for the rest.
     pub const fn response_limit(self) -> site_core::limits::ResponseLimit {
         match self {

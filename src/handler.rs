@@ -52,6 +52,24 @@ pub struct RequestLine<'a> {
     pub user: Option<User>,
     /// Why the login check refused the request (never sent to the client).
     pub refused: Option<String>,
+    /// The front door the event came through.
+    pub door: alb::Door,
+    /// What the metrics count the request as, besides its status.
+    pub tally: Tally,
+}
+
+/// What a request counts as in the metrics (the access line's EMF block), besides its status
+/// class: the cases an operator alarms on, which the status alone does not tell apart.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tally {
+    #[default]
+    Plain,
+    /// Sent to a file kept in S3 (a redirect to the object).
+    Offloaded,
+    /// Refused by the login check: 401 (no valid login) or 403 (the rules say no).
+    LoginRefused,
+    /// The login check could not get the keys to verify a login: 503.
+    KeysUnavailable,
 }
 
 /// [`handle_site`], also returning the method and path to log.
@@ -124,6 +142,8 @@ pub fn handle_with<'s, 'e>(
                 alb_trace_id: None,
                 user: None,
                 refused: None,
+                door: req.door,
+                tally: Tally::Plain,
             };
             let outcome = match access {
                 Access::Public | Access::Granted(_) => match mounted {
@@ -150,15 +170,18 @@ pub fn handle_with<'s, 'e>(
                 }
                 Access::Unauthorized(ref why) => {
                     line.refused = Some(why.to_string());
+                    line.tally = Tally::LoginRefused;
                     Outcome::Unauthorized
                 }
                 Access::Forbidden { ref user, ref why } => {
                     line.user = Some(user.clone());
                     line.refused = Some(why.clone());
+                    line.tally = Tally::LoginRefused;
                     Outcome::Forbidden
                 }
                 Access::Unavailable(ref why) => {
                     line.refused = Some(why.to_string());
+                    line.tally = Tally::KeysUnavailable;
                     Outcome::AuthUnavailable
                 }
             };
@@ -203,6 +226,8 @@ pub fn handle_with<'s, 'e>(
                 alb_trace_id: None,
                 user: None,
                 refused: None,
+                door: e.door,
+                tally: Tally::Plain,
             },
         ),
     }
@@ -229,7 +254,10 @@ fn stored<'s>(
     }
     let now = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(shell.now);
     match offload.url(key, now) {
-        Ok(location) => Outcome::Stored { file, location },
+        Ok(location) => {
+            line.tally = Tally::Offloaded;
+            Outcome::Stored { file, location }
+        }
         Err(e) => {
             line.refused = Some(e.to_string());
             Outcome::StoredUnavailable

@@ -6,10 +6,12 @@
 //! [`handler::handle_site`] is the whole function, for any [`site::Site`]; `main.rs` wraps it
 //! in the Lambda invocation loop or a command-line invoke.
 
+pub mod access_log;
 pub mod alb;
 pub mod auth;
 pub mod body;
 pub mod handler;
+pub mod metrics;
 pub(crate) mod negotiate;
 pub mod offload;
 pub(crate) mod preconditions;

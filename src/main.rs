@@ -6,7 +6,6 @@
 //!   response JSON: local use with no AWS and no network.
 //! - `bootstrap info` prints what is embedded.
 
-mod access_log;
 mod key_fetch;
 mod runtime_api;
 
@@ -14,9 +13,9 @@ use std::io::{Read, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
 
-use access_log::{AccessLog, Entry, Span};
 use key_fetch::HttpKeys;
 use runtime_api::{Invocation, RuntimeApi};
+use site_server::access_log::{AccessLog, Entry, Span};
 use site_server::alb::Response;
 use site_server::auth::{Guard, Policy, PolicyError};
 use site_server::handler::Shell;
@@ -100,10 +99,11 @@ fn offload(site: &Site, private: bool) -> Result<Option<Offload>, String> {
         .map_err(|e| e.to_string())
 }
 
-fn now() -> u64 {
+/// Milliseconds since the epoch (0 if the clock is before it).
+fn now_millis() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// Handles one event; returns the response with its access-log entry written to `out`.
@@ -123,30 +123,19 @@ fn answer(
     if event.contains("\"/__test_panic\"") {
         panic!("test-panic: a panic induced on purpose");
     }
+    let millis = now_millis();
     let shell = Shell {
         guard,
         offload,
-        now: now(),
+        now: millis / 1000,
     };
     let (response, request) = handler::handle_with(site, event, &shell);
-    let user = request.user.as_ref();
-    let entry = Entry {
-        message: "request",
-        method: &request.method,
-        path: &request.path,
-        status: response.status.code(),
-        bytes: response.body_len(),
-        encoding: response.header("Content-Encoding").unwrap_or("identity"),
-        micros: started.elapsed().as_micros() as u64,
-        query: &request.query,
-        host: request.host.as_deref(),
-        user_agent: request.user_agent.as_deref(),
-        client_ip: request.client_ip.as_deref(),
-        alb_trace_id: request.alb_trace_id.as_deref(),
-        user: user.map(|u| u.sub.as_str()),
-        email: user.and_then(|u| u.email.as_deref()),
-        refused: request.refused.as_deref(),
-    };
+    let entry = Entry::new(
+        &request,
+        &response,
+        started.elapsed().as_micros() as u64,
+        millis,
+    );
     // A log that cannot be written must not cost the client its answer.
     let _ = log.write(out, line, &entry, span);
     response
@@ -155,7 +144,13 @@ fn answer(
 /// The invocation loop. Returns only when the Runtime API cannot be used any more: Lambda then
 /// starts a new instance.
 fn run_lambda(site: &'static Site) -> i32 {
-    let log = AccessLog::from_env();
+    let log = match AccessLog::from_env() {
+        Ok(log) => log,
+        Err(e) => {
+            eprintln!("cannot start: {e}");
+            return 1;
+        }
+    };
     // A private site that cannot check logins does not start (Lambda reports the init error
     // and the deploy's pre-traffic check sees it), rather than serve unchecked.
     let login = match login(site) {
@@ -254,6 +249,13 @@ fn invoke(site: &'static Site, file: &str) -> i32 {
         eprintln!("cannot read the event {file}: {e}");
         return 2;
     }
+    let log = match AccessLog::from_env() {
+        Ok(log) => log,
+        Err(e) => {
+            eprintln!("cannot answer: {e}");
+            return 2;
+        }
+    };
     let login = match login(site) {
         Ok(login) => login,
         Err(e) => {
@@ -274,7 +276,7 @@ fn invoke(site: &'static Site, file: &str) -> i32 {
         &event,
         guard.as_ref(),
         offload.as_ref(),
-        &AccessLog::from_env(),
+        &log,
         None,
         &mut std::io::stderr(),
         &mut Vec::new(),

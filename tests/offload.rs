@@ -17,7 +17,8 @@ use serde_json::Value;
 use site_core::plan::{self, memory, Config, Input, Placement, Plan};
 use site_core::site::Site;
 use site_server::auth::{Guard, Policy, PublicKey};
-use site_server::handler::{self, Shell};
+use site_server::handler::{self, Shell, Tally};
+use site_server::metrics::{Sample, METRICS};
 use site_server::offload::{Offload, Signer};
 
 const NOW: u64 = 1_900_000_000;
@@ -337,6 +338,42 @@ fn the_manifest_lists_each_object_with_its_type_encoding_and_bytes() {
     assert_eq!(manifest["objects"], serde_json::json!([]));
     assert_eq!(std::fs::read_dir(dir.join("objects")).unwrap().count(), 0);
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_redirect_to_s3_counts_as_an_offload_redirect_and_a_revalidation_does_not() {
+    let (site, offload) = (public_site(), public_offload());
+    let shell = Shell {
+        offload: Some(&offload),
+        now: NOW,
+        ..Shell::default()
+    };
+    let json = AlbEvent::new("GET", "/media/video.mp4")
+        .to_json()
+        .to_string();
+    let (response, line) = handler::handle_with(site, &json, &shell);
+    assert_eq!(response.status.code(), 307);
+    assert_eq!(line.tally, Tally::Offloaded);
+    let video = site.files().find(|f| f.path == "/media/video.mp4").unwrap();
+    let json = AlbEvent::new("GET", "/media/video.mp4")
+        .header("if-none-match", video.identity().etag)
+        .to_json()
+        .to_string();
+    let (response, line) = handler::handle_with(site, &json, &shell);
+    assert_eq!(response.status.code(), 304);
+    let sample = Sample {
+        status: 304,
+        bytes: 0,
+        micros: 0,
+        tally: line.tally,
+    };
+    let counted: Vec<&str> = METRICS
+        .iter()
+        .zip(sample.values())
+        .filter(|((name, _), v)| *v == 1 && name.starts_with("Offload"))
+        .map(|((name, _), _)| *name)
+        .collect();
+    assert!(counted.is_empty(), "{counted:?}");
 }
 
 #[test]

@@ -371,6 +371,13 @@ fn by_default_the_request_log_line_is_json() {
     assert_eq!(fields["userAgent"], "rie-test/1", "{log}");
     assert!(fields["micros"].is_u64(), "{log}");
     assert!(log["span"]["requestId"].is_string(), "{log}");
+    // The same line is the request's metrics, with Lambda's name for the function.
+    common::check_emf(&line).unwrap_or_else(|e| panic!("{e}\n{line}"));
+    assert_eq!(log["FunctionName"], "test_function", "{log}");
+    assert_eq!(
+        (log["Door"].as_str(), log["Status4xx"].as_u64()),
+        (Some("alb"), Some(1))
+    );
 }
 
 #[test]

@@ -9,9 +9,14 @@ of the event, a dump (`callgrind_control -d`), and the dump's total divided by -
 function's whole cost of one invocation in its process (Runtime API client, parsing, handling,
 serializing, logging), none of the driver's.
 
-usage: tools/instructions-per-invocation.py [--n 2000] [--warmup 200]
+usage: tools/instructions-per-invocation.py [--n 2000] [--warmup 200] [--log]
            [--event events/get-index.json ...] FUNCTION [FUNCTION ...]
 Prints a markdown table: one row per event, one column per function.
+
+The access line is off (AWS_LAMBDA_LOG_LEVEL=WARN) unless --log: then each invocation also
+writes its line (to /dev/null). A FUNCTION of the form `VAR=value,VAR2=value@path` runs `path`
+with those variables set: `--log dist/bootstrap SITE_METRICS=off@dist/bootstrap` measures what
+the metrics add to the line.
 """
 
 import argparse
@@ -46,11 +51,21 @@ def children(pid):
     return out
 
 
-def measure(function, events, n, warmup, local_alb, workdir):
+def parse_function(spec):
+    """`VAR=value,...@path` or `path`: (path, {VAR: value})."""
+    if "@" not in spec:
+        return spec, {}
+    variables, path = spec.rsplit("@", 1)
+    return path, dict(v.split("=", 1) for v in variables.split(",") if v)
+
+
+def measure(function, events, n, warmup, local_alb, workdir, log=False, extra_env=None):
     port = free_port()
     out = os.path.join(workdir, "callgrind.out.%p")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_LAMBDA_")}
-    env["AWS_LAMBDA_LOG_LEVEL"] = "WARN"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("AWS_LAMBDA_") and not k.startswith("SITE_METRICS")}
+    env["AWS_LAMBDA_LOG_LEVEL"] = "INFO" if log else "WARN"
+    env.update(extra_env or {})
     proc = subprocess.Popen(
         [local_alb, "--listen", "127.0.0.1:0", "--instances", "1", "--timeout", "120",
          "--invoke-api", f"127.0.0.1:{port}", "--",
@@ -111,6 +126,8 @@ def main():
                     help="event file (repeatable); default: get-index, asset-gzip, image, "
                          "conditional, not-found")
     ap.add_argument("--local-alb", default=os.path.join(ROOT, "target/release/local-alb"))
+    ap.add_argument("--log", action="store_true",
+                    help="write the access line (INFO) instead of turning it off")
     args = ap.parse_args()
     files = args.event or [os.path.join(ROOT, "events", f"{e}.json") for e in
                            ("get-index", "asset-gzip", "image", "conditional", "not-found")]
@@ -119,8 +136,9 @@ def main():
     for function in args.functions:
         with tempfile.TemporaryDirectory() as workdir:
             print(f"measuring {function} ...", file=sys.stderr, flush=True)
-            results.append(measure(os.path.abspath(function), events, args.n, args.warmup,
-                                   args.local_alb, workdir))
+            path, extra_env = parse_function(function)
+            results.append(measure(os.path.abspath(path), events, args.n, args.warmup,
+                                   args.local_alb, workdir, args.log, extra_env))
     print("| event | " + " | ".join(args.functions) + " |")
     print("|---|" + "--:|" * len(args.functions))
     for name, _ in events:

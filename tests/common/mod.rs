@@ -354,3 +354,150 @@ pub fn rie_path() -> PathBuf {
     // Absolute: the emulator runs in the temp directory.
     path.canonicalize().expect("the emulator's path resolves")
 }
+
+/// The units CloudWatch takes for a metric (`MetricDatum.Unit`).
+const CLOUDWATCH_UNITS: &[&str] = &[
+    "Seconds",
+    "Microseconds",
+    "Milliseconds",
+    "Bytes",
+    "Kilobytes",
+    "Megabytes",
+    "Gigabytes",
+    "Terabytes",
+    "Bits",
+    "Kilobits",
+    "Megabits",
+    "Gigabits",
+    "Terabits",
+    "Percent",
+    "Count",
+    "Bytes/Second",
+    "Kilobytes/Second",
+    "Megabytes/Second",
+    "Gigabytes/Second",
+    "Terabytes/Second",
+    "Bits/Second",
+    "Kilobits/Second",
+    "Megabits/Second",
+    "Gigabits/Second",
+    "Terabits/Second",
+    "Count/Second",
+    "None",
+];
+
+/// The check of an access line against CloudWatch's Embedded Metric Format specification
+/// (docs.aws.amazon.com, "Specification: Embedded metric format"): one line holding one JSON
+/// object; `_aws` with an integer `Timestamp` and a non-empty `CloudWatchMetrics`; each
+/// directive with a 1–255 character `Namespace`, dimension sets of at most 30 names that each
+/// name a string member of the root, and at most 100 metrics, each with a 1–255 character `Name`,
+/// a unit CloudWatch takes, and a number (or at most 100 numbers) under its name at the root; no
+/// member the specification does not define in `_aws`, a directive or a metric. Returns the
+/// line parsed.
+pub fn check_emf(line: &str) -> Result<Value, String> {
+    let line = line.strip_suffix('\n').unwrap_or(line);
+    if line.contains('\n') {
+        return Err("more than one line".into());
+    }
+    let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+    let root = v.as_object().ok_or("not a JSON object")?;
+    let aws = root
+        .get("_aws")
+        .and_then(Value::as_object)
+        .ok_or("no _aws object")?;
+    if let Some(k) = aws
+        .keys()
+        .find(|k| !["Timestamp", "CloudWatchMetrics"].contains(&k.as_str()))
+    {
+        return Err(format!(
+            "_aws has a member {k:?} the specification does not define"
+        ));
+    }
+    if !aws.get("Timestamp").is_some_and(Value::is_u64) {
+        return Err("_aws.Timestamp is not a whole number of milliseconds".into());
+    }
+    let directives = aws
+        .get("CloudWatchMetrics")
+        .and_then(Value::as_array)
+        .filter(|d| !d.is_empty())
+        .ok_or("_aws.CloudWatchMetrics is not a non-empty array")?;
+    for d in directives {
+        let d = d.as_object().ok_or("a directive is not an object")?;
+        if let Some(k) = d
+            .keys()
+            .find(|k| !["Namespace", "Dimensions", "Metrics"].contains(&k.as_str()))
+        {
+            return Err(format!(
+                "a directive has a member {k:?} the specification does not define"
+            ));
+        }
+        let ns = d
+            .get("Namespace")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if !(1..=255).contains(&ns.chars().count()) {
+            return Err(format!("Namespace {ns:?} is not 1 to 255 characters"));
+        }
+        for set in d
+            .get("Dimensions")
+            .and_then(Value::as_array)
+            .ok_or("no Dimensions array")?
+        {
+            let set = set.as_array().ok_or("a dimension set is not an array")?;
+            if set.len() > 30 {
+                return Err("a dimension set of more than 30 dimensions".into());
+            }
+            for name in set {
+                let name = name.as_str().ok_or("a dimension name is not a string")?;
+                match root.get(name).and_then(Value::as_str) {
+                    Some(value) if !value.is_empty() && value.chars().count() <= 1024 => {}
+                    _ => {
+                        return Err(format!(
+                            "dimension {name:?} has no string value at the root"
+                        ))
+                    }
+                }
+            }
+        }
+        let metrics = d
+            .get("Metrics")
+            .and_then(Value::as_array)
+            .ok_or("no Metrics array")?;
+        if metrics.len() > 100 {
+            return Err("more than 100 metrics in a directive".into());
+        }
+        for m in metrics {
+            let m = m.as_object().ok_or("a metric is not an object")?;
+            if let Some(k) = m
+                .keys()
+                .find(|k| !["Name", "Unit", "StorageResolution"].contains(&k.as_str()))
+            {
+                return Err(format!(
+                    "a metric has a member {k:?} the specification does not define"
+                ));
+            }
+            let name = m.get("Name").and_then(Value::as_str).unwrap_or_default();
+            if !(1..=255).contains(&name.chars().count()) {
+                return Err(format!("metric name {name:?} is not 1 to 255 characters"));
+            }
+            if let Some(unit) = m.get("Unit") {
+                if !unit.as_str().is_some_and(|u| CLOUDWATCH_UNITS.contains(&u)) {
+                    return Err(format!(
+                        "metric {name}: unit {unit} is not one CloudWatch takes"
+                    ));
+                }
+            }
+            let ok = match root.get(name) {
+                Some(Value::Number(_)) => true,
+                Some(Value::Array(values)) => {
+                    values.len() <= 100 && values.iter().all(Value::is_number)
+                }
+                _ => false,
+            };
+            if !ok {
+                return Err(format!("metric {name} has no number at the root"));
+            }
+        }
+    }
+    Ok(v)
+}

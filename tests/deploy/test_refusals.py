@@ -108,3 +108,14 @@ def test_a_change_set_cloudformation_refuses_stops_the_deploy_with_its_reason(aw
     monkeypatch.setattr(CloudFormationBackend, "create_change_set", refuse)
     aws.fails("deploy.sh", "CloudFormation refused the change set", "something CloudFormation cannot accept")
     assert aws.client("cloudformation").describe_stacks()["Stacks"] == []
+
+
+def test_metrics_with_text_log_lines(aws):
+    aws.fails("deploy.sh", "METRICS=on needs LOG_FORMAT=JSON", "or METRICS=off", LOG_FORMAT="Text")
+    nothing_made(aws)
+
+
+@pytest.mark.parametrize("namespace", ["AWS/Lambda", "", "a;b"])
+def test_a_metrics_namespace_cloudwatch_would_refuse(aws, namespace):
+    aws.fails("deploy.sh", "is not a CloudWatch namespace", "not starting with AWS/", METRICS_NAMESPACE=namespace)
+    nothing_made(aws)

@@ -135,3 +135,17 @@ def test_an_arm64_package_is_deployed_as_an_arm64_function_through_the_same_temp
     config = aws.client("lambda").get_function_configuration(FunctionName="static-site")
     assert config["Architectures"] == ["arm64"]
     lint_stack_parameters(aws)
+
+
+def test_metrics_are_on_by_default_in_json_lines_and_a_setting_turns_them_off(aws):
+    aws.deploy()
+    fn = aws.client("lambda").get_function_configuration(FunctionName="static-site")
+    env = fn["Environment"]["Variables"]
+    assert env["SITE_METRICS_NAMESPACE"] == "StaticSite" and "SITE_METRICS" not in env
+    assert aws.parameters()["LogFormat"] == "JSON"
+    lint_stack_parameters(aws)
+    aws.deploy(METRICS="off", LOG_FORMAT="Text")
+    env = aws.client("lambda").get_function_configuration(FunctionName="static-site")["Environment"]["Variables"]
+    assert env["SITE_METRICS"] == "off" and "SITE_METRICS_NAMESPACE" not in env
+    assert aws.parameters()["LogFormat"] == "Text"
+    lint_stack_parameters(aws)

@@ -17,6 +17,13 @@ one_of PLAN 0 1
 one_of ARCHITECTURE x86_64 arm64
 one_of LOG_FORMAT Text JSON
 one_of METRICS on off
+in_range ALARM_5XX_PERCENT 0 100
+in_range ALARM_P99_MS 1 900000
+in_range ALARM_KEY_FETCH_FAILURES 0 1000000
+[[ -z $ALARM_EMAIL || $ALARM_EMAIL =~ ^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$ ]] ||
+  die "ALARM_EMAIL=$ALARM_EMAIL is not an e-mail address" "set ALARM_EMAIL to an address, or leave it empty"
+[[ -z $ALARM_TOPIC_ARN || $ALARM_TOPIC_ARN =~ ^arn:[a-z-]+:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+$ ]] ||
+  die "ALARM_TOPIC_ARN=$ALARM_TOPIC_ARN is not an SNS topic's ARN" "set it to arn:aws:sns:REGION:ACCOUNT:TOPIC, or leave it empty"
 [[ $METRICS == off || $LOG_FORMAT == JSON ]] ||
   die "METRICS=on needs LOG_FORMAT=JSON: the metrics travel in the JSON access line (EMF)" "set LOG_FORMAT=JSON, or METRICS=off"
 [[ $METRICS_NAMESPACE =~ ^[A-Za-z0-9.#:_/\ -]{1,255}$ && $METRICS_NAMESPACE != AWS/* ]] ||
@@ -272,6 +279,8 @@ param() { jq -n --arg k "$1" --arg v "$2" '{ParameterKey: $k, ParameterValue: $v
 {
   for kv in "FunctionName=$FUNCTION_NAME" "CodeBucket=$BUCKET" "CodeKey=$KEY" "CodeSha256=$CODE_SHA_B64" "Revision=$REVISION" \
     "Architecture=$ARCHITECTURE" "MemorySize=$MEMORY_SIZE" "Timeout=$TIMEOUT" "LogFormat=$LOG_FORMAT" "Metrics=$METRICS" "MetricsNamespace=$METRICS_NAMESPACE" \
+    "AlarmEmail=$ALARM_EMAIL" "AlarmTopicArn=$ALARM_TOPIC_ARN" "ServerErrorPercent=$ALARM_5XX_PERCENT" \
+    "HandlerP99Micros=$((10#$ALARM_P99_MS * 1000))" "KeyFetchFailures=$ALARM_KEY_FETCH_FAILURES" \
     "LogRetentionDays=$LOG_RETENTION_DAYS" "RoleArn=$ROLE_ARN" "AliasName=$ALIAS_NAME" "TrafficShift=$TRAFFIC_SHIFT" \
     "PreTrafficChecks=$CHECKS" "Offload=$OFFLOAD" "OffloadBucket=$OFFLOAD_BUCKET" "OffloadUrl=$OFFLOAD_URL" "Front=$FRONT" \
     "FunctionUrlAuth=$FUNCTION_URL_AUTH" "CloudFront=$CLOUDFRONT" "CloudFrontPriceClass=$CLOUDFRONT_PRICE_CLASS" \

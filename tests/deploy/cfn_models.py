@@ -26,7 +26,7 @@ import uuid
 __name__ = "tests.cfn_models"  # noqa: A001
 
 from moto.awslambda.models import lambda_backends
-from moto.cloudwatch.models import cloudwatch_backends
+from moto.cloudwatch.models import Dimension, Metric, MetricDataQuery, MetricStat, cloudwatch_backends
 from moto.cloudformation import models as cf_models
 from moto.cloudformation import parsing
 from moto.codedeploy.models import codedeploy_backends
@@ -211,12 +211,28 @@ class Alarm(_Declared, CloudFormationModel):
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         p = cloudformation_json["Properties"]
+        # An alarm on one metric (MetricName, Statistic or ExtendedStatistic), or on metric math
+        # (Metrics: queries, one of them returned), as PutMetricAlarm takes them.
+        queries = [
+            MetricDataQuery(
+                query_id=q["Id"], label=q.get("Label"), period=q.get("Period"),
+                return_data=str(q.get("ReturnData", True)).lower(), expression=q.get("Expression"),
+                metric_stat=q.get("MetricStat") and MetricStat(
+                    metric=Metric(
+                        metric_name=q["MetricStat"]["Metric"]["MetricName"],
+                        namespace=q["MetricStat"]["Metric"]["Namespace"],
+                        dimensions=[Dimension(d["Name"], d["Value"]) for d in q["MetricStat"]["Metric"].get("Dimensions", [])]),
+                    period=q["MetricStat"]["Period"], stat=q["MetricStat"]["Stat"], unit=q["MetricStat"].get("Unit")))
+            for q in p.get("Metrics", [])
+        ]
         cloudwatch_backends[account_id][region_name].put_metric_alarm(
-            name=resource_name, namespace=p["Namespace"], metric_name=p["MetricName"],
+            name=resource_name, namespace=p.get("Namespace"), metric_name=p.get("MetricName"),
             comparison_operator=p["ComparisonOperator"], evaluation_periods=int(p["EvaluationPeriods"]),
-            period=int(p["Period"]), threshold=float(p["Threshold"]), statistic=p.get("Statistic"),
+            period=p.get("Period") and int(p["Period"]), threshold=float(p["Threshold"]), statistic=p.get("Statistic"),
+            extended_statistic=p.get("ExtendedStatistic"), datapoints_to_alarm=p.get("DatapointsToAlarm") and int(p["DatapointsToAlarm"]),
             description=p.get("AlarmDescription"), dimensions=[{"Name": d["Name"], "Value": d["Value"]} for d in p.get("Dimensions", [])],
-            alarm_actions=p.get("AlarmActions", []), treat_missing_data=p.get("TreatMissingData"))
+            alarm_actions=p.get("AlarmActions", []), treat_missing_data=p.get("TreatMissingData"),
+            metric_data_queries=queries or None)
         return cls(resource_name)
 
     @classmethod

@@ -16,6 +16,18 @@ EVENT ?= events/health.json
 # where those land. The shipped binary is `make build`'s dist/bootstrap, in the release profile.
 TEST_PROFILE := test-release
 TEST_OUT := target/$(TEST_PROFILE)
+# Every suite's Rust tests are built in ONE cargo selection (the whole workspace, the planner's
+# feature), and each suite picks its test targets from it. Cargo unifies features over the
+# packages selected, so a narrower `-p` builds shared crates again with other features (`-p
+# site-dev` alone recompiled 150 of 212 crates); with one selection they compile once.
+TEST_SEL := --profile $(TEST_PROFILE) --locked --workspace --features site-core/plan
+# $(call tests_of,DIR,EXCEPT...): `--test NAME` for each integration test file in DIR.
+tests_of = $(foreach t,$(filter-out $(2),$(basename $(notdir $(wildcard $(1)/*.rs)))),--test $(t))
+# tests/panic.rs needs the test-panic feature (test-panic); local-alb's arm64 tests need the
+# arm64 build (test-arm64).
+ROOT_TESTS = $(call tests_of,tests,panic) $(call tests_of,site-core/tests)
+LOCAL_TESTS = $(call tests_of,local-alb/tests,arm64)
+DEV_TESTS = $(call tests_of,dev/tests)
 # $(call cargo_build,ARGS): `cargo build ARGS` that shows the site's encoding progress
 # ("[alb-static-site …] encoding: N/M files (X MB of Y MB)" every ~3 s on a big site). Cargo
 # shows a build script's output only with -vv; tools/cargo-progress.awk keeps those lines and
@@ -102,7 +114,7 @@ build: apt-tools ## Build the release bootstrap and dist/bootstrap.zip for Lambd
 test-package: build rie ## The Lambda package: zip layout, ELF machine, glibc <= 2.34, non-PIE, a health check, the emulator suite on dist/bootstrap
 	RUN_BOOTSTRAP="$(RUN_BOOTSTRAP)" tools/check-package.sh dist/bootstrap.zip dist/bootstrap $(MAX_GLIBC) $(ARCH)
 	$(if $(TARGET_FLAG),@echo "test-package: dist/bootstrap is for $(RUST_TARGET): the emulator suite runs on this machine's build only",\
-	  RIE=$(abspath $(RIE_BIN)) RIE_BOOTSTRAP=$(abspath dist/bootstrap) $(CARGO) test --profile $(TEST_PROFILE) --locked --test rie -- --include-ignored)
+	  RIE=$(abspath $(RIE_BIN)) RIE_BOOTSTRAP=$(abspath dist/bootstrap) $(CARGO) test $(TEST_SEL) --test rie -- --include-ignored)
 
 check-glibc: ## Check that dist/bootstrap needs no glibc newer than Amazon Linux 2023's
 	@tools/check-glibc.sh dist/bootstrap $(MAX_GLIBC)
@@ -117,10 +129,13 @@ lint: ## rustfmt and clippy, warnings as errors
 
 # The tests that need a tool the project installs (the emulator, moto) are #[ignore]d, so a bare
 # `cargo test` passes on a fresh clone; every `cargo test` here runs them too (--include-ignored).
-# local-alb's tests run in test-local, with the real bootstrap.
-test-rust: venv ## The server's and site-core's unit, behaviour, fixture and golden tests
-	RIE=$(abspath $(RIE_BIN)) $(CARGO) test --profile $(TEST_PROFILE) --locked -p alb-static-site -p site-core --features site-core/plan \
-	  -- --include-ignored
+# The unit tests of every crate run here; local-alb's and dev's integration tests run in
+# test-local and test-dev, with the real bootstrap. (Building them all here is what lets those
+# suites, test-package and test-arm64 reuse this build.)
+test-rust: venv ## Every crate's unit tests; the server's and site-core's behaviour, fixture and golden tests
+	RIE=$(abspath $(RIE_BIN)) $(CARGO) test $(TEST_SEL) --lib --bins $(ROOT_TESTS) -- --include-ignored
+	$(CARGO) test $(TEST_SEL) --no-run $(LOCAL_TESTS) $(DEV_TESTS) --test arm64
+	$(CARGO) test $(TEST_SEL) --doc
 
 # A bare `cargo test`, as a new user runs it on a fresh clone: the tracked files (and new ones
 # not yet committed) copied alone into target/bare/ (no .venv, no .tools, no dist), no tool

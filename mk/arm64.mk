@@ -50,4 +50,4 @@ test-arm64: build arm64-package venv ## arm64: ARCH handling; the package checke
 	$(PY) -m pytest -q tests/arm64
 	BOOTSTRAP=$(CURDIR)/dist/bootstrap ARM64_BOOTSTRAP=$(CURDIR)/$(ARM64_BOOTSTRAP) \
 	  ARM64_RUN=$(CURDIR)/tools/arm64.sh \
-	  $(CARGO) test --profile $(TEST_PROFILE) --locked -p local-alb --test arm64 -- --ignored
+	  $(CARGO) test $(TEST_SEL) --test arm64 -- --ignored

@@ -62,10 +62,8 @@ dev-equiv-fixtures:
 test-dev: build dev-equiv-fixtures ## make dev, check and explain: end to end over HTTP, and dev against the built binaries (sample site, fixture sites) for every event
 	BOOTSTRAP=$(CURDIR)/dist/bootstrap DEV_EQUIV_SITE="$(abspath $(DEV_SITE))" \
 	  DEV_EQUIV_CONFIG="$(abspath $(DEV_CONFIG))" DEV_EQUIV_FIXTURES="$(DEV_EQUIV_FIXTURES)" \
-	  $(DEV_CARGO) test --release --locked -p site-dev -- --include-ignored
+	  $(CARGO) test $(TEST_SEL) $(DEV_TESTS) -- --include-ignored
 
 bench-dev: dev-tool ## Start-up to first page, and an edit to the page seen in the browser, for make dev (tools/bench-dev.py; PAGES='10000 100000' for generated sites of that many pages)
 	python3 tools/bench-dev.py --tool $(DEV_TOOL) $(if $(PAGES),--pages $(PAGES))
 
-# The browser suite's last test reloads a page through the dev tool.
-test-browser: dev-tool

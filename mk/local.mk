@@ -30,10 +30,10 @@ local: local-alb ## Serve the embedded site at http://127.0.0.1:$(PORT) as ALB +
 	  $(if $(LOGIN_AS),--login-as "$(LOGIN_AS)",$(if $(LOGIN),--login)) --offload-dir target/release/site-offload \
 	  $(LOCAL_ALB_FLAGS) -- target/release/bootstrap
 
-# --include-ignored runs the tests that need the real bootstrap; the arm64 ones (which need the
-# arm64 build too) run in test-arm64.
+# The arm64 tests (which need the arm64 build too) run in test-arm64; local-alb's unit tests in
+# test-rust.
 test-local: build ## local-alb's own tests (HTTP <-> each front door's event, Runtime API, 502 rules), with the shipped bootstrap
-	BOOTSTRAP=$(CURDIR)/dist/bootstrap $(CARGO) test --profile $(TEST_PROFILE) --locked -p local-alb -- --include-ignored --skip arm64
+	BOOTSTRAP=$(CURDIR)/dist/bootstrap $(CARGO) test $(TEST_SEL) $(LOCAL_TESTS) -- --include-ignored
 
 # Debian's Chromium and the pinned playwright-core (which downloads no browser).
 browser-tools:
@@ -60,7 +60,10 @@ $(PRIVATE_BOOTSTRAP): $(SPA_BOOTSTRAP)
 	  $(CARGO) build --locked --bin bootstrap --target-dir target/sites
 	mkdir -p $(dir $@) && cp target/sites/debug/bootstrap $@
 
+# local-alb and the dev tool as the test build makes them (test-rust's selection: nothing compiles
+# again).
 test-browser: build browser-tools $(SPA_BOOTSTRAP) $(PRIVATE_BOOTSTRAP) ## The sample site (an SPA, a private copy) in headless Chromium through local-alb
-	$(CARGO) build --profile $(TEST_PROFILE) --locked -p local-alb
+	$(CARGO) test $(TEST_SEL) --no-run $(LOCAL_TESTS) $(DEV_TESTS)
 	cd tests/browser && LOCAL_ALB=$(CURDIR)/$(TEST_LOCAL_ALB) BOOTSTRAP=$(CURDIR)/dist/bootstrap \
+	  DEV_TOOL=$(CURDIR)/$(TEST_OUT)/site-dev \
 	  SPA_BOOTSTRAP=$(CURDIR)/$(SPA_BOOTSTRAP) PRIVATE_BOOTSTRAP=$(CURDIR)/$(PRIVATE_BOOTSTRAP) npm test

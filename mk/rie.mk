@@ -18,7 +18,7 @@ rie: ## Fetch AWS's Runtime Interface Emulator into .tools/ (from the aws-sam-cl
 	@tools/fetch-rie.sh
 
 test-rie: rie ## Run the release bootstrap under the RIE and check every kind of response
-	RIE=$(abspath $(RIE_BIN)) $(CARGO) test --profile $(TEST_PROFILE) --locked --test rie -- --include-ignored
+	RIE=$(abspath $(RIE_BIN)) $(CARGO) test $(TEST_SEL) --test rie -- --include-ignored
 
 bench-e2e: rie ## Measure bootstrap end to end through the RIE vs a ready-made floor; cold start vs hello world; peak RSS
 	$(CARGO) build --release --locked --bin bootstrap --example floor --example hello --example bench_e2e

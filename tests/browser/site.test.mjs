@@ -281,7 +281,8 @@ test("private site: log in through the load balancer, see a private page, log ou
   await context.close();
 });
 
-// make dev's editing loop in a real browser: the dev tool (DEV_TOOL, built by mk/dev.mk) serves
+// make dev's editing loop in a real browser: the dev tool (DEV_TOOL: make test-browser passes the
+// test build's; otherwise make dev's) serves
 // a scratch copy of the sample site; an edit on disk reloads the open tab by itself.
 test("make dev: an edited page reloads itself in the open tab", async () => {
   const { mkdtempSync, cpSync, readFileSync, writeFileSync, rmSync } = await import("node:fs");

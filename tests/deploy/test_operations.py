@@ -2,7 +2,10 @@
 rollback wiring the template makes, through moto's CloudFormation, read back through CloudWatch's,
 SNS's and CodeDeploy's APIs, with cfn-lint on each variant's parameters."""
 
+import datetime
 import json
+
+import pytest
 
 from moto.codedeploy.models import codedeploy_backends
 
@@ -88,3 +91,40 @@ def test_without_metrics_only_lambdas_own_alarms_remain_and_no_dashboard(aws):
     assert set(alarms(aws)) == {"ErrorsAlarm", "FunctionErrorsAlarm", "ThrottlesAlarm"}
     assert aws.client("cloudwatch").list_dashboards()["DashboardEntries"] == []
     lint_stack_parameters(aws)
+
+
+def test_status_prints_the_last_hours_requests_by_class_and_bytes(aws):
+    aws.deploy()
+    dims = [{"Name": "FunctionName", "Value": "static-site"}, {"Name": "Door", "Value": "alb"}]
+    # What CloudWatch would have extracted from the access lines of the last hour.
+    ago = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=10)
+    aws.client("cloudwatch").put_metric_data(Namespace="StaticSite", MetricData=[
+        {"MetricName": name, "Dimensions": dims, "Value": value, "Timestamp": ago}
+        for name, value in (("Requests", 10), ("Status2xx", 7), ("Status4xx", 1), ("Status5xx", 2),
+                            ("BytesSent", 5000), ("HandlerTime", 600))])
+    out = aws.ok("status.sh")
+    # moto computes no percentiles (its get-metric-data fails on p50): CloudWatch gives them.
+    assert "last hour:    10 requests: 2xx 7, 3xx 0, 4xx 1, 5xx 2 (20 % 5xx); 5000 bytes sent; handler p50 -, p99 -" in out, out
+
+
+def test_status_says_nothing_of_metrics_when_they_are_off(aws):
+    aws.deploy(METRICS="off")
+    assert "last hour:" not in aws.ok("status.sh", METRICS="off")
+
+
+def test_logs_keeps_the_lines_of_a_status_class_under_a_path(aws):
+    aws.deploy()
+    out = aws.ok("logs.sh", STATUS="5xx", PATH_PREFIX="/docs", SINCE="1h", LOGS_FOLLOW="false")
+    assert 'filter: { ($.fields.status >= 500) && ($.fields.status <= 599) && ($.fields.path = "/docs*") }' in out, out
+    out = aws.ok("logs.sh", STATUS="404", LOGS_FOLLOW="false")
+    assert "filter: { ($.fields.status = 404) }" in out, out
+
+
+@pytest.mark.parametrize("settings, needle", [
+    ({"STATUS": "6xx"}, "STATUS='6xx' is not a status or a class"),
+    ({"PATH_PREFIX": "docs"}, "PATH_PREFIX='docs' is not a path"),
+    ({"STATUS": "5xx", "LOG_FORMAT": "Text", "METRICS": "off"}, "filter the JSON access line"),
+    ({"SINCE": "yesterday"}, "LOGS_SINCE='yesterday' must be a number"),
+])
+def test_logs_refuses_a_filter_it_cannot_apply(aws, settings, needle):
+    aws.fails("logs.sh", needle, LOGS_FOLLOW="false", **settings)

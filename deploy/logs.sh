@@ -14,12 +14,11 @@ one_of LOGS_FOLLOW true false
 [[ -z $WANT_PATH || $WANT_PATH =~ ^/[^[:space:]\"*]*$ ]] || die "PATH_PREFIX='$WANT_PATH' is not a path." "e.g. PATH_PREFIX=/docs"
 [[ -z $WANT_STATUS$WANT_PATH || $LOG_FORMAT == JSON ]] ||
   die "STATUS and PATH_PREFIX filter the JSON access line, and LOG_FORMAT=$LOG_FORMAT." "run make logs without them"
-TERMS=()
-if [[ $WANT_STATUS == ?xx ]]; then
-  TERMS+=("\$.fields.status >= ${WANT_STATUS:0:1}00" "\$.fields.status <= ${WANT_STATUS:0:1}99")
-elif [[ -n $WANT_STATUS ]]; then
-  TERMS+=("\$.fields.status = $WANT_STATUS")
-fi
+case $WANT_STATUS in
+  "") TERMS=() ;;
+  ?xx) TERMS=("\$.fields.status >= ${WANT_STATUS:0:1}00" "\$.fields.status <= ${WANT_STATUS:0:1}99") ;;
+  *) TERMS=("\$.fields.status = $WANT_STATUS") ;;
+esac
 [[ -z $WANT_PATH ]] || TERMS+=("\$.fields.path = \"$WANT_PATH*\"")
 FILTER=()
 if ((${#TERMS[@]})); then

@@ -30,9 +30,8 @@ echo "open:         $(site_url)"
 # The last hour of the access line's metrics (METRICS=on), summed over the hour, with the handler's
 # p50 and p99 (asked apart: a percentile CloudWatch has no data for prints as -).
 if [[ $METRICS == on ]]; then
-  DOOR=alb
-  [[ $FRONT == alb ]] || DOOR=v2
-  NOW=$(date -u +%s)
+  DOOR=v2 NOW=$(date -u +%s)
+  [[ $FRONT != alb ]] || DOOR=alb
   metrics() { # metrics QUERY... (ID:METRIC:STAT): {ID: [values]} of the last hour, or nothing
     jq -cn --arg ns "$METRICS_NAMESPACE" --arg fn "$FUNCTION_NAME" --arg door "$DOOR" '$ARGS.positional
       | map(split(":") | {Id: .[0], MetricStat: {Metric: {Namespace: $ns, MetricName: .[1],

@@ -614,3 +614,9 @@ def _fn_update_with_architectures(cls, original_resource, new_resource_name, clo
 
 lambda_models.LambdaFunction.create_from_cloudformation_json = _fn_create_with_architectures
 lambda_models.LambdaFunction.update_from_cloudformation_json = _fn_update_with_architectures
+
+
+# moto keeps a resource whose Condition is false as None in the stack's resource map, and
+# DescribeStackResources with a LogicalResourceId then fails on the first such None before the
+# resource asked for (AWS lists only the resources it made).
+cf_models.Stack.stack_resources = property(lambda self: [r for r in self.resource_map.values() if r is not None])

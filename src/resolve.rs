@@ -152,7 +152,7 @@ fn apply_rules<'s>(
             // checked at build time) ends the rules: the request is then answered as usual.
             Action::Rewrite | Action::RewriteNotFound => {
                 let target_path = target.split('?').next().unwrap_or("");
-                let file = rewrite_target(site, target_path)?;
+                let file = site.file(site.rewrite_target(target_path)?);
                 let fit = Fit::at(site, file, path, req);
                 return Some(match rule.action {
                     Action::Rewrite => serve(file, req, get, fit),
@@ -172,17 +172,6 @@ fn apply_rules<'s>(
 }
 
 /// The file a rewrite target serves, following one redirect route (`/index.html` → `/`).
-fn rewrite_target<'s>(site: &'s Site, encoded: &str) -> Option<File<'s>> {
-    let decoded = path::decode(encoded).ok()?;
-    match site.route(&decoded)? {
-        Route::File(i) => Some(site.file(i)),
-        Route::Redirect(to) => match site.route(&path::decode(to).ok()?)? {
-            Route::File(i) => Some(site.file(i)),
-            Route::Redirect(_) => None,
-        },
-    }
-}
-
 fn redirect<'s>(site: &Site, to: &str, query: &str) -> Outcome<'s> {
     let location = if query.is_empty() {
         to.to_string()

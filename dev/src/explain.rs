@@ -122,7 +122,7 @@ pub fn answer(
             Action::Redirect(_) => None,
             Action::Rewrite | Action::RewriteNotFound => {
                 let target = target.split('?').next().unwrap_or("").to_string();
-                match rewrite_target(site, &target) {
+                match site.rewrite_target(&target) {
                     Some(k) => Some(k),
                     // A rewrite to a file the site lacks ends the rules.
                     None => break,
@@ -153,17 +153,6 @@ pub fn answer(
                 None => Answer::NotFound,
             }
         }
-    }
-}
-
-fn rewrite_target(site: &Site, encoded: &str) -> Option<u32> {
-    let decoded = site_core::path::decode(encoded).ok()?;
-    match site.route(&decoded)? {
-        Route::File(k) => Some(k),
-        Route::Redirect(to) => match site.route(&site_core::path::decode(to).ok()?)? {
-            Route::File(k) => Some(k),
-            Route::Redirect(_) => None,
-        },
     }
 }
 

@@ -662,6 +662,20 @@ impl Site {
         (url == path).then_some(route)
     }
 
+    /// The file a rewrite rule (200 or 404) to the still-encoded URL path `encoded` serves: its
+    /// route, followed through one redirect (a clean URL's), or None. The server and `explain`
+    /// both ask this, so they cannot disagree on it.
+    pub fn rewrite_target(&self, encoded: &str) -> Option<u32> {
+        let decoded = crate::path::decode(encoded).ok()?;
+        match self.route(&decoded)? {
+            Route::File(k) => Some(k),
+            Route::Redirect(to) => match self.route(&crate::path::decode(to).ok()?)? {
+                Route::File(k) => Some(k),
+                Route::Redirect(_) => None,
+            },
+        }
+    }
+
     /// Every URL path and its route, in byte order (for listings and tools; not per request).
     pub fn routes(&self) -> impl Iterator<Item = (&str, Route<&str>)> {
         (0..self.routes_len() as u32).filter_map(|k| self.route_at(k))

@@ -83,10 +83,9 @@ const ALWAYS: [&str; 3] = ["Requests", "BytesSent", "HandlerTime"];
 pub struct Metrics {
     /// `"CloudWatchMetrics":[{"Namespace":…,"Dimensions":…,"Metrics":[`
     head: String,
-    /// `{"Name":…,"Unit":…}` of each metric of [`METRICS`].
-    declarations: Vec<String>,
-    /// `,"Name":` of each metric of [`METRICS`], for its value.
-    keys: Vec<String>,
+    /// For each metric of [`METRICS`]: its declaration `{"Name":…,"Unit":…}` and the key
+    /// `,"Name":` its value follows.
+    pieces: Vec<(String, String)>,
     /// `]}]},"FunctionName":"…"`
     tail: String,
 }
@@ -126,13 +125,14 @@ impl Metrics {
                 "\"CloudWatchMetrics\":[{{\"Namespace\":{},\"Dimensions\":[[\"FunctionName\",\"Door\"]],\"Metrics\":[",
                 string(namespace)
             ),
-            declarations: METRICS
+            pieces: METRICS
                 .iter()
-                .map(|(name, unit)| format!("{{\"Name\":\"{name}\",\"Unit\":\"{unit}\"}}"))
-                .collect(),
-            keys: METRICS
-                .iter()
-                .map(|(name, _)| format!(",\"{name}\":"))
+                .map(|(name, unit)| {
+                    (
+                        format!("{{\"Name\":\"{name}\",\"Unit\":\"{unit}\"}}"),
+                        format!(",\"{name}\":"),
+                    )
+                })
                 .collect(),
             tail: format!("]}}]}},\"FunctionName\":{}", string(function)),
         })
@@ -157,27 +157,30 @@ impl Metrics {
         buf.extend_from_slice(digits.format(millis).as_bytes());
         buf.push(b',');
         buf.extend_from_slice(self.head.as_bytes());
-        let mut first = true;
-        for (((name, _), value), declaration) in METRICS.iter().zip(values).zip(&self.declarations)
-        {
-            if Self::declared(name, value) {
-                if !first {
-                    buf.push(b',');
-                }
-                buf.extend_from_slice(declaration.as_bytes());
-                first = false;
+        // The metrics this line declares, with their values: both lists below follow it (an
+        // iterator, walked twice, rather than a list allocated per request).
+        let declared = || {
+            METRICS
+                .iter()
+                .zip(values)
+                .zip(&self.pieces)
+                .filter(|(((name, _), value), _)| Self::declared(name, *value))
+                .map(|((_, value), piece)| (piece, value))
+        };
+        for (i, ((declaration, _), _)) in declared().enumerate() {
+            if i > 0 {
+                buf.push(b',');
             }
+            buf.extend_from_slice(declaration.as_bytes());
         }
         buf.extend_from_slice(self.tail.as_bytes());
         // A door's name is one of four fixed words: nothing to escape.
         buf.extend_from_slice(b",\"Door\":\"");
         buf.extend_from_slice(door.as_bytes());
         buf.push(b'"');
-        for (((name, _), value), key) in METRICS.iter().zip(values).zip(&self.keys) {
-            if Self::declared(name, value) {
-                buf.extend_from_slice(key.as_bytes());
-                buf.extend_from_slice(digits.format(value).as_bytes());
-            }
+        for ((_, key), value) in declared() {
+            buf.extend_from_slice(key.as_bytes());
+            buf.extend_from_slice(digits.format(value).as_bytes());
         }
         buf.push(b'}');
     }

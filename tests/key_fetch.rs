@@ -225,24 +225,13 @@ fn key_server(behaviour: KeyServer, pem: String) -> (String, Arc<AtomicU32>) {
 /// The embedded site's answer to `event` through `bootstrap invoke`, made private by
 /// `SITE_AUTH_SIGNER`, with keys from `key_url`.
 fn invoke(event: &Value, key_url: &str, env: &[(&str, &str)]) -> Value {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
-        .args(["invoke", "-"])
-        .env("SITE_AUTH_SIGNER", SIGNER)
-        .env("SITE_AUTH_KEY_URL", key_url)
-        .env("AWS_REGION", "us-east-1")
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(event.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let signer = [
+        ("SITE_AUTH_SIGNER", SIGNER),
+        ("SITE_AUTH_KEY_URL", key_url),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let env: Vec<(&str, &str)> = signer.iter().chain(env).copied().collect();
+    let out = common::bootstrap_invoke(&event.to_string(), &env, &[]);
     assert!(
         out.status.success(),
         "{}",

@@ -6,9 +6,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use common::{check_emf, AlbEvent, Front};
 use local_alb::kit::login::{user_claims, AlbSigner};
 use serde_json::Value;
@@ -305,33 +302,16 @@ fn text_lines_carry_no_metrics() {
 
 /// `bootstrap invoke -` of an ALB event for `/`, with `env`: its exit code and stderr.
 fn invoke(env: &[(&str, &str)]) -> (i32, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bootstrap"));
-    for var in [
+    let unset = [
         "SITE_METRICS",
         "SITE_METRICS_NAMESPACE",
         "AWS_LAMBDA_FUNCTION_NAME",
         "AWS_LAMBDA_LOG_FORMAT",
         "AWS_LAMBDA_LOG_LEVEL",
         "RUST_LOG",
-    ] {
-        cmd.env_remove(var);
-    }
-    let mut child = cmd
-        .args(["invoke", "-"])
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("bootstrap runs");
+    ];
     let event = common::event("GET", "/", &[]).to_string();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(event.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::bootstrap_invoke(&event, env, &unset);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stderr).into_owned(),

@@ -6,6 +6,8 @@
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/preview.sh"
 STEPS=5
 load_settings "$@"
 need unzip od sha256sum base64 sed
@@ -50,6 +52,21 @@ in_range RULE_PRIORITY 1 50000
 [[ -z $ROLE_ARN || $ROLE_ARN =~ ^arn:aws[a-z-]*:iam::[0-9]{12}:role/ ]] || die "ROLE_ARN='$ROLE_ARN' is not an IAM role ARN." "give arn:aws:iam::<account>:role/<name>, or leave it empty"
 [[ -z $CERTIFICATE_ARN || $CERTIFICATE_ARN =~ ^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/ ]] || die "CERTIFICATE_ARN='$CERTIFICATE_ARN' is not an ACM certificate ARN." "copy it from 'aws acm list-certificates'"
 [[ -z $LISTENER_ARN || $LISTENER_ARN == arn:*:elasticloadbalancing:*:listener/app/* ]] || die "LISTENER_ARN='$LISTENER_ARN' is not an Application Load Balancer listener ARN." "copy it from 'aws elbv2 describe-listeners'"
+DOMAIN_RE='^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$'
+[[ -z $PREVIEW_DOMAIN || ($PREVIEW_DOMAIN =~ $DOMAIN_RE && ${#PREVIEW_DOMAIN} -le 120) ]] || die "PREVIEW_DOMAIN='$PREVIEW_DOMAIN' is not a domain name in lowercase." "for example preview.example.com"
+if [[ -n $PREVIEW ]]; then
+  [[ -n $PREVIEW_DOMAIN && $FRONT == alb ]] || die "PREVIEW=$PREVIEW needs FRONT=alb and PREVIEW_DOMAIN: a preview is a rule of production's load balancer for PREVIEW.PREVIEW_DOMAIN." \
+    "deploy with production's settings, PREVIEW_DOMAIN among them"
+  RULE_HOST_HEADERS=$PREVIEW.$PREVIEW_DOMAIN
+  ((${#RULE_HOST_HEADERS} <= 128)) || die "the preview's host $RULE_HOST_HEADERS is longer than ALB's 128 characters." "use a shorter PREVIEW name"
+  # Production's own: the preview shares its load balancer, listener and certificates, and pages no one.
+  CERTIFICATE_ARN="" PREVIEW_CERTIFICATE_ARN="" DOMAIN_NAME="" HOSTED_ZONE_ID="" VPC_ID="" SUBNET_IDS="" ALLOWED_CIDRS=""
+  LISTENER_ARN="" ALARM_EMAIL="" ALARM_TOPIC_ARN="" RULE_PATH_PATTERNS="/*" TRAFFIC_SHIFT=AllAtOnce
+elif [[ -n $PREVIEW_CERTIFICATE_ARN ]]; then
+  [[ $PREVIEW_CERTIFICATE_ARN =~ ^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/ && -n $PREVIEW_DOMAIN && $FRONT == alb && -n $CERTIFICATE_ARN && -z $LISTENER_ARN ]] ||
+    die "PREVIEW_CERTIFICATE_ARN goes on the HTTPS listener the stack makes: it needs an ACM certificate ARN, PREVIEW_DOMAIN, FRONT=alb and CERTIFICATE_ARN, without LISTENER_ARN." \
+      "set them, or add the certificate to your own listener and leave PREVIEW_CERTIFICATE_ARN empty"
+fi
 [[ -z $DOMAIN_NAME$HOSTED_ZONE_ID || (-n $DOMAIN_NAME && -n $HOSTED_ZONE_ID) ]] || die "DOMAIN_NAME and HOSTED_ZONE_ID go together (one is empty)." "set both, or neither"
 DOMAIN_NAME=${DOMAIN_NAME%.} HOSTED_ZONE_ID=${HOSTED_ZONE_ID#/hostedzone/}
 [[ -z $OFFLOAD_URL || $OFFLOAD_URL =~ ^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^[:space:]?#]*)?$ ]] || die "OFFLOAD_URL='$OFFLOAD_URL' must be an https:// URL without a query." "for example https://cdn.example.com"
@@ -66,7 +83,7 @@ if [[ $FRONT == function-url ]]; then
   [[ -z $CERTIFICATE_ARN$DOMAIN_NAME || (-n $CERTIFICATE_ARN && -n $DOMAIN_NAME) ]] || die "with CLOUDFRONT=on, CERTIFICATE_ARN and DOMAIN_NAME go together." "set both, or neither"
 else
   [[ $FUNCTION_URL_AUTH == NONE && $CLOUDFRONT == off ]] || die "FUNCTION_URL_AUTH or CLOUDFRONT is set, but FRONT=alb." "add FRONT=function-url, or leave them at their defaults"
-  [[ $AUTH == none || -n $CERTIFICATE_ARN$LISTENER_ARN ]] || die "AUTH=$AUTH needs HTTPS: an ALB runs its login only on an HTTPS listener, and CERTIFICATE_ARN is empty." "set CERTIFICATE_ARN to an issued ACM certificate"
+  [[ $AUTH == none || -n $CERTIFICATE_ARN$LISTENER_ARN$PREVIEW ]] || die "AUTH=$AUTH needs HTTPS: an ALB runs its login only on an HTTPS listener, and CERTIFICATE_ARN is empty." "set CERTIFICATE_ARN to an issued ACM certificate"
   if [[ -n $LISTENER_ARN ]]; then
     for v in CERTIFICATE_ARN VPC_ID SUBNET_IDS ALLOWED_CIDRS DOMAIN_NAME; do
       [[ -z ${!v} ]] || die "$v is set, but LISTENER_ARN is too: the site is then a rule of that listener and no load balancer is made." "leave $v empty, or LISTENER_ARN"
@@ -140,13 +157,6 @@ if [[ $PRIVATE == true && $AUTH != none ]]; then
     [[ -n $RULE_HOST_HEADERS || $RULE_PATH_PATTERNS == "/*" ]] || die "on a shared listener with only RULE_PATH_PATTERNS, the public paths' rules would catch other sites' requests." "set RULE_HOST_HEADERS to the site's host"
   fi
 fi
-PUB_PARAMS=() PRIORITIES="" FIRST=1
-[[ -z $LISTENER_ARN ]] || FIRST=$((RULE_PRIORITY - 10))
-for ((i = 0; i < 10; i++)); do
-  group=$(printf '%s,' "${PUBLIC[@]:i*5:5}")
-  PUB_PARAMS+=("PublicPatterns$((i + 1))=${group%,}")
-  PRIORITIES+="$((FIRST + i)),"
-done
 # What the pre-traffic hook asks the new version, and the exact answers it must give.
 CHECKS=$(jq -cn --arg h "$HEALTH_PATH" --argjson private "$PRIVATE" --argjson pub "$(fact '.auth.public // []')" '
   def probe: gsub(":[A-Za-z0-9_]+|\\*"; "pre-traffic-probe");
@@ -185,26 +195,38 @@ case $STATUS in
   *_IN_PROGRESS) die "the stack $STACK_NAME is $STATUS: another operation is under way." "wait for it: aws cloudformation wait stack-update-complete --stack-name $STACK_NAME (or describe-stacks)" ;;
   *) TYPE=UPDATE ;;
 esac
+[[ -z $PREVIEW ]] || preview_of_production
 if [[ $TYPE == CREATE ]] && aws_try lambda get-function --function-name "$FUNCTION_NAME" >/dev/null; then
   die "a function $FUNCTION_NAME exists outside the stack $STACK_NAME (made by the old deploy scripts, or by hand)." "README: 'Moving a deployment made before CloudFormation'; or choose another FUNCTION_NAME"
 fi
-if [[ -n $CERTIFICATE_ARN ]]; then
-  CERT_REGION=$AWS_REGION
-  [[ $FRONT == alb ]] || CERT_REGION=us-east-1
-  CERT=$(aws_try acm describe-certificate --region "$CERT_REGION" --certificate-arn "$CERTIFICATE_ARN" --query 'Certificate.[Status,DomainName]') ||
-    die "the certificate $CERTIFICATE_ARN cannot be read in $CERT_REGION: $(tail -n 1 "$AWS_ERR")" "request or import it in $CERT_REGION"
+CERT_REGION=$AWS_REGION
+[[ $FRONT == alb ]] || CERT_REGION=us-east-1
+for arn in $CERTIFICATE_ARN $PREVIEW_CERTIFICATE_ARN; do
+  CERT=$(aws_try acm describe-certificate --region "$CERT_REGION" --certificate-arn "$arn" --query 'Certificate.[Status,DomainName]') ||
+    die "the certificate $arn cannot be read in $CERT_REGION: $(tail -n 1 "$AWS_ERR")" "request or import it in $CERT_REGION"
   [[ ${CERT%%[[:space:]]*} == ISSUED ]] || die "the certificate for ${CERT##*[[:space:]]} is ${CERT%%[[:space:]]*}, not ISSUED: HTTPS cannot use it yet." "finish its validation (the DNS record ACM asks for), then run again"
-fi
+done
+PREVIEW_ZONE=""
 if [[ -n $HOSTED_ZONE_ID ]]; then
   ZONE=$(aws_try route53 get-hosted-zone --id "$HOSTED_ZONE_ID" --query HostedZone.Name) || die "the hosted zone $HOSTED_ZONE_ID cannot be read: $(tail -n 1 "$AWS_ERR")" "check HOSTED_ZONE_ID"
   ZONE=${ZONE%.}
   [[ $DOMAIN_NAME == "$ZONE" || $DOMAIN_NAME == *".$ZONE" ]] || die "DOMAIN_NAME=$DOMAIN_NAME is not inside the hosted zone $ZONE ($HOSTED_ZONE_ID)." "use the zone that holds the name"
+  if [[ $PREVIEW_DOMAIN == "$ZONE" || $PREVIEW_DOMAIN == *".$ZONE" ]]; then
+    PREVIEW_ZONE=$HOSTED_ZONE_ID
+  elif [[ -n $PREVIEW_DOMAIN ]]; then
+    warn "PREVIEW_DOMAIN=$PREVIEW_DOMAIN is not inside the zone $ZONE: point *.$PREVIEW_DOMAIN at the load balancer yourself"
+  fi
 fi
 SIGNER=""
 if [[ -n $LISTENER_ARN ]]; then
   LISTENER=$(aws_do elbv2 describe-listeners --listener-arns "$LISTENER_ARN" --query 'Listeners[0].[Protocol,LoadBalancerArn]')
   [[ $AUTH == none || $LISTENER == HTTPS* ]] || die "AUTH=$AUTH needs an HTTPS listener; LISTENER_ARN is ${LISTENER%%[[:space:]]*}." "give the load balancer's HTTPS listener"
   [[ $AUTH == none ]] || SIGNER=${LISTENER##*[[:space:]]}
+fi
+if [[ -n $PREVIEW ]]; then
+  [[ $LISTENER == HTTPS* ]] || die "production's listener is ${LISTENER%%[[:space:]]*}: previews need HTTPS (a certificate for *.$PREVIEW_DOMAIN)." \
+    "deploy production with CERTIFICATE_ARN and PREVIEW_CERTIFICATE_ARN (or one certificate that covers both)"
+  preview_rules
 fi
 if [[ $AUTH == oidc && -n $OIDC_CLIENT_SECRET_SSM ]]; then
   CLIENT_SECRET=$(aws_try ssm get-parameter --name "$OIDC_CLIENT_SECRET_SSM" --with-decryption --query Parameter.Value) ||
@@ -275,6 +297,13 @@ step "CloudFormation change set for stack $STACK_NAME"
 # Changes of these publish a new version; none of them changed: no new version.
 REVISION="code ${ZIP_SHA:0:16} config $(printf '%s|' "$ARCHITECTURE" "$MEMORY_SIZE" "$TIMEOUT" "$LOG_FORMAT" "$METRICS" "$METRICS_NAMESPACE" "$ROLE_ARN" \
   "$AUTH" "$SIGNER" "$LISTENER_ARN" "$OFFLOAD" "$OFFLOAD_BUCKET" "$OFFLOAD_URL" | sha256sum | cut -c1-16)"
+PUB_PARAMS=() PRIORITIES="" FIRST=49991 # the stack's own listener: the end, after any preview's rules
+[[ -z $LISTENER_ARN ]] || FIRST=$((RULE_PRIORITY - 10))
+for ((i = 0; i < 10; i++)); do
+  group=$(printf '%s,' "${PUBLIC[@]:i*5:5}")
+  PUB_PARAMS+=("PublicPatterns$((i + 1))=${group%,}")
+  PRIORITIES+="$((FIRST + i)),"
+done
 param() { jq -n --arg k "$1" --arg v "$2" '{ParameterKey: $k, ParameterValue: $v}'; }
 {
   for kv in "FunctionName=$FUNCTION_NAME" "CodeBucket=$BUCKET" "CodeKey=$KEY" "CodeSha256=$CODE_SHA_B64" "Revision=$REVISION" \
@@ -292,14 +321,15 @@ param() { jq -n --arg k "$1" --arg v "$2" '{ParameterKey: $k, ParameterValue: $v
     "OidcAuthorizationEndpoint=$OIDC_AUTHORIZATION_ENDPOINT" "OidcTokenEndpoint=$OIDC_TOKEN_ENDPOINT" \
     "OidcUserInfoEndpoint=$OIDC_USER_INFO_ENDPOINT" "OidcClientId=$OIDC_CLIENT_ID" "OidcClientSecret=${CLIENT_SECRET:-}" \
     "CognitoUserPoolArn=$COGNITO_USER_POOL_ARN" "CognitoClientId=$COGNITO_CLIENT_ID" "CognitoDomain=$COGNITO_DOMAIN" \
-    "PublicRulePriorities=${PRIORITIES%,}" "${PUB_PARAMS[@]}"; do
+    "PublicRulePriorities=${PRIORITIES%,}" "${PUB_PARAMS[@]}" "PreviewOf=${PREVIEW:+$PRODUCTION_STACK}" \
+    "PreviewDomain=$([[ -n $PREVIEW ]] || echo "$PREVIEW_DOMAIN")" "PreviewHostedZoneId=$PREVIEW_ZONE" "PreviewCertificateArn=$PREVIEW_CERTIFICATE_ARN"; do
     param "${kv%%=*}" "${kv#*=}"
   done
 } | jq -s . >"$WORK/parameters.json"
 CHANGE_SET=deploy-$(date -u +%Y%m%d%H%M%S)
 if ! aws_try cloudformation create-change-set --stack-name "$STACK_NAME" --change-set-name "$CHANGE_SET" \
   --change-set-type "$TYPE" --template-body "file://$DEPLOY_DIR/template.yaml" --parameters "file://$WORK/parameters.json" \
-  --capabilities CAPABILITY_IAM --tags "Key=$TAG_KEY,Value=$STACK_NAME" --description "make deploy: $REVISION" >/dev/null; then
+  --capabilities CAPABILITY_IAM --tags "Key=$TAG_KEY,Value=$STACK_NAME" ${PREVIEW:+"Key=$PREVIEW_TAG,Value=$PRODUCTION_STACK"} --description "make deploy: $REVISION" >/dev/null; then
   # moto refuses an empty change set at once; CloudFormation makes it FAILED (below).
   grep -q 'No updates are to be performed' "$AWS_ERR" || die "CloudFormation refused the change set: $(tail -n 3 "$AWS_ERR")" "$(hint)"
   NO_CHANGES=true

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make destroy`: empty the offload bucket the stack made, delete the stack (CloudFormation removes
 # exactly what it made: a certificate, hosted zone, listener or bucket you gave stays), and remove
-# this stack's packages from the packages' bucket.
+# this stack's packages from the packages' bucket. PREVIEW=name deletes only that preview's stack
+# (production stays as it was); production goes only when it has no previews left.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -18,6 +19,14 @@ if [[ $STATUS == NONE ]]; then
   exit 0
 fi
 [[ $STATUS != *_IN_PROGRESS || $STATUS == REVIEW_IN_PROGRESS ]] || die "the stack is $STATUS." "wait until it is done, then run again"
+if [[ -n $PREVIEW ]]; then
+  [[ $(jq -r --arg k "$PREVIEW_TAG" '[.Tags[]? | select(.Key == $k) | .Value][0] // ""' <<<"$STACK_JSON") == "$PRODUCTION_STACK" ]] ||
+    die "the stack $STACK_NAME is not a preview of $PRODUCTION_STACK." "check PREVIEW and STACK_NAME"
+else
+  LEFT=$(previews)
+  [[ -z $LEFT ]] || die "production has previews, whose rules are on its listener:
+    ${LEFT//$'\n'/$'\n'    }" "remove each first: make destroy PREVIEW=name"
+fi
 step "emptying the bucket of the files kept in S3 the stack made"
 STORE=$(stack_resource OffloadStore)
 if [[ -n $STORE ]] && aws_try s3api head-bucket --bucket "$STORE"; then

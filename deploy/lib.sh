@@ -2,7 +2,7 @@
 # shellcheck disable=SC2034 # TAG_KEY, ACCOUNT, AWS are used by the scripts that source this
 # Shared by the deploy scripts: settings, messages, the aws wrapper and the stack's state. Sourced.
 DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-TAG_KEY=alb-static-site:stack
+TAG_KEY=alb-static-site:stack PREVIEW_TAG=alb-static-site:preview-of
 mapfile -t SETTINGS < <(sed -nE 's/^([A-Z][A-Z0-9_]*)=.*/\1/p' "$DEPLOY_DIR/settings.env")
 STEP=0 STEPS=1 STEP_NAME="checking settings"
 
@@ -35,6 +35,13 @@ load_settings() {
   source "$DEPLOY_DIR/settings.env"
   [[ $STACK_NAME =~ ^[A-Za-z][A-Za-z0-9-]{0,40}$ ]] || die "STACK_NAME='$STACK_NAME' is not a usable stack name." "a letter, then up to 40 letters, digits and hyphens"
   [[ $FUNCTION_NAME =~ ^[A-Za-z0-9_-]{1,50}$ ]] || die "FUNCTION_NAME='$FUNCTION_NAME' is not a usable function name." "up to 50 letters, digits, - and _"
+  PRODUCTION_STACK=$STACK_NAME
+  [[ -n $PREVIEW ]] || return 0
+  # A preview is a stack of its own, with a function and alias of its own, named after production's.
+  [[ $PREVIEW =~ ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$ ]] || die "PREVIEW='$PREVIEW' is not a DNS label: the preview answers at PREVIEW.PREVIEW_DOMAIN." \
+    "use 1 to 63 lowercase letters, digits and inner hyphens (e.g. pr-42)"
+  STACK_NAME=$STACK_NAME-preview-$PREVIEW FUNCTION_NAME=$FUNCTION_NAME-preview-$PREVIEW ALIAS_NAME=preview-$PREVIEW
+  ((${#FUNCTION_NAME} <= 50)) || die "PREVIEW='$PREVIEW' makes the function name $FUNCTION_NAME, over 50 characters." "use a shorter preview name"
 }
 
 one_of() { # one_of NAME ALLOWED...
@@ -98,6 +105,11 @@ stack_resource() { # stack_resource LOGICAL_ID -> physical id, or nothing
   [[ $v == None ]] || printf '%s' "$v"
 }
 site_url() { # where to open the site: the first output of these the variant has
-  jq -r '(.Outputs // []) | map({(.OutputKey): .OutputValue}) | add // {} | .CloudFrontUrl // .DomainUrl // .AlbUrl // .FunctionUrl
+  jq -r '(.Outputs // []) | map({(.OutputKey): .OutputValue}) | add // {} | .PreviewUrl // .CloudFrontUrl // .DomainUrl // .AlbUrl // .FunctionUrl
     // "(a rule of the listener LISTENER_ARN: its load balancer'"'"'s address)"' <<<"$STACK_JSON"
+}
+previews() { # production's previews, a line each: name status address
+  aws_do cloudformation describe-stacks --output json | jq -r --arg p "$PRODUCTION_STACK" --arg k "$PREVIEW_TAG" '.Stacks[]
+    | select(.StackStatus != "DELETE_COMPLETE" and any(.Tags[]?; .Key == $k and .Value == $p))
+    | "\(.StackName | ltrimstr($p + "-preview-")) \(.StackStatus) \([.Outputs[]? | select(.OutputKey == "PreviewUrl") | .OutputValue][0] // "-")"'
 }

@@ -26,6 +26,10 @@ DEPLOYED=$(stack_output LiveVersion)
 echo "live version: $LIVE (alias $ALIAS_NAME)$([[ $LIVE == "$DEPLOYED" ]] || echo "; the stack deployed $DEPLOYED (make rollback moved it)")"
 echo "code:         $(aws_do lambda get-function-configuration --function-name "$FUNCTION_NAME" --qualifier "$LIVE" --query '[CodeSha256,Description]')"
 echo "open:         $(site_url)"
+if [[ -z $PREVIEW ]]; then
+  LEFT=$(previews)
+  echo "previews:     ${LEFT:-none}" | sed '2,$s/^/              /'
+fi
 
 # The last hour of the access line's metrics (METRICS=on), summed over the hour, with the handler's
 # p50 and p99 (asked apart: a percentile CloudWatch has no data for prints as -).

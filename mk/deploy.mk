@@ -3,12 +3,12 @@
 # override any of them on the command line,
 # e.g. `make deploy FUNCTION_NAME=my-site AWS_REGION=eu-west-1 CERTIFICATE_ARN=arn:...`
 # (command-line variables reach the scripts through the environment), or per environment with
-# DEPLOY_ENV_FILE=deploy/prod.env.
+# DEPLOY_ENV_FILE=deploy/prod.env. PREVIEW=name makes each of them act on that deploy preview.
 
 TEST_TARGETS += test-deploy
 
 DEPLOY_SCRIPTS := deploy/deploy.sh deploy/destroy.sh deploy/rollback.sh deploy/status.sh deploy/logs.sh \
-  deploy/lib.sh deploy/settings.env
+  deploy/lib.sh deploy/preview.sh deploy/settings.env
 
 .PHONY: deploy plan destroy rollback status logs test-deploy lint-deploy awscli
 
@@ -18,7 +18,7 @@ deploy_env_value = $(shell sed -nE 's/^[[:space:]]*(export[[:space:]]+)?$(1)=//p
 deploy_build_var = $(if $(filter file undefined default,$(origin $(1))),$(if $(call deploy_env_value,$(1)),$(1)=$(call deploy_env_value,$(1))))
 DEPLOY_BUILD_VARS = $(if $(DEPLOY_ENV_FILE),$(strip $(foreach v,SITE_DIR SITE_CONFIG ARCH,$(call deploy_build_var,$(v)))))
 
-deploy: ## Build dist/bootstrap.zip and deploy the stack of deploy/template.yaml through a change set (settings: deploy/settings.env)
+deploy: ## Build dist/bootstrap.zip and deploy the stack of deploy/template.yaml through a change set (settings: deploy/settings.env; PREVIEW=name: a deploy preview)
 	@$(MAKE) --no-print-directory build $(DEPLOY_BUILD_VARS)
 	$(DEPLOY_BUILD_VARS) deploy/deploy.sh
 
@@ -31,7 +31,7 @@ destroy: ## Empty the offload bucket the stack made, then delete the stack (your
 rollback: ## Move the alias to the previous version with different code (or VERSION=N)
 	deploy/rollback.sh
 
-status: ## The stack's status and drift, the live version, the last deploy, the address
+status: ## The stack's status and drift, the live version, the last deploy, the address, the last hour, the previews
 	deploy/status.sh
 
 logs: ## Tail the function's logs (LOGS_SINCE=10m, LOGS_FOLLOW=true)

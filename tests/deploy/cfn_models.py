@@ -2,7 +2,8 @@
 
 moto 5.2 builds a stack's Lambda function, permissions, ELBv2, EC2, S3 bucket, IAM role, log group
 and Route 53 records for real, but skips (with a warning) AWS::Lambda::Alias, AWS::Lambda::Url,
-AWS::S3::BucketPolicy, AWS::CloudWatch::Alarm, AWS::CodeDeploy::* and AWS::CloudFront::*, and a Ref
+AWS::S3::BucketPolicy, AWS::CloudWatch::Alarm, AWS::CodeDeploy::*, AWS::CloudFront::* and
+AWS::ElasticLoadBalancingV2::ListenerCertificate, and a Ref
 to a skipped resource breaks what uses it. moto builds its type map from the direct subclasses of
 CloudFormationModel the first time a stack is made: importing this module before that adds the
 models below, each creating the real thing through moto's own backends so that its API answers.
@@ -15,7 +16,8 @@ changes replace the resource). What none of them can show is listed in tests/dep
 - CloudFront: the distribution and the origin access control are recorded here (Ref, GetAtt), not in
   moto's CloudFront backend; nothing is served.
 Also patched: moto's target group ignores Targets and TargetGroupAttributes (AWS registers the
-targets and applies the attributes), and publishes no version when a Version is replaced.
+targets and applies the attributes), a deleted stack's listener rules stay on the listener, and
+moto publishes no version when a Version is replaced.
 """
 
 import json
@@ -343,6 +345,37 @@ class Distribution(_Declared, CloudFormationModel):
         return cls(cloudformation_json["Properties"]["DistributionConfig"])
 
 
+class ListenerCertificate(_Declared, CloudFormationModel):
+    """AWS::ElasticLoadBalancingV2::ListenerCertificate: adds the certificates to the listener (SNI);
+    deleting it removes them. Ref is the listener's ARN."""
+
+    TYPE = "AWS::ElasticLoadBalancingV2::ListenerCertificate"
+    ID = "listener"
+
+    def __init__(self, listener, arns):
+        self.listener, self.arns = listener, arns
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        p = cloudformation_json["Properties"]
+        elbv2_models.elbv2_backends[account_id][region_name].add_listener_certificates(p["ListenerArn"], p["Certificates"])
+        return cls(p["ListenerArn"], [c["CertificateArn"] for c in p["Certificates"]])
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        backend = elbv2_models.elbv2_backends[account_id][region_name]
+        backend.remove_listener_certificates(original_resource.listener, [{"CertificateArn": a} for a in original_resource.arns])
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        p = cloudformation_json["Properties"]
+        try:
+            elbv2_models.elbv2_backends[account_id][region_name].remove_listener_certificates(p["ListenerArn"], p["Certificates"])
+        except Exception:  # the listener is gone, and its certificates with it
+            pass
+
+
 # --- moto's target group: register Targets and apply TargetGroupAttributes, as AWS does.
 _tg_create = elbv2_models.FakeTargetGroup.create_from_cloudformation_json.__func__
 
@@ -539,6 +572,16 @@ def _rule_create_int_priority(cls, resource_name, cloudformation_json, account_i
 
 
 elbv2_models.FakeListenerRule.create_from_cloudformation_json = _rule_create_int_priority
+
+
+# --- Deleting a stack deletes its listener rules (moto leaves them on the listener, so that the
+# target group they forward to cannot go: "in use by a listener or a rule").
+@classmethod
+def _rule_delete(cls, resource_name, cloudformation_json, account_id, region_name):
+    elbv2_models.elbv2_backends[account_id][region_name].delete_rule(resource_name)  # the rule's ARN
+
+
+elbv2_models.FakeListenerRule.delete_from_cloudformation_json = _rule_delete
 
 
 # --- A load balancer's CanonicalHostedZoneID (the alias record's target zone) and SecurityGroups.

@@ -150,11 +150,11 @@ class Aws:
         return self.ok("deploy.sh", **settings)
 
     # --- reading the result through the resources' own APIs
-    def stack(self):
-        return self.client("cloudformation").describe_stacks(StackName=STACK)["Stacks"][0]
+    def stack(self, name=STACK):
+        return self.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
 
-    def parameters(self):
-        return {p["ParameterKey"]: p["ParameterValue"] for p in self.stack()["Parameters"]}
+    def parameters(self, stack=STACK):
+        return {p["ParameterKey"]: p["ParameterValue"] for p in self.stack(stack)["Parameters"]}
 
     def physical(self, logical):
         rs = self.client("cloudformation").describe_stack_resources(StackName=STACK)["StackResources"]
@@ -203,11 +203,11 @@ LISTS = {"SubnetIds", "RulePathPatterns", "AllowedCidrs", "PublicRulePriorities"
 CFN_LINT = [str(Path(sys.executable).parent / "cfn-lint")]
 
 
-def lint_stack_parameters(aws):
+def lint_stack_parameters(aws, stack=STACK):
     """cfn-lint, zero errors and zero warnings, on the template with the parameters make deploy
     gave this stack (cfn-lint then checks that variant: its conditions, its values)."""
     params = []
-    for k, v in aws.parameters().items():
+    for k, v in aws.parameters(stack).items():
         if k in LISTS:  # moto hands lists back as Python lists' text
             v = ast.literal_eval(v)
         params.append({"ParameterKey": k, "ParameterValue": v})
@@ -216,4 +216,49 @@ def lint_stack_parameters(aws):
     r = subprocess.run(CFN_LINT + [str(TEMPLATE), "--parameter-files", str(f)], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
 
+
+# --- deploy previews (test_previews.py, test_preview_refusals.py)
+PREVIEW_DOMAIN = "preview.example.com"
+
+
+def production(aws, private=True, **settings):
+    """A site on its own load balancer with HTTPS, set up for previews (PREVIEW_DOMAIN), private
+    with an OIDC login unless private=False; returns the HTTPS listener's ARN. The settings stay in
+    aws.settings: a preview is deployed with production's settings."""
+    secret = aws.tmp / "secret"
+    secret.write_text("s3cr3t")
+    aws.settings = {"CERTIFICATE_ARN": aws.certificate(), "PREVIEW_DOMAIN": PREVIEW_DOMAIN, **settings}
+    if private:
+        aws.settings.update(OIDC_CLIENT_SECRET_FILE=secret, **OIDC)
+    aws.zip = aws.make_zip("production", facts=PRIVATE if private else None)
+    aws.deploy(**aws.settings)
+    [lb] = aws.client("elbv2").describe_load_balancers()["LoadBalancers"]
+    return next(l["ListenerArn"] for l in aws.client("elbv2").describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+                if l["Port"] == 443)
+
+
+def preview(aws, name, script="deploy.sh", content=None, **extra):
+    """Runs a deploy script for the preview `name` with production's settings (its package, or a
+    new one of `content`); returns what it printed."""
+    zip_before = aws.zip
+    if content:
+        aws.zip = aws.make_zip(content, facts=PRIVATE if "AUTH" in aws.settings else None)
+    try:
+        return aws.ok(script, PREVIEW=name, **{**aws.settings, **extra})
+    finally:
+        aws.zip = zip_before
+
+
+def listener_rules(aws, listener):
+    """The listener's rules but its default, in priority order, as describe-rules gives them."""
+    rules = aws.client("elbv2").describe_rules(ListenerArn=listener)["Rules"]
+    return sorted((r for r in rules if not r["IsDefault"]), key=lambda r: int(r["Priority"]))
+
+
+def hosts(rule):
+    return [v for c in rule["Conditions"] if c["Field"] == "host-header" for v in c["HostHeaderConfig"]["Values"]]
+
+
+def stack_names(aws):
+    return sorted(s["StackName"] for s in aws.client("cloudformation").describe_stacks()["Stacks"] if s["StackStatus"] != "DELETE_COMPLETE")
 

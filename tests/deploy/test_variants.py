@@ -33,8 +33,9 @@ def test_a_private_site_gets_its_public_paths_as_rules_without_login_ahead_of_th
     actions = {a["Type"]: a for a in https["DefaultActions"]}
     assert set(actions) == {"authenticate-oidc", "forward"}
     assert actions["authenticate-oidc"]["AuthenticateOidcConfig"]["Issuer"] == "https://idp.example.com"
-    # The public patterns (":page" as ALB's "*") and the health path: one rule, priority 1, no login.
-    assert aws.rules(https["ListenerArn"]) == [("1", [["/", "/assets/*", "/docs/*", "/health"]], ["forward"])]
+    # The public patterns (":page" as ALB's "*") and the health path: one rule, no login, at the end
+    # of the priorities (a deploy preview's rules go ahead of it).
+    assert aws.rules(https["ListenerArn"]) == [("49991", [["/", "/assets/*", "/docs/*", "/health"]], ["forward"])]
     env = aws.client("lambda").get_function_configuration(FunctionName="static-site")["Environment"]["Variables"]
     assert env["SITE_AUTH_SIGNER"] == lb["LoadBalancerArn"]
     tg = aws.physical("TargetGroup")

@@ -1,6 +1,6 @@
 # Fixture sites that need a real build: build failures, SOURCE_DATE_EPOCH, reproducible builds
 # (behaviour that only depends on a site's files or settings is in tests/sites.rs, in memory).
-# Each fixture under tests/sites/ is built (debug, shared target/sites) and asked through
+# Each fixture under tests/sites/ is built (debug, in target/bare-target beside test-bare) and asked through
 # `bootstrap invoke -`; expected build failures are tests too.
 
 TEST_TARGETS += test-sites

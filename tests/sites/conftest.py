@@ -71,7 +71,7 @@ def builds():
 
 def pytest_terminal_summary(terminalreporter):
     if _builds.done:
-        terminalreporter.write_line("site builds (debug, target/sites):")
+        terminalreporter.write_line("site builds (debug, target/bare-target):")
         for name, b in _builds.done.items():
             terminalreporter.write_line(
                 f"  {name:<24} {'ok    ' if b.ok else 'failed'} {b.seconds:6.1f} s"

@@ -5,9 +5,10 @@ variants as `*.toml` next to it (not inside `site/`: build.rs serves every file 
 settings file there would be served as /site.toml). Large files are generated at test time into
 a copy of the site under `target/sites/gen/`, never committed.
 
-Every build goes through one shared target dir (`target/sites`, debug profile) so dependencies
-compile once; after each build the binary is copied to `target/sites/bin/<build-name>` before the
-next site is built.
+Every build goes through one shared target dir, debug profile, so dependencies compile once:
+`target/bare-target`, the one `make test-bare` and `make test-panic` compile into (a bare `cargo
+test`), so that the dependencies this build shares with theirs are not compiled again. After each
+build the binary is copied to `target/sites/bin/<build-name>` before the next site is built.
 """
 
 import base64
@@ -23,9 +24,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 SITES = REPO / "tests" / "sites"
-TARGET = REPO / "target" / "sites"
-GEN = TARGET / "gen"
-BIN = TARGET / "bin"
+CARGO_TARGET = REPO / "target" / "bare-target"
+GEN = REPO / "target" / "sites" / "gen"
+BIN = REPO / "target" / "sites" / "bin"
 # A settings path that never exists: the build uses the default settings.
 NO_SETTINGS = GEN / "no-settings.toml"
 
@@ -67,7 +68,7 @@ def cargo_build(name, site_dir, settings=None, env=None):
     started = time.monotonic()
     p = subprocess.run(
         ["python3", "-c", MEASURED, "nice", "-n", "10", "cargo", "build", "--locked",
-         "--bin", "bootstrap", "--target-dir", str(TARGET)],
+         "--bin", "bootstrap", "--target-dir", str(CARGO_TARGET)],
         cwd=REPO, env=e, capture_output=True, text=True)
     seconds = time.monotonic() - started
     peak = [int(line.split()[1]) for line in p.stdout.splitlines()
@@ -75,7 +76,7 @@ def cargo_build(name, site_dir, settings=None, env=None):
     binary = None
     if p.returncode == 0:
         binary = BIN / name
-        shutil.copy2(TARGET / "debug" / "bootstrap", binary)
+        shutil.copy2(CARGO_TARGET / "debug" / "bootstrap", binary)
     return Build(name, p.returncode == 0, p.stderr, binary, seconds, peak[-1] if peak else 0)
 
 
@@ -103,7 +104,7 @@ def write_settings(name, text):
 
 def blob_caches():
     """The build script's content-hash caches (OUT_DIR/blobs) in the shared target dir."""
-    return list((TARGET / "debug" / "build").glob("alb-static-site-*/out/blobs"))
+    return list((CARGO_TARGET / "debug" / "build").glob("alb-static-site-*/out/blobs"))
 
 
 # --- generated content ------------------------------------------------------------------------

@@ -77,7 +77,7 @@ struct ReadyMade {
     is_base64_encoded: bool,
 }
 
-fn ready_made(r: &site_server::alb::Response<'_>) -> ReadyMade {
+fn ready_made(r: &site_server::door::Response<'_>) -> ReadyMade {
     let v: serde_json::Value = serde_json::to_value(r).unwrap();
     ReadyMade {
         status_code: r.status.code(),

@@ -14,7 +14,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::alb::Response;
+use crate::door::Response;
 use crate::handler::{RequestLine, Tally};
 use crate::metrics::{self, BadNamespace, Metrics, Sample};
 
@@ -63,7 +63,7 @@ pub struct Entry<'a> {
     /// Why the login check refused the request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refused: Option<&'a str>,
-    /// The front door (`alb::Door::name`).
+    /// The front door (`door::Door::name`).
     pub door: &'static str,
     /// What the metrics count the request as, besides its status.
     #[serde(skip)]

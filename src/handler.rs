@@ -3,8 +3,8 @@
 
 use std::borrow::Cow;
 
-use crate::alb::{self, Response};
 use crate::auth::{self, Access, Guard, User};
+use crate::door::{self, Response};
 use crate::offload::Offload;
 use crate::render::{self, Context};
 use crate::resolve::{self, Outcome};
@@ -19,12 +19,12 @@ pub fn handle(event: &str) -> Response<'static> {
         Err(_) => Response {
             status: crate::site::Status::ServiceUnavailable,
             headers: vec![("Content-Type", Cow::Borrowed("text/plain; charset=utf-8"))],
-            body: alb::ResponseBody::Text(Cow::Borrowed(
+            body: door::ResponseBody::Text(Cow::Borrowed(
                 "Service Unavailable: the embedded site cannot be read.\n",
             )),
             base64: false,
             multi: false,
-            door: alb::Door::Alb,
+            door: door::Door::Alb,
         },
     }
 }
@@ -53,7 +53,7 @@ pub struct RequestLine<'a> {
     /// Why the login check refused the request (never sent to the client).
     pub refused: Option<String>,
     /// The front door the event came through.
-    pub door: alb::Door,
+    pub door: door::Door,
     /// What the metrics count the request as, besides its status.
     pub tally: Tally,
 }
@@ -115,7 +115,7 @@ pub fn handle_with<'s, 'e>(
     shell: &Shell<'_, '_>,
 ) -> (Response<'s>, RequestLine<'e>) {
     let (guard, now) = (shell.guard, shell.now);
-    match alb::parse_request(event) {
+    match door::parse_request(event) {
         Ok(mut req) => {
             let full_path = req.path.clone();
             let mounted = unmount(&mut req, &site.options.mount, &site.options.health_path);
@@ -280,7 +280,7 @@ enum Mounted {
 
 /// Strips the site's `mount` from the request's path and adds it to the prefix redirects get.
 /// The health check's path is answered where ALB sends it, mount or not.
-fn unmount(req: &mut alb::Request<'_>, mount: &str, health_path: &str) -> Mounted {
+fn unmount(req: &mut door::Request<'_>, mount: &str, health_path: &str) -> Mounted {
     if mount.is_empty() || req.path == health_path {
         return Mounted::Inside;
     }

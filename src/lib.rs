@@ -7,9 +7,9 @@
 //! in the Lambda invocation loop or a command-line invoke.
 
 pub mod access_log;
-pub mod alb;
 pub mod auth;
 pub mod body;
+pub mod door;
 pub mod handler;
 pub mod metrics;
 pub(crate) mod negotiate;

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use crate::alb::{Response, ResponseBody};
+use crate::door::{Response, ResponseBody};
 use crate::resolve::Outcome;
 use crate::site::{BaseHeaders, Encoding, File, HeaderOp, HeaderSet, Site, Status, Variant};
 
@@ -12,7 +12,7 @@ pub struct Context {
     /// Answer in multi-value mode.
     pub multi: bool,
     /// Answer in payload format 2.0 (Function URL, HTTP API).
-    pub door: crate::alb::Door,
+    pub door: crate::door::Door,
     /// HEAD: the same headers as GET, no body.
     pub head: bool,
     /// The client came over https (`x-forwarded-proto: https`), so HSTS may be sent.
@@ -188,7 +188,7 @@ pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response
             h.extend(defaults(site, cx));
             h.push(("Location", Cow::Owned(location)));
             // One Set-Cookie per shard; single-value mode can carry only the first.
-            let keep = if cx.multi || cx.door == crate::alb::Door::V2 {
+            let keep = if cx.multi || cx.door == crate::door::Door::V2 {
                 set_cookies.len()
             } else {
                 1

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::alb::Request;
+use crate::door::Request;
 use crate::limits::{self, ResponseLimit};
 use crate::negotiate::{self, Choice};
 use crate::path::{self, PathError};

@@ -237,7 +237,7 @@ fn run_event(event: &str, multi: Option<bool>, head: bool) -> Result<Value, Test
 }
 
 /// The header mode the handler must answer in: multi-value exactly when the event is a JSON
-/// object with a non-null `multiValueHeaders` (see `alb::parse_request`).
+/// object with a non-null `multiValueHeaders` (see `door::parse_request`).
 fn expected_mode(v: &Value) -> bool {
     v.get("multiValueHeaders").is_some_and(|h| !h.is_null())
 }

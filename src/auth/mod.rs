@@ -12,7 +12,7 @@ pub use keys::{KeyError, KeyStore, PublicKey};
 pub use policy::{Policy, PolicyError};
 pub use token::{verify, Claims, TokenError, CLOCK_SKEW, MAX_TOKEN_LEN};
 
-use crate::alb::Request;
+use crate::door::Request;
 use crate::path;
 use crate::rules::match_pattern;
 

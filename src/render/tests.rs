@@ -3,7 +3,7 @@ use site_core::plan::memory::from_files;
 
 const PLAIN: Context = Context {
     multi: false,
-    door: crate::alb::Door::Alb,
+    door: crate::door::Door::Alb,
     head: false,
     https: false,
 };

@@ -1,5 +1,5 @@
 use super::*;
-use crate::alb::parse_request;
+use crate::door::parse_request;
 use site_core::plan::memory::from_files;
 
 fn event(method: &str, path: &str, headers: &[(&str, &str)]) -> String {

@@ -1,19 +1,30 @@
-//! ALB's Lambda event and response, exactly as ALB sends and accepts them.
+//! The front doors' Lambda events and answers, exactly as each sends and accepts them: an ALB
+//! (`alb`), a Function URL or HTTP API (`function_url`, payload 2.0), a REST API (`rest`) and VPC
+//! Lattice (`lattice`). `parse_request` tells the door from the event and each door's module
+//! reads its own shape; `Response` is written in the shape of the door it answers.
 //!
-//! Hand-written rather than `aws_lambda_events::alb`: that response type writes `null`s (which
+//! Hand-written rather than `aws_lambda_events`: its ALB response type writes `null`s (which
 //! ALB turns into 502s), keeps only the first of several `Set-Cookie`, and always writes both
 //! header fields. Here the response carries exactly one header field, in the request's mode,
 //! and every field is always present and never null.
+
+mod alb;
+mod function_url;
+mod headers;
+mod lattice;
+mod rest;
+mod wire;
 
 use std::borrow::Cow;
 use std::fmt;
 
 use base64::Engine;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::ser::{SerializeMap, Serializer};
+use serde::de::IgnoredAny;
+use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
 
 use crate::site::Status;
+use wire::{Pairs, Values};
 
 /// The front door an event came through: it decides the shape of the answer. Told from the
 /// event itself, with no setting.
@@ -245,60 +256,18 @@ impl ContextProbe<'_> {
             .unwrap_or_default()
     }
 
-    fn lattice(&self) -> bool {
-        self.service_network_arn.is_some() || self.service_arn.is_some()
+    /// The door: the one place it is told. Payload 2.0 is Lattice's or a Function URL's; 1.0 is
+    /// a REST API's when its context has a stage and no `elb`, else ALB's (any event of that
+    /// shape).
+    fn door(&self, version2: bool) -> Door {
+        let lattice = self.service_network_arn.is_some() || self.service_arn.is_some();
+        match (version2, lattice) {
+            (true, true) => Door::Lattice,
+            (true, false) => Door::V2,
+            _ if self.elb.is_none() && self.stage.is_some() => Door::Rest,
+            _ => Door::Alb,
+        }
     }
-}
-
-/// A VPC Lattice event (version 2.0): `method`, `path`, array-valued headers and query values.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawLattice<'a> {
-    #[serde(borrow, default)]
-    method: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    path: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    headers: Option<Pairs<'a, Values<'a>>>,
-    #[serde(borrow, default)]
-    query_string_parameters: Option<Pairs<'a, Values<'a>>>,
-    #[serde(borrow, default)]
-    body: Option<Cow<'a, str>>,
-    #[serde(default)]
-    is_base64_encoded: Option<bool>,
-}
-
-/// A payload format 2.0 event (Function URLs, API Gateway HTTP APIs), read only when `version`
-/// says so.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawV2<'a> {
-    #[serde(borrow, default)]
-    raw_path: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    raw_query_string: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    cookies: Option<Values<'a>>,
-    #[serde(borrow, default)]
-    headers: Option<Pairs<'a, Cow<'a, str>>>,
-    #[serde(borrow, default)]
-    request_context: Option<RawContext<'a>>,
-    #[serde(borrow, default)]
-    body: Option<Cow<'a, str>>,
-    #[serde(default)]
-    is_base64_encoded: Option<bool>,
-}
-
-#[derive(Deserialize)]
-struct RawContext<'a> {
-    #[serde(borrow, default)]
-    http: Option<RawHttp<'a>>,
-}
-
-#[derive(Deserialize)]
-struct RawHttp<'a> {
-    #[serde(borrow, default)]
-    method: Option<Cow<'a, str>>,
 }
 
 /// Only the mode, for answering an event that failed to parse in the mode it came in.
@@ -313,9 +282,8 @@ struct ModeProbe {
     request_context: Option<Box<serde_json::value::RawValue>>,
 }
 
-/// Parses an ALB event. Multi-value mode is the presence of `multiValueHeaders` (ALB sends it
-/// only when the target group has multi-value headers on; if a synthetic event carries both
-/// fields, the multi-value one is authoritative, as it is the one ALB would read back).
+/// Parses an event of any front door: the one dispatch point. The door is told from the event
+/// itself (`version`, and what `requestContext` holds); each door's module reads its own shape.
 pub fn parse_request(json: &str) -> Result<Request<'_>, EventError> {
     // serde's derived struct visitor also reads a JSON array positionally (`["GET", "/"]`);
     // an event is an object, so anything else is refused before it gets that far.
@@ -332,276 +300,26 @@ pub fn parse_request(json: &str) -> Result<Request<'_>, EventError> {
             let context = probe.as_ref().and_then(|p| p.request_context.as_deref());
             let context = ContextProbe::read(context);
             let version2 = probe.as_ref().and_then(|p| p.version.as_deref()) == Some("2.0");
-            let door = match (version2, context.lattice()) {
-                (true, true) => Door::Lattice,
-                (true, false) => Door::V2,
-                _ if context.elb.is_none() && context.stage.is_some() => Door::Rest,
-                _ => Door::Alb,
+            // A payload 2.0 event's fields are not the 1.0 shape's (a Lattice event's headers
+            // are arrays): read it in its own shape, which says what is wrong if anything is.
+            return match context.door(version2) {
+                Door::Lattice => lattice::parse(json),
+                Door::V2 => function_url::parse(json),
+                door @ Door::Rest => Err(EventError::at(door, format!("malformed event: {e}"))),
+                Door::Alb => {
+                    let multi = probe.is_some_and(|p| p.multi_value_headers.is_some());
+                    Err(EventError::new(format!("malformed ALB event: {e}"), multi))
+                }
             };
-            // A Lattice event's headers are arrays, which the ALB shape does not take: read
-            // it in its own shape (which says what is wrong if anything is).
-            match door {
-                Door::Lattice => return parse_lattice(json),
-                Door::V2 => return parse_v2(json),
-                Door::Rest => return Err(EventError::at(door, format!("malformed event: {e}"))),
-                Door::Alb => {}
-            }
-            let multi = probe.is_some_and(|p| p.multi_value_headers.is_some());
-            return Err(EventError::new(format!("malformed ALB event: {e}"), multi));
         }
     };
     let context = ContextProbe::read(raw.request_context);
-    if raw.version.is_some_and(|v| v.get() == "\"2.0\"") {
-        return if context.lattice() {
-            parse_lattice(json)
-        } else {
-            parse_v2(json)
-        };
+    match context.door(raw.version.is_some_and(|v| v.get() == "\"2.0\"")) {
+        Door::Lattice => lattice::parse(json),
+        Door::V2 => function_url::parse(json),
+        Door::Rest => rest::parse(raw, &context),
+        Door::Alb => alb::parse(raw),
     }
-    if context.elb.is_none() && context.stage.is_some() {
-        return parse_rest(raw, &context);
-    }
-    let multi = raw.multi_value_headers.is_some();
-    let fail = |m: &str| Err(EventError::new(m, multi));
-    let Some(method) = raw.http_method else {
-        return fail("malformed ALB event: missing httpMethod");
-    };
-    let Some(path) = raw.path else {
-        return fail("malformed ALB event: missing path");
-    };
-    if bad_base64_body(raw.is_base64_encoded, raw.body.as_deref()) {
-        return fail(
-            "malformed ALB event: isBase64Encoded is true but the body is not valid base64",
-        );
-    }
-    let mut query = String::new();
-    let mut push = |k: &str, v: &str| {
-        if !query.is_empty() {
-            query.push('&');
-        }
-        push_query_part(&mut query, k);
-        if !v.is_empty() {
-            query.push('=');
-            push_query_part(&mut query, v);
-        }
-    };
-    let mut headers = RequestHeaders::default();
-    if let Some(Pairs(mv)) = raw.multi_value_headers {
-        if let Some(Pairs(q)) = raw.multi_value_query_string_parameters {
-            for (k, Values(vs)) in &q {
-                for v in vs {
-                    push(k, v);
-                }
-            }
-        }
-        for (k, Values(vs)) in mv {
-            for v in vs {
-                headers.add(&k, v);
-            }
-        }
-    } else {
-        if let Some(Pairs(q)) = raw.query_string_parameters {
-            for (k, v) in &q {
-                push(k, v);
-            }
-        }
-        for (k, v) in raw.headers.map(|Pairs(h)| h).unwrap_or_default() {
-            headers.add(&k, v);
-        }
-    }
-    Ok(Request {
-        method,
-        path,
-        query,
-        headers,
-        multi,
-        door: Door::Alb,
-        mount: String::new(),
-    })
-}
-
-/// An API Gateway REST API event (payload 1.0). It carries both header fields (API Gateway
-/// fills both); `multiValueHeaders` is read, as it holds every value. Query keys and values come
-/// decoded, so they are encoded again for a redirect's `Location`.
-fn parse_rest<'a>(
-    raw: RawEvent<'a>,
-    context: &ContextProbe<'_>,
-) -> Result<Request<'a>, EventError> {
-    let fail = |m: &str| Err(EventError::at(Door::Rest, m));
-    let Some(method) = raw.http_method else {
-        return fail("malformed event: missing httpMethod");
-    };
-    let Some(path) = raw.path else {
-        return fail("malformed event: missing path");
-    };
-    if bad_base64_body(raw.is_base64_encoded, raw.body.as_deref()) {
-        return fail("malformed event: isBase64Encoded is true but the body is not valid base64");
-    }
-    let mut query = String::new();
-    let mut push = |k: &str, v: &str| {
-        if !query.is_empty() {
-            query.push('&');
-        }
-        push_decoded_query_part(&mut query, k);
-        query.push('=');
-        push_decoded_query_part(&mut query, v);
-    };
-    match (
-        raw.multi_value_query_string_parameters,
-        raw.query_string_parameters,
-    ) {
-        (Some(Pairs(q)), _) => {
-            for (k, Values(vs)) in &q {
-                for v in vs {
-                    push(k, v);
-                }
-            }
-        }
-        (None, Some(Pairs(q))) => {
-            for (k, v) in &q {
-                push(k, v);
-            }
-        }
-        (None, None) => {}
-    }
-    let mut headers = RequestHeaders::default();
-    match (raw.multi_value_headers, raw.headers) {
-        (Some(Pairs(mv)), _) => {
-            for (k, Values(vs)) in mv {
-                for v in vs {
-                    headers.add(&k, v);
-                }
-            }
-        }
-        (None, Some(Pairs(h))) => {
-            for (k, v) in h {
-                headers.add(&k, v);
-            }
-        }
-        (None, None) => {}
-    }
-    // `requestContext.path` is the path the client asked for, stage or base path included;
-    // `path` is it without them. The stage's root asked for without its slash (`/prod`)
-    // arrives as `path` "/".
-    let mount = context
-        .path
-        .as_deref()
-        .and_then(|full| {
-            full.strip_suffix(&*path)
-                .or_else(|| (path == "/" && !full.ends_with('/')).then_some(full))
-        })
-        .filter(|m| m.starts_with('/') && !m.starts_with("//") && m.len() > 1)
-        .map(|m| m.trim_end_matches('/').to_string())
-        .unwrap_or_default();
-    Ok(Request {
-        method,
-        path,
-        query,
-        headers,
-        multi: true,
-        door: Door::Rest,
-        mount,
-    })
-}
-
-/// A VPC Lattice event (version 2.0): the method in `method`, every header and query value in
-/// an array (passed on as sent, as ALB does).
-fn parse_lattice(json: &str) -> Result<Request<'_>, EventError> {
-    let fail = |m: &str| Err(EventError::at(Door::Lattice, m));
-    let raw: RawLattice<'_> = match serde_json::from_str(json) {
-        Ok(raw) => raw,
-        Err(e) => {
-            return Err(EventError::at(
-                Door::Lattice,
-                format!("malformed event: {e}"),
-            ))
-        }
-    };
-    let Some(method) = raw.method else {
-        return fail("malformed event: missing method");
-    };
-    let Some(path) = raw.path else {
-        return fail("malformed event: missing path");
-    };
-    if bad_base64_body(raw.is_base64_encoded, raw.body.as_deref()) {
-        return fail("malformed event: isBase64Encoded is true but the body is not valid base64");
-    }
-    let mut query = String::new();
-    for (k, Values(vs)) in raw
-        .query_string_parameters
-        .map(|Pairs(q)| q)
-        .unwrap_or_default()
-    {
-        for v in vs {
-            if !query.is_empty() {
-                query.push('&');
-            }
-            push_query_part(&mut query, &k);
-            if !v.is_empty() {
-                query.push('=');
-                push_query_part(&mut query, &v);
-            }
-        }
-    }
-    let mut headers = RequestHeaders::default();
-    for (k, Values(vs)) in raw.headers.map(|Pairs(h)| h).unwrap_or_default() {
-        for v in vs {
-            headers.add(&k, v);
-        }
-    }
-    Ok(Request {
-        method,
-        path,
-        query,
-        headers,
-        multi: false,
-        door: Door::Lattice,
-        mount: String::new(),
-    })
-}
-
-/// Payload format 2.0, as Lambda Function URLs and API Gateway HTTP APIs send it: the method
-/// in `requestContext.http`, the path and query raw in `rawPath` / `rawQueryString`, one value
-/// per header (repeated ones joined with commas), the request's cookies in `cookies`.
-fn parse_v2(json: &str) -> Result<Request<'_>, EventError> {
-    let fail = |m: &str| Err(EventError::at(Door::V2, m));
-    let raw: RawV2<'_> = match serde_json::from_str(json) {
-        Ok(raw) => raw,
-        Err(e) => return Err(EventError::at(Door::V2, format!("malformed event: {e}"))),
-    };
-    let Some(method) = raw
-        .request_context
-        .and_then(|c| c.http)
-        .and_then(|h| h.method)
-    else {
-        return fail("malformed event: missing requestContext.http.method");
-    };
-    let Some(path) = raw.raw_path else {
-        return fail("malformed event: missing rawPath");
-    };
-    if bad_base64_body(raw.is_base64_encoded, raw.body.as_deref()) {
-        return fail("malformed event: isBase64Encoded is true but the body is not valid base64");
-    }
-    let mut query = String::new();
-    push_query_part(&mut query, raw.raw_query_string.as_deref().unwrap_or(""));
-    let mut headers = RequestHeaders::default();
-    for (k, v) in raw.headers.map(|Pairs(h)| h).unwrap_or_default() {
-        headers.add(&k, v);
-    }
-    if let Some(Values(cookies)) = raw.cookies {
-        if !cookies.is_empty() {
-            headers.cookie = Some(Cow::Owned(cookies.join("; ")));
-        }
-    }
-    Ok(Request {
-        method,
-        path,
-        query,
-        headers,
-        multi: false,
-        door: Door::V2,
-        mount: String::new(),
-    })
 }
 
 /// Whether the event says its body is base64 and it is not (every front door's events use the
@@ -637,69 +355,6 @@ fn push_decoded_query_part(out: &mut String, part: &str) {
         } else {
             out.push_str(&format!("%{b:02X}"));
         }
-    }
-}
-
-/// A JSON object read as ordered pairs; `null` reads as empty (ALB sends `{}`, but be lenient).
-#[derive(Debug)]
-struct Pairs<'a, V>(Vec<(Cow<'a, str>, V)>);
-
-impl<'de: 'a, 'a, V: Deserialize<'de>> Deserialize<'de> for Pairs<'a, V> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V_<'a, V>(std::marker::PhantomData<(&'a (), V)>);
-        impl<'de: 'a, 'a, V: Deserialize<'de>> Visitor<'de> for V_<'a, V> {
-            type Value = Pairs<'a, V>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Pairs(Vec::new()))
-            }
-            fn visit_map<M: MapAccess<'de>>(self, mut m: M) -> Result<Self::Value, M::Error> {
-                let mut out = Vec::with_capacity(m.size_hint().unwrap_or(8));
-                while let Some((k, v)) = m.next_entry::<BorrowedStr<'a>, V>()? {
-                    out.push((k.0, v));
-                }
-                Ok(Pairs(out))
-            }
-        }
-        d.deserialize_any(V_(std::marker::PhantomData))
-    }
-}
-
-/// A string that borrows from the input when it has no escapes.
-struct BorrowedStr<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for BorrowedStr<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Cow::<'a, str>::deserialize(d).map(BorrowedStr)
-    }
-}
-
-/// A multi-value field's array of strings (`null` reads as empty).
-#[derive(Debug)]
-struct Values<'a>(Vec<Cow<'a, str>>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Values<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V_<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V_<'a> {
-            type Value = Values<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an array of strings")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Values(Vec::new()))
-            }
-            fn visit_seq<S: SeqAccess<'de>>(self, mut s: S) -> Result<Self::Value, S::Error> {
-                let mut out = Vec::new();
-                while let Some(v) = s.next_element::<BorrowedStr<'a>>()? {
-                    out.push(v.0);
-                }
-                Ok(Values(out))
-            }
-        }
-        d.deserialize_any(V_(std::marker::PhantomData))
     }
 }
 
@@ -790,114 +445,10 @@ impl Response<'_> {
 impl Serialize for Response<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.door {
-            Door::V2 => return self.serialize_v2(s),
-            Door::Rest => return self.serialize_rest(s),
-            Door::Alb | Door::Lattice => {}
+            Door::Alb | Door::Lattice => alb::serialize(self, s),
+            Door::V2 => function_url::serialize(self, s),
+            Door::Rest => rest::serialize(self, s),
         }
-        let mut m = s.serialize_map(Some(5))?;
-        m.serialize_entry("statusCode", &self.status.code())?;
-        m.serialize_entry("statusDescription", self.status.line())?;
-        if self.multi && self.door == Door::Alb {
-            m.serialize_entry("multiValueHeaders", &MultiHeaders(&self.headers))?;
-        } else {
-            m.serialize_entry("headers", &SingleHeaders(&self.headers))?;
-        }
-        m.serialize_entry("body", &self.body)?;
-        m.serialize_entry("isBase64Encoded", &self.base64)?;
-        m.end()
-    }
-}
-
-impl Response<'_> {
-    /// API Gateway REST: every header in `multiValueHeaders` (Set-Cookie repeated), nothing
-    /// API Gateway would call a malformed proxy response.
-    fn serialize_rest<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(4))?;
-        m.serialize_entry("statusCode", &self.status.code())?;
-        m.serialize_entry("multiValueHeaders", &MultiHeaders(&self.headers))?;
-        m.serialize_entry("body", &self.body)?;
-        m.serialize_entry("isBase64Encoded", &self.base64)?;
-        m.end()
-    }
-
-    fn serialize_v2<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let is_cookie = |n: &str| n.eq_ignore_ascii_case("set-cookie");
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("statusCode", &self.status.code())?;
-        m.serialize_entry("headers", &V2Headers(&self.headers))?;
-        if self.headers.iter().any(|(n, _)| is_cookie(n)) {
-            m.serialize_entry("cookies", &ValuesOf(&self.headers, "set-cookie"))?;
-        }
-        m.serialize_entry("body", &self.body)?;
-        m.serialize_entry("isBase64Encoded", &self.base64)?;
-        m.end()
-    }
-}
-
-/// Payload 2.0 headers: one value per name (only Set-Cookie repeats, and it goes in `cookies`).
-struct V2Headers<'h, 's>(&'h HeaderList<'s>);
-
-impl Serialize for V2Headers<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        for (i, (n, v)) in self.0.iter().enumerate() {
-            if !n.eq_ignore_ascii_case("set-cookie") && !seen_before(self.0, i) {
-                m.serialize_entry(n, v)?;
-            }
-        }
-        m.end()
-    }
-}
-
-type HeaderList<'s> = [(&'s str, Cow<'s, str>)];
-
-fn seen_before(headers: &HeaderList<'_>, i: usize) -> bool {
-    headers[..i]
-        .iter()
-        .any(|(n, _)| n.eq_ignore_ascii_case(headers[i].0))
-}
-
-/// Single-value mode: one value per name. A repeated name (only Set-Cookie repeats) sends its
-/// first value: ALB can carry no more, and the build warns about it.
-struct SingleHeaders<'h, 's>(&'h HeaderList<'s>);
-
-impl Serialize for SingleHeaders<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        for (i, (n, v)) in self.0.iter().enumerate() {
-            if !seen_before(self.0, i) {
-                m.serialize_entry(n, v)?;
-            }
-        }
-        m.end()
-    }
-}
-
-/// Multi-value mode: each name once, with all its values in order.
-struct MultiHeaders<'h, 's>(&'h HeaderList<'s>);
-
-impl Serialize for MultiHeaders<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        for (i, (n, _)) in self.0.iter().enumerate() {
-            if !seen_before(self.0, i) {
-                m.serialize_entry(n, &ValuesOf(self.0, n))?;
-            }
-        }
-        m.end()
-    }
-}
-
-struct ValuesOf<'h, 's>(&'h HeaderList<'s>, &'h str);
-
-impl Serialize for ValuesOf<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(
-            self.0
-                .iter()
-                .filter(|(n, _)| n.eq_ignore_ascii_case(self.1))
-                .map(|(_, v)| v),
-        )
     }
 }
 

@@ -146,18 +146,7 @@ pub fn handle_with<'s, 'e>(
                 tally: Tally::Plain,
             };
             let outcome = match access {
-                Access::Public | Access::Granted(_) => match mounted {
-                    Mounted::Inside => resolve::resolve(site, &req),
-                    Mounted::AtMount => Outcome::Redirect {
-                        status: site.options.redirect_status,
-                        location: if req.query.is_empty() {
-                            "/".to_string()
-                        } else {
-                            format!("/?{}", req.query)
-                        },
-                    },
-                    Mounted::Outside => Outcome::NotFound,
-                },
+                Access::Public | Access::Granted(_) => decide(site, &req, mounted, &mut ()),
                 Access::Logout => {
                     let settings = &guard.expect("a logout needs a guard").policy.settings;
                     Outcome::Logout {
@@ -265,9 +254,43 @@ fn stored<'s>(
     }
 }
 
+/// What the site answers a request it may see, mount included (`resolve` decides under it).
+fn decide<'s>(
+    site: &'s Site,
+    req: &door::Request<'_>,
+    mounted: Mounted,
+    trace: &mut impl resolve::Trace,
+) -> Outcome<'s> {
+    match mounted {
+        Mounted::Inside => resolve::resolve_traced(site, req, trace),
+        Mounted::AtMount => Outcome::Redirect {
+            status: site.options.redirect_status,
+            location: if req.query.is_empty() {
+                "/".to_string()
+            } else {
+                format!("/?{}", req.query)
+            },
+        },
+        Mounted::Outside => Outcome::NotFound,
+    }
+}
+
+/// What the site decides for an event, login aside, and how: where the path falls against the
+/// site's `mount`, then the steps `resolve` took (`site-dev explain` names them). The same
+/// parse, unmount and decision the handler makes.
+pub fn explain<'s>(
+    site: &'s Site,
+    event: &str,
+    trace: &mut impl resolve::Trace,
+) -> Result<(Mounted, Outcome<'s>), door::EventError> {
+    let mut req = door::parse_request(event)?;
+    let mounted = unmount(&mut req, &site.options.mount, &site.options.health_path);
+    Ok((mounted, decide(site, &req, mounted, trace)))
+}
+
 /// Where a request's path is against the site's `mount`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Mounted {
+pub enum Mounted {
     /// Under it (or no mount is set, or it is the health check's path): the rest is the
     /// site's path.
     Inside,

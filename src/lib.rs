@@ -17,7 +17,7 @@ pub mod offload;
 pub(crate) mod preconditions;
 pub(crate) mod range;
 pub(crate) mod render;
-pub(crate) mod resolve;
+pub mod resolve;
 pub mod site;
 
 pub use site_core::{limits, path, rules};

@@ -77,8 +77,50 @@ pub enum Outcome<'s> {
     },
 }
 
+/// What led to an outcome: the rule, route or fallback that answered, as `resolve` took it.
+/// `site-dev explain` names it; the handler records nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The `_redirects` rule at this index (in file order) matched; a rewrite serves `file`.
+    Rule { index: usize, file: Option<u32> },
+    /// The file at one of its own URLs.
+    File(u32),
+    /// The site's own redirect to a canonical URL (clean URLs, trailing slashes).
+    Canonical,
+    /// No file there: the single-page-app fallback's index.
+    Spa(u32),
+    /// No file there: the nearest 404 page.
+    NotFoundPage(u32),
+}
+
+/// Where `resolve` reports each step it takes. `()` keeps nothing: `resolve` passes it, and the
+/// calls compile to nothing.
+pub trait Trace {
+    fn step(&mut self, step: Step);
+}
+
+impl Trace for () {
+    #[inline(always)]
+    fn step(&mut self, _: Step) {}
+}
+
+impl Trace for Vec<Step> {
+    fn step(&mut self, step: Step) {
+        self.push(step);
+    }
+}
+
 /// Decides the outcome for a request.
 pub fn resolve<'s>(site: &'s Site, req: &Request<'_>) -> Outcome<'s> {
+    resolve_traced(site, req, &mut ())
+}
+
+/// Decides the outcome for a request, reporting the steps to `trace`.
+pub fn resolve_traced<'s>(
+    site: &'s Site,
+    req: &Request<'_>,
+    trace: &mut impl Trace,
+) -> Outcome<'s> {
     let get = req.method == "GET";
     if !get && req.method != "HEAD" {
         return preflight(site, req).unwrap_or(Outcome::MethodNotAllowed);
@@ -94,17 +136,21 @@ pub fn resolve<'s>(site: &'s Site, req: &Request<'_>) -> Outcome<'s> {
     }
     // `_redirects` rules, in file order. A path the site answers shadows them (Netlify's
     // convention), unless the rule is forced with `!`.
-    if let Some(outcome) = apply_rules(site, &path, req, get, route.is_some()) {
+    if let Some(outcome) = apply_rules(site, &path, req, get, route.is_some(), trace) {
         return outcome;
     }
     match route {
         Some(Route::File(i)) => {
+            trace.step(Step::File(i));
             // Read from its record once: the file is a view, copied, not a reference.
             let file = site.file(i);
             serve(file, req, get, Fit::own(file, req))
         }
-        Some(Route::Redirect(to)) => redirect(site, to, &req.query),
-        None => not_found(site, &path, req, get),
+        Some(Route::Redirect(to)) => {
+            trace.step(Step::Canonical);
+            redirect(site, to, &req.query)
+        }
+        None => not_found(site, &path, req, get, trace),
     }
 }
 
@@ -133,9 +179,10 @@ fn apply_rules<'s>(
     req: &Request<'_>,
     get: bool,
     shadowed: bool,
+    trace: &mut impl Trace,
 ) -> Option<Outcome<'s>> {
     let alternate = (path.len() > 1).then(|| path.strip_suffix('/')).flatten();
-    for rule in site.redirects.iter() {
+    for (index, rule) in site.redirects.iter().enumerate() {
         if shadowed && !rule.force {
             continue;
         }
@@ -152,7 +199,12 @@ fn apply_rules<'s>(
             // checked at build time) ends the rules: the request is then answered as usual.
             Action::Rewrite | Action::RewriteNotFound => {
                 let target_path = target.split('?').next().unwrap_or("");
-                let file = site.file(site.rewrite_target(target_path)?);
+                let number = site.rewrite_target(target_path)?;
+                trace.step(Step::Rule {
+                    index,
+                    file: Some(number),
+                });
+                let file = site.file(number);
                 let fit = Fit::at(site, file, path, req);
                 return Some(match rule.action {
                     Action::Rewrite => serve(file, req, get, fit),
@@ -160,6 +212,7 @@ fn apply_rules<'s>(
                 });
             }
         };
+        trace.step(Step::Rule { index, file: None });
         let location = rules::safe_location(&target);
         let location = match (req.query.is_empty(), location.contains('?')) {
             (true, _) => location.into_owned(),
@@ -190,9 +243,16 @@ fn redirect_to<'s>(status: Status, location: String) -> Outcome<'s> {
     Outcome::Redirect { status, location }
 }
 
-fn not_found<'s>(site: &'s Site, path: &str, req: &Request<'_>, get: bool) -> Outcome<'s> {
+fn not_found<'s>(
+    site: &'s Site,
+    path: &str,
+    req: &Request<'_>,
+    get: bool,
+    trace: &mut impl Trace,
+) -> Outcome<'s> {
     if site.options.spa_fallback && path::is_extensionless(path) && accepts_html(req) {
         if let Some(index) = site.index() {
+            trace.step(Step::Spa(index.number));
             return serve(index, req, get, Fit::at(site, index, path, req));
         }
     }
@@ -200,7 +260,10 @@ fn not_found<'s>(site: &'s Site, path: &str, req: &Request<'_>, get: bool) -> Ou
         return Outcome::AssetNotFound;
     }
     match site.not_found_page(path) {
-        Some(page) => error_page(page, req, Fit::own(page, req)),
+        Some(page) => {
+            trace.step(Step::NotFoundPage(page.number));
+            error_page(page, req, Fit::own(page, req))
+        }
         None => Outcome::NotFound,
     }
 }

@@ -1,7 +1,9 @@
 //! `explain PATH`: for one request, which file or rule answers, the status, and every header
 //! that would be sent with where it came from (a default, `_headers` line N, `site.toml`, or
 //! the server per response). The answer itself is the Lambda handler's, on the site planned in
-//! memory, checked by ALB's rules; only the attribution is worked out here.
+//! memory, checked by ALB's rules; which file or rule answered is the handler's own decision
+//! too (`handler::explain`: the steps `resolve` took, mount included); only the headers'
+//! origins are worked out here.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -13,8 +15,10 @@ use local_alb::event;
 use site_core::plan::config::Config;
 use site_core::plan::routes::served_at;
 use site_core::plan::Plan;
-use site_core::rules::{match_pattern, parse_headers, substitute, HeaderOp};
-use site_core::site::{Action, Route, Site};
+use site_core::rules::{match_pattern, parse_headers, HeaderOp};
+use site_core::site::Site;
+use site_server::handler::{self, Mounted};
+use site_server::resolve::{Outcome, Step};
 
 use crate::load::{self, Source};
 use crate::serve;
@@ -42,6 +46,10 @@ pub enum Answer {
     NotFoundPage(u32),
     /// Nothing, and no page for it.
     NotFound,
+    /// The site's `mount` without its slash: redirected to it with one (this URL).
+    Mount(String),
+    /// Outside the site's `mount` (this one): nothing of the site.
+    OutsideMount(String),
 }
 
 impl Answer {
@@ -76,83 +84,56 @@ impl Answer {
             ),
             Answer::NotFoundPage(k) => format!("no file: the nearest 404 page, {}", path(k)),
             Answer::NotFound => "no file, and no 404.html above it: the server's own 404".into(),
+            Answer::Mount(to) => format!("the site's mount (mount in site.toml): a redirect to {to}"),
+            Answer::OutsideMount(mount) => {
+                format!("nothing: the path is outside the site's mount, {mount} (mount in site.toml)")
+            }
         }
     }
 }
 
-/// Decides, as `resolve` does, what answers `method raw_path` (the Accept header matters for
-/// the single-page-app fallback).
-pub fn answer(
-    site: &Site,
-    plan: &Plan,
-    method: &str,
-    raw_path: &str,
-    accept: Option<&str>,
-) -> Answer {
-    if method != "GET" && method != "HEAD" {
-        return Answer::Server("405: only GET and HEAD".into());
-    }
-    let path = match site_core::path::decode(raw_path) {
-        Ok(p) => p.into_owned(),
-        Err(e) => return Answer::Server(format!("the path is refused: {e:?}")),
+/// What answers an event: the handler's own decision (`site_server::handler::explain`: the
+/// same parse, mount and `resolve`), named by the steps `resolve` took.
+pub fn answer(site: &Site, plan: &Plan, event: &str) -> Answer {
+    let mut steps: Vec<Step> = Vec::new();
+    let (mounted, outcome) = match handler::explain(site, event, &mut steps) {
+        Ok(decided) => decided,
+        Err(e) => return Answer::Server(format!("400: {e}")),
     };
-    let route = site.route(&path);
-    if route.is_none() && path == *site.options.health_path {
-        return Answer::Health;
+    match mounted {
+        Mounted::AtMount => return Answer::Mount(format!("{}/", &*site.options.mount)),
+        Mounted::Outside => return Answer::OutsideMount(site.options.mount.to_string()),
+        Mounted::Inside => {}
     }
-    let alternate = (path.len() > 1).then(|| path.strip_suffix('/')).flatten();
-    for (rule, planned) in site.redirects.iter().zip(&plan.redirects) {
-        if route.is_some() && !rule.force {
-            continue;
-        }
-        let Some(captures) = match_pattern(&rule.from, &path)
-            .or_else(|| alternate.and_then(|a| match_pattern(&rule.from, a)))
-        else {
-            continue;
-        };
-        let target = substitute(&rule.to, &captures);
-        let text = format!(
-            "{} {} {}{}",
-            rule.from,
-            rule.to,
-            rule.action.status().code(),
-            if rule.force { "!" } else { "" }
-        );
-        let file = match rule.action {
-            Action::Redirect(_) => None,
-            Action::Rewrite | Action::RewriteNotFound => {
-                let target = target.split('?').next().unwrap_or("").to_string();
-                match site.rewrite_target(&target) {
-                    Some(k) => Some(k),
-                    // A rewrite to a file the site lacks ends the rules.
-                    None => break,
-                }
-            }
-        };
-        return Answer::Rule {
-            line: planned.line,
-            text,
-            file,
-        };
-    }
-    match route {
-        Some(Route::File(k)) => Answer::File(k),
-        Some(Route::Redirect(to)) => Answer::Canonical(to.to_string()),
-        None => {
-            let html = accept.is_none_or(|a| a.contains("text/html") || a.contains("*/*"));
-            if site.options.spa_fallback && site_core::path::is_extensionless(&path) && html {
-                if let Some(k) = site.index {
-                    return Answer::Spa(k);
-                }
-            }
-            if site_core::path::is_asset(&path) {
-                return Answer::NotFound;
-            }
-            match site.not_found_page(&path) {
-                Some(page) => Answer::NotFoundPage(page.number),
-                None => Answer::NotFound,
+    match steps.last() {
+        Some(&Step::Rule { index, file }) => {
+            let rule = &site.redirects[index];
+            Answer::Rule {
+                line: plan.redirects[index].line,
+                text: format!(
+                    "{} {} {}{}",
+                    rule.from,
+                    rule.to,
+                    rule.action.status().code(),
+                    if rule.force { "!" } else { "" }
+                ),
+                file,
             }
         }
+        Some(&Step::File(k)) => Answer::File(k),
+        Some(Step::Canonical) => match outcome {
+            Outcome::Redirect { location, .. } => Answer::Canonical(location),
+            _ => Answer::Server("414: the canonical URL would be too long".into()),
+        },
+        Some(&Step::Spa(k)) => Answer::Spa(k),
+        Some(&Step::NotFoundPage(k)) => Answer::NotFoundPage(k),
+        None => match outcome {
+            Outcome::Health => Answer::Health,
+            Outcome::MethodNotAllowed => Answer::Server("405: only GET and HEAD".into()),
+            Outcome::BadRequest(why) => Answer::Server(format!("400: the path is refused ({why})")),
+            Outcome::UriTooLong => Answer::Server("414: the path is too long".into()),
+            _ => Answer::NotFound,
+        },
     }
 }
 
@@ -345,10 +326,6 @@ pub fn explain(
         let value = HeaderValue::from_str(v).map_err(|_| format!("bad value for {n}"))?;
         map.append(name, value);
     }
-    let accept = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("accept"))
-        .map(|(_, v)| v.as_str());
     let line = event::RequestLine {
         method,
         path,
@@ -362,7 +339,7 @@ pub fn explain(
         trace_id: "Root=1-00000000-000000000000000000000000",
     };
     let event = event::build(&line, &map, b"", &ctx)?.to_string();
-    let answer = answer(site, plan, method, path, accept);
+    let answer = answer(site, plan, &event);
     let root = source
         .site_dir
         .canonicalize()

@@ -127,3 +127,119 @@ fn a_rewrite_names_the_rules_of_the_url_asked_for_not_the_files_own() {
     let home = explain(&["/"]);
     assert!(home.contains("Set-Cookie: visited=yes"), "{home}");
 }
+
+/// `explain` names what answered from the steps the handler's own decision took; this holds it
+/// to the status the handler sent, for every URL of the sample site and of the fixture sites
+/// (each file's URLs and its own path, each `_redirects` source made concrete, and paths that
+/// miss), and under a `mount`.
+#[test]
+fn what_explain_says_answered_agrees_with_the_status_sent_for_every_url() {
+    use site_dev::explain;
+    use site_dev::load::{self, Source};
+    let repo = common::repo();
+    let mount = std::env::temp_dir().join(format!("explain-mount-{}.toml", std::process::id()));
+    std::fs::write(&mount, "mount = \"/docs\"\n").unwrap();
+    let sites = [
+        ("site", repo.join("site.toml"), ""),
+        ("site", mount.clone(), "/docs"),
+        (
+            "tests/sites/spa/site",
+            repo.join("tests/sites/spa/site.toml"),
+            "",
+        ),
+        (
+            "tests/sites/slashes/site",
+            repo.join("tests/sites/slashes/always.toml"),
+            "",
+        ),
+        (
+            "tests/sites/slashes/site",
+            repo.join("tests/sites/slashes/never.toml"),
+            "",
+        ),
+        (
+            "tests/sites/notfound/site",
+            repo.join("no-such-settings.toml"),
+            "",
+        ),
+    ];
+    let mut checked = 0;
+    for (dir, config, prefix) in sites {
+        let source = Source {
+            site_dir: repo.join(dir),
+            config,
+            cache_dir: repo.join("target/dev-cache"),
+            epoch: None,
+        };
+        let loaded = load::load(&source).unwrap();
+        let mut urls: Vec<String> = vec![
+            "/no-such-page".into(),
+            "/no/such/page/".into(),
+            "/no-such-file.js".into(),
+            "/%ZZ".into(),
+        ];
+        for f in &loaded.plan.files {
+            urls.push(f.site_path.clone());
+            urls.extend(site_core::plan::routes::served_at(
+                &f.site_path,
+                &loaded.plan.config,
+            ));
+        }
+        for rule in &loaded.site.redirects {
+            let from = rule.from.to_string();
+            urls.push(
+                from.split('/')
+                    .map(|seg| {
+                        if seg.starts_with(':') || seg == "*" {
+                            "x"
+                        } else {
+                            seg
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("/"),
+            );
+        }
+        let mut urls: Vec<String> = urls.into_iter().map(|u| format!("{prefix}{u}")).collect();
+        if !prefix.is_empty() {
+            urls.extend([prefix.to_string(), "/elsewhere/".into()]);
+        }
+        for url in urls {
+            let report =
+                explain::explain(&loaded.site, &loaded.plan, &source, &url, "GET", &[], false)
+                    .unwrap();
+            let line = |key: &str| {
+                report
+                    .lines()
+                    .find_map(|l| l.strip_prefix(key))
+                    .unwrap_or_else(|| panic!("no {key:?} in\n{report}"))
+                    .to_string()
+            };
+            let by = line("answered by: ");
+            let status: u16 = line("status: ")[..3].parse().unwrap();
+            let fits = match by.as_str() {
+                b if b.starts_with("the file ") => status == 200,
+                b if b.starts_with("no file: the single-page-app fallback") => status == 200,
+                b if b.starts_with("no file: the nearest 404 page") => status == 404,
+                b if b.starts_with("no file, and no 404.html") => status == 404,
+                b if b.starts_with("the site's own redirect") => (301..=308).contains(&status),
+                b if b.starts_with("the site's mount") => (301..=308).contains(&status),
+                b if b.starts_with("nothing: the path is outside") => status == 404,
+                b if b.contains("_redirects line") && b.contains("serving the file") => {
+                    status == 200 || status == 404
+                }
+                b if b.contains("_redirects line") => (301..=308).contains(&status),
+                b if b.starts_with("the health check") => status == 200,
+                b if b.starts_with("the server itself (400") => status == 400,
+                b => panic!("{dir} {url}: an answer this test does not know: {b}"),
+            };
+            assert!(
+                fits,
+                "{dir} {url}: {by}, but the status sent was {status}\n{report}"
+            );
+            checked += 1;
+        }
+    }
+    std::fs::remove_file(&mount).ok();
+    assert!(checked > 60, "only {checked} URLs");
+}

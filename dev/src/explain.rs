@@ -384,7 +384,14 @@ pub fn explain(
         .file()
         .filter(|_| matches!(reply.status, 200 | 206 | 304 | 404));
     // A 200/404 rewrite and the SPA fallback carry the rules of the URL asked for.
-    let decoded = site_core::path::decode(path).ok();
+    // The site's own path: under a `mount`, the URL without it (as the handler unmounts it).
+    let decoded = site_core::path::decode(path).ok().map(|p| {
+        let mount = &*site.options.mount;
+        match p.strip_prefix(mount) {
+            Some(rest) if !mount.is_empty() && rest.starts_with('/') => rest.to_string(),
+            _ => p.into_owned(),
+        }
+    });
     let at = match answer {
         Answer::Spa(_) | Answer::Rule { .. } => decoded.as_deref(),
         _ => None,

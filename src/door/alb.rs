@@ -8,35 +8,21 @@ use serde::ser::{SerializeMap, Serializer};
 use super::headers::{MultiHeaders, SetCookie, SingleHeaders};
 use super::wire::{Pairs, Values};
 use super::{
-    bad_base64_body, push_query_part, Door, EventError, RawEvent, Request, RequestHeaders, Response,
+    push_query_pair, required, Door, EventError, RawEvent, Request, RequestHeaders, Response,
 };
 
 /// An ALB event, once the dispatch has told it is one.
 pub(super) fn parse(raw: RawEvent<'_>) -> Result<Request<'_>, EventError> {
     let multi = raw.multi_value_headers.is_some();
-    let fail = |m: &str| Err(EventError::new(m, multi));
-    let Some(method) = raw.http_method else {
-        return fail("malformed ALB event: missing httpMethod");
-    };
-    let Some(path) = raw.path else {
-        return fail("malformed ALB event: missing path");
-    };
-    if bad_base64_body(raw.is_base64_encoded, raw.body.as_deref()) {
-        return fail(
-            "malformed ALB event: isBase64Encoded is true but the body is not valid base64",
-        );
-    }
+    let (method, path) = required(
+        (raw.http_method, "httpMethod"),
+        (raw.path, "path"),
+        raw.is_base64_encoded,
+        raw.body.as_deref(),
+    )
+    .map_err(|why| EventError::new(format!("malformed ALB event: {why}"), multi))?;
     let mut query = String::new();
-    let mut push = |k: &str, v: &str| {
-        if !query.is_empty() {
-            query.push('&');
-        }
-        push_query_part(&mut query, k);
-        if !v.is_empty() {
-            query.push('=');
-            push_query_part(&mut query, v);
-        }
-    };
+    let mut push = |k: &str, v: &str| push_query_pair(&mut query, k, v);
     let mut headers = RequestHeaders::default();
     if let Some(Pairs(mv)) = raw.multi_value_headers {
         if let Some(Pairs(q)) = raw.multi_value_query_string_parameters {

@@ -7,9 +7,7 @@ use serde::Deserialize;
 
 use super::headers::{SetCookie, SingleHeaders, ValuesOf};
 use super::wire::{Pairs, Values};
-use super::{
-    bad_base64_body, push_query_part, Door, EventError, Request, RequestHeaders, Response,
-};
+use super::{push_query_part, required, Door, EventError, Request, RequestHeaders, Response};
 
 /// A payload format 2.0 event (Function URLs, API Gateway HTTP APIs), read only when `version`
 /// says so.
@@ -48,24 +46,21 @@ struct RawHttp<'a> {
 /// in `requestContext.http`, the path and query raw in `rawPath` / `rawQueryString`, one value
 /// per header (repeated ones joined with commas), the request's cookies in `cookies`.
 pub(super) fn parse(json: &str) -> Result<Request<'_>, EventError> {
-    let fail = |m: &str| Err(EventError::at(Door::V2, m));
     let raw: RawV2<'_> = match serde_json::from_str(json) {
         Ok(raw) => raw,
         Err(e) => return Err(EventError::at(Door::V2, format!("malformed event: {e}"))),
     };
-    let Some(method) = raw
+    let method = raw
         .request_context
         .and_then(|c| c.http)
-        .and_then(|h| h.method)
-    else {
-        return fail("malformed event: missing requestContext.http.method");
-    };
-    let Some(path) = raw.raw_path else {
-        return fail("malformed event: missing rawPath");
-    };
-    if bad_base64_body(raw.is_base64_encoded, raw.body.as_deref()) {
-        return fail("malformed event: isBase64Encoded is true but the body is not valid base64");
-    }
+        .and_then(|h| h.method);
+    let (method, path) = required(
+        (method, "requestContext.http.method"),
+        (raw.raw_path, "rawPath"),
+        raw.is_base64_encoded,
+        raw.body.as_deref(),
+    )
+    .map_err(|why| EventError::at(Door::V2, format!("malformed event: {why}")))?;
     let mut query = String::new();
     push_query_part(&mut query, raw.raw_query_string.as_deref().unwrap_or(""));
     let mut headers = RequestHeaders::default();

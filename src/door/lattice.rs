@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 
 use super::wire::{Pairs, Values};
-use super::{bad_base64_body, push_query_part, Door, EventError, Request, RequestHeaders};
+use super::{push_query_pair, required, Door, EventError, Request, RequestHeaders};
 
 /// A VPC Lattice event (version 2.0): `method`, `path`, array-valued headers and query values.
 #[derive(Deserialize)]
@@ -28,7 +28,6 @@ struct RawLattice<'a> {
 /// A VPC Lattice event (version 2.0): the method in `method`, every header and query value in
 /// an array (passed on as sent, as ALB does).
 pub(super) fn parse(json: &str) -> Result<Request<'_>, EventError> {
-    let fail = |m: &str| Err(EventError::at(Door::Lattice, m));
     let raw: RawLattice<'_> = match serde_json::from_str(json) {
         Ok(raw) => raw,
         Err(e) => {
@@ -38,15 +37,13 @@ pub(super) fn parse(json: &str) -> Result<Request<'_>, EventError> {
             ))
         }
     };
-    let Some(method) = raw.method else {
-        return fail("malformed event: missing method");
-    };
-    let Some(path) = raw.path else {
-        return fail("malformed event: missing path");
-    };
-    if bad_base64_body(raw.is_base64_encoded, raw.body.as_deref()) {
-        return fail("malformed event: isBase64Encoded is true but the body is not valid base64");
-    }
+    let (method, path) = required(
+        (raw.method, "method"),
+        (raw.path, "path"),
+        raw.is_base64_encoded,
+        raw.body.as_deref(),
+    )
+    .map_err(|why| EventError::at(Door::Lattice, format!("malformed event: {why}")))?;
     let mut query = String::new();
     for (k, Values(vs)) in raw
         .query_string_parameters
@@ -54,14 +51,7 @@ pub(super) fn parse(json: &str) -> Result<Request<'_>, EventError> {
         .unwrap_or_default()
     {
         for v in vs {
-            if !query.is_empty() {
-                query.push('&');
-            }
-            push_query_part(&mut query, &k);
-            if !v.is_empty() {
-                query.push('=');
-                push_query_part(&mut query, &v);
-            }
+            push_query_pair(&mut query, &k, &v);
         }
     }
     let mut headers = RequestHeaders::default();

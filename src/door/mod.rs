@@ -322,6 +322,39 @@ pub fn parse_request(json: &str) -> Result<Request<'_>, EventError> {
     }
 }
 
+/// The method and path every door's request needs (each named as that door's event names it),
+/// and a body that is base64 when the event says so; the error says what is wrong.
+fn required<'a>(
+    method: (Option<Cow<'a, str>>, &str),
+    path: (Option<Cow<'a, str>>, &str),
+    is_base64_encoded: Option<bool>,
+    body: Option<&str>,
+) -> Result<(Cow<'a, str>, Cow<'a, str>), String> {
+    let Some(m) = method.0 else {
+        return Err(format!("missing {}", method.1));
+    };
+    let Some(p) = path.0 else {
+        return Err(format!("missing {}", path.1));
+    };
+    if bad_base64_body(is_base64_encoded, body) {
+        return Err("isBase64Encoded is true but the body is not valid base64".into());
+    }
+    Ok((m, p))
+}
+
+/// Appends one key and value, as ALB and Lattice pass them (still percent-encoded), to a query
+/// being rebuilt: `k=v&k2`, a key with an empty value written alone.
+fn push_query_pair(query: &mut String, k: &str, v: &str) {
+    if !query.is_empty() {
+        query.push('&');
+    }
+    push_query_part(query, k);
+    if !v.is_empty() {
+        query.push('=');
+        push_query_part(query, v);
+    }
+}
+
 /// Whether the event says its body is base64 and it is not (every front door's events use the
 /// same two fields).
 fn bad_base64_body(is_base64_encoded: Option<bool>, body: Option<&str>) -> bool {

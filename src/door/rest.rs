@@ -5,7 +5,7 @@ use serde::ser::{SerializeMap, Serializer};
 use super::headers::MultiHeaders;
 use super::wire::{Pairs, Values};
 use super::{
-    bad_base64_body, push_decoded_query_part, ContextProbe, Door, EventError, RawEvent, Request,
+    push_decoded_query_part, required, ContextProbe, Door, EventError, RawEvent, Request,
     RequestHeaders, Response,
 };
 
@@ -16,16 +16,13 @@ pub(super) fn parse<'a>(
     raw: RawEvent<'a>,
     context: &ContextProbe<'_>,
 ) -> Result<Request<'a>, EventError> {
-    let fail = |m: &str| Err(EventError::at(Door::Rest, m));
-    let Some(method) = raw.http_method else {
-        return fail("malformed event: missing httpMethod");
-    };
-    let Some(path) = raw.path else {
-        return fail("malformed event: missing path");
-    };
-    if bad_base64_body(raw.is_base64_encoded, raw.body.as_deref()) {
-        return fail("malformed event: isBase64Encoded is true but the body is not valid base64");
-    }
+    let (method, path) = required(
+        (raw.http_method, "httpMethod"),
+        (raw.path, "path"),
+        raw.is_base64_encoded,
+        raw.body.as_deref(),
+    )
+    .map_err(|why| EventError::at(Door::Rest, format!("malformed event: {why}")))?;
     let mut query = String::new();
     let mut push = |k: &str, v: &str| {
         if !query.is_empty() {

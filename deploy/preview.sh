@@ -11,7 +11,7 @@ preview_of_production() {
   json=$(aws_try cloudformation describe-stacks --stack-name "$PRODUCTION_STACK" --query 'Stacks[0]' --output json) ||
     die "there is no production stack $PRODUCTION_STACK for the preview to go beside." "deploy production first (make deploy without PREVIEW)"
   prod_status=$(jq -r .StackStatus <<<"$json")
-  [[ $prod_status == CREATE_COMPLETE || $prod_status == UPDATE_COMPLETE ]] ||
+  [[ $prod_status =~ ^(CREATE|UPDATE|UPDATE_ROLLBACK)_COMPLETE$ ]] ||
     die "production ($PRODUCTION_STACK) is $prod_status." "wait for it, or mend it with make deploy (without PREVIEW), then deploy the preview"
   prod() { jq -r --arg k "$1" '[(.Outputs // [])[] | select(.OutputKey == $k) | .OutputValue][0] // empty' <<<"$json"; }
   prod_param() { jq -r --arg k "$1" '[(.Parameters // [])[] | select(.ParameterKey == $k) | .ParameterValue][0] // empty' <<<"$json"; }

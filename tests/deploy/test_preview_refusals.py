@@ -3,9 +3,10 @@ request refused with a clear error before any change. Through moto's CloudFormat
 account per test."""
 
 import pytest
+from moto.cloudformation.models import cloudformation_backends
 
 from conftest import PREVIEW_DOMAIN as DOMAIN
-from conftest import STACK, lint_stack_parameters, listener_rules, preview, production, stack_names
+from conftest import REGION, STACK, lint_stack_parameters, listener_rules, preview, production, stack_names
 
 
 def hosted_zone(aws):
@@ -82,4 +83,20 @@ def test_a_stack_of_the_previews_name_that_is_not_a_preview_of_production_is_lef
     aws.deploy(STACK_NAME=f"{STACK}-preview-pr-1", FUNCTION_NAME="other")
     aws.fails("deploy.sh", f"a stack {STACK}-preview-pr-1 exists, and it is not a preview of {STACK}", PREVIEW="pr-1", **aws.settings)
     aws.fails("destroy.sh", f"the stack {STACK}-preview-pr-1 is not a preview of {STACK}", PREVIEW="pr-1", **aws.settings)
+    assert stack_names(aws) == [STACK, f"{STACK}-preview-pr-1"]
+
+
+def test_a_preview_of_a_site_behind_a_function_url_is_refused(aws):
+    aws.fails("deploy.sh", "needs FRONT=alb and PREVIEW_DOMAIN", PREVIEW="pr-1", PREVIEW_DOMAIN=DOMAIN, FRONT="function-url")
+    assert stack_names(aws) == []
+
+
+def test_a_preview_waits_while_production_is_busy_but_not_after_a_rolled_back_update(aws):
+    production(aws, private=False)
+    [stack] = [s for s in cloudformation_backends["123456789012"][REGION].stacks.values() if s.name == STACK]
+    stack.status = "UPDATE_IN_PROGRESS"
+    aws.fails("deploy.sh", f"production ({STACK}) is UPDATE_IN_PROGRESS", PREVIEW="pr-1", **aws.settings)
+    assert stack_names(aws) == [STACK]
+    stack.status = "UPDATE_ROLLBACK_COMPLETE"  # the last update failed and rolled back: production serves
+    preview(aws, "pr-1")
     assert stack_names(aws) == [STACK, f"{STACK}-preview-pr-1"]

@@ -11,9 +11,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
 
 use local_alb::kit::alb_event::AlbEvent;
 use local_alb::reply;
@@ -68,22 +66,8 @@ fn sample_events() -> Vec<(String, String)> {
 }
 
 /// The built binary's answer to one event (`bootstrap invoke -`).
-fn binary(bootstrap: &PathBuf, event: &str) -> Value {
-    let mut child = Command::new(bootstrap)
-        .args(["invoke", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .env_remove("SITE_AUTH_SIGNER")
-        .spawn()
-        .expect("bootstrap runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(event.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+fn binary(bootstrap: &Path, event: &str) -> Value {
+    let out = local_alb::kit::invoke::local(bootstrap, event, &[], &["SITE_AUTH_SIGNER"]);
     assert!(out.status.success(), "bootstrap invoke failed on {event}");
     serde_json::from_slice(&out.stdout).expect("the binary prints JSON")
 }

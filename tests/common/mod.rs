@@ -503,28 +503,12 @@ pub fn check_emf(line: &str) -> Result<Value, String> {
 }
 
 /// The built binary's `bootstrap invoke -` with `event` on its stdin, the variables in `unset`
-/// removed and those of `env` set: how it exited and what it printed. (The one way the tests run
-/// `bootstrap invoke`.)
+/// removed and those of `env` set: how it exited and what it printed (`kit::invoke::local`).
 pub fn bootstrap_invoke(event: &str, env: &[(&str, &str)], unset: &[&str]) -> std::process::Output {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bootstrap"));
-    for var in unset {
-        cmd.env_remove(var);
-    }
-    let mut child = cmd
-        .args(["invoke", "-"])
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("bootstrap runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(event.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    local_alb::kit::invoke::local(
+        std::path::Path::new(env!("CARGO_BIN_EXE_bootstrap")),
+        event,
+        env,
+        unset,
+    )
 }

@@ -173,6 +173,10 @@ class Aws:
                         if c["Field"] == "path-pattern"], sorted(a["Type"] for a in r["Actions"]))
                        for r in rs if not r["IsDefault"]), key=lambda r: int(r[0]))
 
+    def hosted_zone(self, name="example.com"):
+        """A Route 53 hosted zone; returns its id (without /hostedzone/)."""
+        return self.client("route53").create_hosted_zone(Name=name, CallerReference=name)["HostedZone"]["Id"].split("/")[-1]
+
     def certificate(self, domain="www.example.com"):
         """An ISSUED certificate in moto's ACM (imported; a requested one stays PENDING_VALIDATION)."""
         key, crt = self.tmp / "key.pem", self.tmp / "crt.pem"

@@ -9,10 +9,6 @@ from conftest import PREVIEW_DOMAIN as DOMAIN
 from conftest import REGION, STACK, lint_stack_parameters, listener_rules, preview, production, stack_names
 
 
-def hosted_zone(aws):
-    return aws.client("route53").create_hosted_zone(Name="example.com", CallerReference="z")["HostedZone"]["Id"].split("/")[-1]
-
-
 def other_sites_rule(aws, listener, priority, host):
     """A rule of another site on the listener, for `host`; returns its ARN."""
     elbv2 = aws.client("elbv2")
@@ -23,7 +19,7 @@ def other_sites_rule(aws, listener, priority, host):
 
 
 def test_production_gets_the_wildcard_certificate_and_record_for_its_previews(aws):
-    zone = hosted_zone(aws)
+    zone = aws.hosted_zone()
     wildcard = aws.certificate(f"*.{DOMAIN}")
     listener = production(aws, private=False, PREVIEW_CERTIFICATE_ARN=wildcard, DOMAIN_NAME="www.example.com", HOSTED_ZONE_ID=zone)
     certs = aws.client("elbv2").describe_listener_certificates(ListenerArn=listener)["Certificates"]
@@ -52,7 +48,7 @@ def test_a_preview_without_production_or_its_https_listener_is_refused(aws):
 
 
 def test_a_preview_whose_host_is_productions_own_is_refused(aws):
-    production(aws, private=False, DOMAIN_NAME="www.example.com", HOSTED_ZONE_ID=hosted_zone(aws), PREVIEW_DOMAIN="example.com")
+    production(aws, private=False, DOMAIN_NAME="www.example.com", HOSTED_ZONE_ID=aws.hosted_zone(), PREVIEW_DOMAIN="example.com")
     aws.fails("deploy.sh", "the preview's host www.example.com is production's own", PREVIEW="www", **aws.settings)
     assert stack_names(aws) == [STACK]
 

@@ -67,7 +67,7 @@ def test_a_certificate_that_is_not_issued(aws):
 
 
 def test_a_domain_outside_the_hosted_zone(aws):
-    zone = aws.client("route53").create_hosted_zone(Name="example.org", CallerReference="z")["HostedZone"]["Id"].split("/")[-1]
+    zone = aws.hosted_zone("example.org")
     aws.fails("deploy.sh", "is not inside the hosted zone example.org", DOMAIN_NAME="www.example.com", HOSTED_ZONE_ID=zone)
     nothing_made(aws)
 

@@ -8,10 +8,6 @@ from cfnlint.decode import decode
 from conftest import OIDC, PRIVATE, TEMPLATE, lint_stack_parameters
 
 
-def hosted_zone(aws, name="example.com"):
-    return aws.client("route53").create_hosted_zone(Name=name, CallerReference=name)["HostedZone"]["Id"].split("/")[-1]
-
-
 def records(aws, zone):
     rs = aws.client("route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
     return sorted((r["Name"].rstrip("."), r["Type"], r.get("AliasTarget", {}).get("DNSName")) for r in rs if r["Type"] in ("A", "AAAA"))
@@ -22,7 +18,7 @@ def test_a_private_site_gets_its_public_paths_as_rules_without_login_ahead_of_th
     secret.write_text("s3cr3t")
     aws.zip = aws.make_zip("private", facts=PRIVATE)
     cert = aws.certificate()
-    zone = hosted_zone(aws)
+    zone = aws.hosted_zone()
     out = aws.deploy(CERTIFICATE_ARN=cert, DOMAIN_NAME="www.example.com", HOSTED_ZONE_ID=zone, OIDC_CLIENT_SECRET_FILE=secret, **OIDC)
     elbv2 = aws.client("elbv2")
     [lb] = elbv2.describe_load_balancers()["LoadBalancers"]
@@ -91,7 +87,7 @@ def test_a_shared_listener_gets_the_site_rule_and_the_public_rules_just_below_it
 
 def test_a_function_url_behind_cloudfront_with_a_domain(aws):
     cert = aws.certificate("site.example.com")
-    zone = hosted_zone(aws)
+    zone = aws.hosted_zone()
     aws.deploy(FRONT="function-url", FUNCTION_URL_AUTH="AWS_IAM", CLOUDFRONT="on", CERTIFICATE_ARN=cert,
                DOMAIN_NAME="site.example.com", HOSTED_ZONE_ID=zone)
     url = aws.client("lambda").get_function_url_config(FunctionName="static-site")

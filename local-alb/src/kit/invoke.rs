@@ -1,7 +1,8 @@
 //! A client of Lambda's Invoke API, `POST /2015-03-31/functions/function/invocations` with the
 //! event as the body and the function's payload as the reply, as AWS's Runtime Interface
 //! Emulator and local-alb's `--invoke-api` serve it. One keep-alive connection; a request can
-//! be prepared once, so a benchmark's loop only writes and reads.
+//! be prepared once, so a benchmark's loop only writes and reads. Also the built binary's own
+//! `bootstrap invoke -` (`local`), the one way the tests run it.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -109,4 +110,34 @@ impl Client {
 
 fn bad(why: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, why)
+}
+
+/// The built binary `bootstrap`'s `invoke -` with `event` on its stdin, the variables in `unset`
+/// removed and those of `env` set: how it exited and what it printed.
+pub fn local(
+    bootstrap: &std::path::Path,
+    event: &str,
+    env: &[(&str, &str)],
+    unset: &[&str],
+) -> std::process::Output {
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new(bootstrap);
+    for var in unset {
+        cmd.env_remove(var);
+    }
+    let mut child = cmd
+        .args(["invoke", "-"])
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bootstrap runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(event.as_bytes())
+        .expect("bootstrap reads the event");
+    child.wait_with_output().expect("bootstrap exits")
 }

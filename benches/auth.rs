@@ -47,20 +47,48 @@ fn bench(c: &mut Criterion) {
         .to_string();
     // Guard against measuring a refusal.
     assert!(auth::verify(&token, &signers, &keys, NOW).is_ok());
-    let (r, _) = handler::handle_guarded(&site, &private, Some(&guard), NOW);
+    let (r, _) = handler::handle_with(
+        &site,
+        &private,
+        &handler::Shell {
+            guard: Some(&guard),
+            now: NOW,
+            ..Default::default()
+        },
+    );
     assert_eq!(r.status.code(), 200);
 
     c.bench_function("verify_token_cached_key", |b| {
         b.iter(|| auth::verify(&token, &signers, &keys, NOW))
     });
     c.bench_function("small_page_public", |b| {
-        b.iter(|| handler::handle_guarded(&site, &public, None, NOW).0.status)
+        b.iter(|| {
+            handler::handle_with(
+                &site,
+                &public,
+                &handler::Shell {
+                    guard: None,
+                    now: NOW,
+                    ..Default::default()
+                },
+            )
+            .0
+            .status
+        })
     });
     c.bench_function("small_page_private", |b| {
         b.iter(|| {
-            handler::handle_guarded(&site, &private, Some(&guard), NOW)
-                .0
-                .status
+            handler::handle_with(
+                &site,
+                &private,
+                &handler::Shell {
+                    guard: Some(&guard),
+                    now: NOW,
+                    ..Default::default()
+                },
+            )
+            .0
+            .status
         })
     });
 }

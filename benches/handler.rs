@@ -29,10 +29,13 @@ fn event(path: &str, overrides: serde_json::Value) -> String {
 
 fn cases() -> Vec<(&'static str, String, u16)> {
     let png = event("/photo.png", json!({}));
-    let etag = handler::handle(&event(
-        "/assets/app.5d41402a.js",
-        json!({"accept-encoding": "gzip"}),
-    ))
+    let etag = handler::handle_site(
+        site_server::site::embedded().expect("the embedded site"),
+        &event(
+            "/assets/app.5d41402a.js",
+            json!({"accept-encoding": "gzip"}),
+        ),
+    )
     .header("ETag")
     .map(str::to_string)
     .unwrap_or_default();
@@ -91,7 +94,10 @@ fn ready_made(r: &site_server::door::Response<'_>) -> ReadyMade {
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("handler");
     for (name, ev, want) in cases() {
-        let response = handler::handle(&ev);
+        let response = handler::handle_site(
+            site_server::site::embedded().expect("the embedded site"),
+            &ev,
+        );
         assert_eq!(
             response.status.code(),
             want,
@@ -109,7 +115,13 @@ fn bench(c: &mut Criterion) {
             BenchmarkId::new("handle_and_serialize", name),
             &ev,
             |b, ev| {
-                b.iter(|| serde_json::to_vec(&handler::handle(std::hint::black_box(ev))).unwrap())
+                b.iter(|| {
+                    serde_json::to_vec(&handler::handle_site(
+                        site_server::site::embedded().expect("the embedded site"),
+                        std::hint::black_box(ev),
+                    ))
+                    .unwrap()
+                })
             },
         );
         group.bench_with_input(

@@ -86,15 +86,27 @@ fn time(paths: &[String]) {
     println!("route_miss_ns {ns:.1}");
     for path in paths {
         let ev = event(path, "gzip, deflate, br");
-        let r = handler::handle(&ev);
+        let r = handler::handle_site(
+            site_server::site::embedded().expect("the embedded site"),
+            &ev,
+        );
         let bytes = serde_json::to_vec(&r).unwrap().len();
         println!("status {path} {} {bytes}", r.status.code());
         let ns = time_ns(|| {
-            black_box(handler::handle(black_box(&ev)));
+            black_box(handler::handle_site(
+                site_server::site::embedded().expect("the embedded site"),
+                black_box(&ev),
+            ));
         });
         println!("handle_ns {path} {ns:.1}");
         let ns = time_ns(|| {
-            black_box(serde_json::to_vec(&handler::handle(black_box(&ev))).unwrap());
+            black_box(
+                serde_json::to_vec(&handler::handle_site(
+                    site_server::site::embedded().expect("the embedded site"),
+                    black_box(&ev),
+                ))
+                .unwrap(),
+            );
         });
         println!("handle_serialize_ns {path} {ns:.1}");
     }
@@ -105,7 +117,13 @@ fn rss() {
     println!("files {}", site.files_len());
     println!("rss_start_kb {}", status_kb("VmRSS:"));
     let first = event("/", "gzip, deflate, br");
-    black_box(serde_json::to_vec(&handler::handle(&first)).unwrap());
+    black_box(
+        serde_json::to_vec(&handler::handle_site(
+            site_server::site::embedded().expect("the embedded site"),
+            &first,
+        ))
+        .unwrap(),
+    );
     println!("hwm_after_one_kb {}", status_kb("VmHWM:"));
     // Every file once, at the URL that serves it, in the encoding a browser gets.
     let mut served = std::collections::HashSet::new();
@@ -113,7 +131,10 @@ fn rss() {
     for (url, route) in site.routes() {
         if let site::Route::File(i) = route {
             if served.insert(i) {
-                let r = handler::handle(&event(url, "gzip, deflate, br"));
+                let r = handler::handle_site(
+                    site_server::site::embedded().expect("the embedded site"),
+                    &event(url, "gzip, deflate, br"),
+                );
                 bytes += serde_json::to_vec(&r).unwrap().len() as u64;
             }
         }

@@ -11,28 +11,11 @@ use crate::resolve::{self, Outcome};
 use crate::site::Site;
 use crate::site::{File, Variant};
 
-/// Answers one ALB event (the raw JSON) from the embedded site. (The binary opens the site at
-/// start-up and refuses to start when it cannot; here an unreadable one answers 503.)
-pub fn handle(event: &str) -> Response<'static> {
-    match crate::site::embedded() {
-        Ok(site) => handle_site(site, event),
-        Err(_) => Response {
-            status: crate::site::Status::ServiceUnavailable,
-            headers: vec![("Content-Type", Cow::Borrowed("text/plain; charset=utf-8"))],
-            body: door::ResponseBody::Text(Cow::Borrowed(
-                "Service Unavailable: the embedded site cannot be read.\n",
-            )),
-            base64: false,
-            multi: false,
-            door: door::Door::Alb,
-        },
-    }
-}
-
-/// Answers one ALB event (the raw JSON) from `site`. Never fails: a malformed event gets a 400
-/// response in the mode it came in, because an error here would reach the client as ALB's 502.
+/// Answers one event (the raw JSON) from a public `site`, with nothing from a shell: the tests'
+/// entry point. Never fails: a malformed event gets a 400 response in the mode it came in,
+/// because an error here would reach the client as ALB's 502.
 pub fn handle_site<'s>(site: &'s Site, event: &str) -> Response<'s> {
-    handle_with_request_line(site, event).0
+    handle_with(site, event, &Shell::default()).0
 }
 
 /// The request's method and raw path, and who asked, for the access log ("-" when the event
@@ -72,14 +55,6 @@ pub enum Tally {
     KeysUnavailable,
 }
 
-/// [`handle_site`], also returning the method and path to log.
-pub fn handle_with_request_line<'s, 'e>(
-    site: &'s Site,
-    event: &'e str,
-) -> (Response<'s>, RequestLine<'e>) {
-    handle_guarded(site, event, None, 0)
-}
-
 /// What the shell hands the handler besides the event.
 #[derive(Clone, Copy, Default)]
 pub struct Shell<'a, 'g> {
@@ -91,133 +66,126 @@ pub struct Shell<'a, 'g> {
     pub now: u64,
 }
 
-/// Answers one ALB event from `site`; on a private site (`guard`), only after the login check
-/// at `now` (seconds since the epoch). Returns what to log with the response.
-pub fn handle_guarded<'s, 'e>(
-    site: &'s Site,
-    event: &'e str,
-    guard: Option<&Guard<'_>>,
-    now: u64,
-) -> (Response<'s>, RequestLine<'e>) {
-    let shell = Shell {
-        guard,
-        offload: None,
-        now,
-    };
-    handle_with(site, event, &shell)
+/// What the log says of a request besides the request itself: who asked, why they were
+/// refused, what the metrics count it as.
+#[derive(Default)]
+struct Verdict {
+    user: Option<User>,
+    refused: Option<String>,
+    tally: Tally,
 }
 
-/// Answers one ALB event from `site` with what the shell provides. Returns what to log with
-/// the response.
+/// Answers one event from `site` with what the shell provides (the login check, the files
+/// kept in S3, the time): the shells' entry point. Returns what to log with the response.
+/// The steps: parse, unmount, login, decide, send to S3, render.
 pub fn handle_with<'s, 'e>(
     site: &'s Site,
     event: &'e str,
     shell: &Shell<'_, '_>,
 ) -> (Response<'s>, RequestLine<'e>) {
-    let (guard, now) = (shell.guard, shell.now);
-    match door::parse_request(event) {
-        Ok(mut req) => {
-            let full_path = req.path.clone();
-            let mounted = unmount(&mut req, &site.options.mount, &site.options.health_path);
-            let cx = Context {
-                multi: req.multi,
-                door: req.door,
-                head: req.method == "HEAD",
-                https: req.headers.https(),
-            };
-            let access = match mounted {
-                Mounted::Inside => guard.map_or(Access::Public, |g| {
-                    auth::check(g, &site.options.health_path, &req, now)
-                }),
-                // Nothing of the site is there: no login is needed to be told so.
-                Mounted::AtMount | Mounted::Outside => Access::Public,
-            };
-            let mut line = RequestLine {
-                method: Cow::Borrowed(""),
-                path: Cow::Borrowed(""),
-                query: String::new(),
-                host: None,
-                user_agent: None,
-                client_ip: req.headers.client_ip().map(str::to_string),
-                alb_trace_id: None,
-                user: None,
-                refused: None,
-                door: req.door,
-                tally: Tally::Plain,
-            };
-            let outcome = match access {
-                Access::Public | Access::Granted(_) => decide(site, &req, mounted, &mut ()),
-                Access::Logout => {
-                    let settings = &guard.expect("a logout needs a guard").policy.settings;
-                    Outcome::Logout {
-                        location: settings.logout_redirect.to_string(),
-                        set_cookies: auth::session_cookies_to_expire(
-                            req.headers.cookie.as_deref(),
-                            "AWSELBAuthSessionCookie",
-                        ),
-                    }
-                }
-                Access::Unauthorized(ref why) => {
-                    line.refused = Some(why.to_string());
-                    line.tally = Tally::LoginRefused;
-                    Outcome::Unauthorized
-                }
-                Access::Forbidden { ref user, ref why } => {
-                    line.user = Some(user.clone());
-                    line.refused = Some(why.clone());
-                    line.tally = Tally::LoginRefused;
-                    Outcome::Forbidden
-                }
-                Access::Unavailable(ref why) => {
-                    line.refused = Some(why.to_string());
-                    line.tally = Tally::KeysUnavailable;
-                    Outcome::AuthUnavailable
-                }
-            };
-            let outcome = match outcome {
-                Outcome::Offloaded { file, variant } => stored(file, variant, shell, &mut line),
-                other => other,
-            };
-            let mut response = render::render(site, outcome, cx);
-            if !req.mount.is_empty() {
-                mount_location(&mut response, &req.mount);
-            }
-            if let Access::Granted(user) = access {
-                make_private(&mut response);
-                line.user = Some(user);
-            }
-            line.method = req.method;
-            line.path = full_path;
-            line.query = req.query;
-            line.host = req.headers.host;
-            line.user_agent = req.headers.user_agent;
-            line.alb_trace_id = req.headers.amzn_trace_id;
-            (response, line)
+    let mut req = match door::parse_request(event) {
+        Ok(req) => req,
+        Err(e) => return bad_request(site, e),
+    };
+    let full_path = req.path.clone();
+    let mounted = unmount(&mut req, &site.options.mount, &site.options.health_path);
+    let access = match (mounted, shell.guard) {
+        (Mounted::Inside, Some(guard)) => {
+            auth::check(guard, &site.options.health_path, &req, shell.now)
         }
-        Err(e) => (
-            render::render(
-                site,
-                Outcome::BadRequest(e.message.into()),
-                Context {
-                    multi: e.multi,
-                    door: e.door,
-                    head: false,
-                    https: false,
-                },
-            ),
-            RequestLine {
-                method: Cow::Borrowed("-"),
-                path: Cow::Borrowed("-"),
-                query: String::new(),
-                host: None,
-                user_agent: None,
-                client_ip: None,
-                alb_trace_id: None,
-                user: None,
-                refused: None,
-                door: e.door,
-                tally: Tally::Plain,
-            },
+        // Nothing of the site is there: no login is needed to be told so.
+        _ => Access::Public,
+    };
+    let private = matches!(access, Access::Granted(_));
+    let mut verdict = Verdict::default();
+    let outcome = match access {
+        Access::Public => decide(site, &req, mounted, &mut ()),
+        Access::Granted(user) => {
+            verdict.user = Some(user);
+            decide(site, &req, mounted, &mut ())
+        }
+        Access::Logout => logout(shell, &req),
+        Access::Unauthorized(why) => {
+            verdict.refused = Some(why.to_string());
+            verdict.tally = Tally::LoginRefused;
+            Outcome::Unauthorized
+        }
+        Access::Forbidden { user, why } => {
+            verdict.user = Some(user);
+            verdict.refused = Some(why);
+            verdict.tally = Tally::LoginRefused;
+            Outcome::Forbidden
+        }
+        Access::Unavailable(why) => {
+            verdict.refused = Some(why.to_string());
+            verdict.tally = Tally::KeysUnavailable;
+            Outcome::AuthUnavailable
+        }
+    };
+    let outcome = match outcome {
+        Outcome::Offloaded { file, variant } => stored(file, variant, shell, &mut verdict),
+        other => other,
+    };
+    let cx = Context {
+        multi: req.multi,
+        door: req.door,
+        head: req.method == "HEAD",
+        https: req.headers.https(),
+        mount: &req.mount,
+        private,
+    };
+    let response = render::render(site, outcome, cx);
+    let line = RequestLine {
+        client_ip: req.headers.client_ip().map(str::to_string),
+        method: req.method,
+        path: full_path,
+        query: req.query,
+        host: req.headers.host,
+        user_agent: req.headers.user_agent,
+        alb_trace_id: req.headers.amzn_trace_id,
+        user: verdict.user,
+        refused: verdict.refused,
+        door: req.door,
+        tally: verdict.tally,
+    };
+    (response, line)
+}
+
+/// A malformed event's 400, in the mode it came in, logged as "-".
+fn bad_request<'s, 'e>(site: &'s Site, e: door::EventError) -> (Response<'s>, RequestLine<'e>) {
+    let cx = Context {
+        multi: e.multi,
+        door: e.door,
+        head: false,
+        https: false,
+        mount: "",
+        private: false,
+    };
+    let line = RequestLine {
+        method: Cow::Borrowed("-"),
+        path: Cow::Borrowed("-"),
+        query: String::new(),
+        host: None,
+        user_agent: None,
+        client_ip: None,
+        alb_trace_id: None,
+        user: None,
+        refused: None,
+        door: e.door,
+        tally: Tally::Plain,
+    };
+    let response = render::render(site, Outcome::BadRequest(e.message.into()), cx);
+    (response, line)
+}
+
+/// Logging out: the session's cookies expired, and the browser sent where the settings say.
+fn logout<'s>(shell: &Shell<'_, '_>, req: &door::Request<'_>) -> Outcome<'s> {
+    let settings = &shell.guard.expect("a logout needs a guard").policy.settings;
+    Outcome::Logout {
+        location: settings.logout_redirect.to_string(),
+        set_cookies: auth::session_cookies_to_expire(
+            req.headers.cookie.as_deref(),
+            "AWSELBAuthSessionCookie",
         ),
     }
 }
@@ -228,27 +196,27 @@ fn stored<'s>(
     file: File<'s>,
     variant: Variant<'s>,
     shell: &Shell<'_, '_>,
-    line: &mut RequestLine<'_>,
+    verdict: &mut Verdict,
 ) -> Outcome<'s> {
     let Some(key) = &variant.object else {
         return Outcome::StoredUnavailable;
     };
     let Some(offload) = shell.offload else {
-        line.refused = Some("the file is kept in S3 and SITE_OFFLOAD_URL is not set".into());
+        verdict.refused = Some("the file is kept in S3 and SITE_OFFLOAD_URL is not set".into());
         return Outcome::StoredUnavailable;
     };
     if shell.guard.is_some() && !offload.presigns() {
-        line.refused = Some("a private site's files in S3 need presigned URLs".into());
+        verdict.refused = Some("a private site's files in S3 need presigned URLs".into());
         return Outcome::StoredUnavailable;
     }
     let now = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(shell.now);
     match offload.url(key, now) {
         Ok(location) => {
-            line.tally = Tally::Offloaded;
+            verdict.tally = Tally::Offloaded;
             Outcome::Stored { file, location }
         }
         Err(e) => {
-            line.refused = Some(e.to_string());
+            verdict.refused = Some(e.to_string());
             Outcome::StoredUnavailable
         }
     }
@@ -322,42 +290,5 @@ fn unmount(req: &mut door::Request<'_>, mount: &str, health_path: &str) -> Mount
             Mounted::Inside
         }
         _ => Mounted::Outside,
-    }
-}
-
-/// A redirect to a path of the site, under the prefix the front door stripped from the request
-/// (a REST API's stage) and the site's `mount`: `/docs/` becomes `/prod/docs/`. Absolute URLs
-/// are left as they are.
-fn mount_location(response: &mut Response<'_>, mount: &str) {
-    for (name, value) in response.headers.iter_mut() {
-        if name.eq_ignore_ascii_case("Location")
-            && value.starts_with('/')
-            && !value.starts_with("//")
-        {
-            *value = Cow::Owned(format!("{mount}{value}"));
-        }
-    }
-}
-
-/// A response that needed a login: no shared cache may keep it, and browsers keep it per
-/// session (the login rides in ALB's cookies).
-fn make_private(response: &mut Response<'_>) {
-    match response
-        .headers
-        .iter_mut()
-        .find(|(n, _)| n.eq_ignore_ascii_case("Cache-Control"))
-    {
-        Some((_, value)) => *value = Cow::Owned(auth::private_cache_control(value)),
-        None => response
-            .headers
-            .push(("Cache-Control", Cow::Borrowed("private"))),
-    }
-    match response
-        .headers
-        .iter_mut()
-        .find(|(n, _)| n.eq_ignore_ascii_case("Vary"))
-    {
-        Some((_, value)) => *value = Cow::Owned(format!("{value}, Cookie")),
-        None => response.headers.push(("Vary", Cow::Borrowed("Cookie"))),
     }
 }

@@ -3,7 +3,7 @@
 //! Data flows one way: `site/` → build.rs (`site_core::plan`, the site as bytes) →
 //! [`site::embedded`] (a view of those bytes) →
 //! `resolve` (what the request gets) → `render` (the ALB response) → JSON.
-//! [`handler::handle_site`] is the whole function, for any [`site::Site`]; `main.rs` wraps it
+//! [`handler::handle_with`] is the whole function, for any [`site::Site`]; `main.rs` wraps it
 //! in the Lambda invocation loop or a command-line invoke.
 
 pub mod access_log;

@@ -106,63 +106,69 @@ fn now_millis() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
+/// What the function needs besides the site, set up once before the first event: the access
+/// log, the login check of a private site, and where the files kept in S3 are.
+struct Started {
+    log: AccessLog,
+    login: Option<(Policy, HttpKeys)>,
+    offload: Option<Offload>,
+}
+
+/// Sets up what every event needs. A private site that cannot check logins, or a site that
+/// keeps files in S3 and cannot send clients to them, does not start (Lambda reports the init
+/// error and the deploy's pre-traffic check sees it), rather than serve unchecked.
+fn start(site: &Site) -> Result<Started, String> {
+    let log = AccessLog::from_env().map_err(|e| e.to_string())?;
+    let login = login(site).map_err(|e| e.to_string())?;
+    let offload = offload(site, login.is_some())?;
+    Ok(Started {
+        log,
+        login,
+        offload,
+    })
+}
+
 /// Handles one event; returns the response with its access-log entry written to `out`.
-#[allow(clippy::too_many_arguments)]
 fn answer(
     site: &'static Site,
     event: &str,
-    guard: Option<&Guard<'_>>,
-    offload: Option<&Offload>,
-    log: &AccessLog,
+    started: &Started,
     span: Option<&Span<'_>>,
     out: &mut impl Write,
     line: &mut Vec<u8>,
 ) -> Response<'static> {
-    let started = Instant::now();
+    let clock = Instant::now();
     #[cfg(feature = "test-panic")]
     if event.contains("\"/__test_panic\"") {
         panic!("test-panic: a panic induced on purpose");
     }
     let millis = now_millis();
+    let guard = started
+        .login
+        .as_ref()
+        .map(|(policy, keys)| Guard { policy, keys });
     let shell = Shell {
-        guard,
-        offload,
+        guard: guard.as_ref(),
+        offload: started.offload.as_ref(),
         now: millis / 1000,
     };
     let (response, request) = handler::handle_with(site, event, &shell);
     let entry = Entry::new(
         &request,
         &response,
-        started.elapsed().as_micros() as u64,
+        clock.elapsed().as_micros() as u64,
         millis,
     );
     // A log that cannot be written must not cost the client its answer.
-    let _ = log.write(out, line, &entry, span);
+    let _ = started.log.write(out, line, &entry, span);
     response
 }
 
 /// The invocation loop. Returns only when the Runtime API cannot be used any more: Lambda then
 /// starts a new instance.
 fn run_lambda(site: &'static Site) -> i32 {
-    let log = match AccessLog::from_env() {
-        Ok(log) => log,
-        Err(e) => {
-            eprintln!("cannot start: {e}");
-            return 1;
-        }
-    };
-    // A private site that cannot check logins does not start (Lambda reports the init error
-    // and the deploy's pre-traffic check sees it), rather than serve unchecked.
-    let login = match login(site) {
-        Ok(login) => login,
-        Err(e) => {
-            eprintln!("cannot start: {e}");
-            return 1;
-        }
-    };
-    let guard = login.as_ref().map(|(policy, keys)| Guard { policy, keys });
-    let offload = match offload(site, login.is_some()) {
-        Ok(offload) => offload,
+    let started = match start(site) {
+        Ok(started) => started,
         Err(e) => {
             eprintln!("cannot start: {e}");
             return 1;
@@ -198,9 +204,7 @@ fn run_lambda(site: &'static Site) -> i32 {
             let response = answer(
                 site,
                 event,
-                guard.as_ref(),
-                offload.as_ref(),
-                &log,
+                &started,
                 Some(&span),
                 &mut stdout.lock(),
                 &mut line,
@@ -249,23 +253,8 @@ fn invoke(site: &'static Site, file: &str) -> i32 {
         eprintln!("cannot read the event {file}: {e}");
         return 2;
     }
-    let log = match AccessLog::from_env() {
-        Ok(log) => log,
-        Err(e) => {
-            eprintln!("cannot answer: {e}");
-            return 2;
-        }
-    };
-    let login = match login(site) {
-        Ok(login) => login,
-        Err(e) => {
-            eprintln!("cannot answer: {e}");
-            return 2;
-        }
-    };
-    let guard = login.as_ref().map(|(policy, keys)| Guard { policy, keys });
-    let offload = match offload(site, login.is_some()) {
-        Ok(offload) => offload,
+    let started = match start(site) {
+        Ok(started) => started,
         Err(e) => {
             eprintln!("cannot answer: {e}");
             return 2;
@@ -274,9 +263,7 @@ fn invoke(site: &'static Site, file: &str) -> i32 {
     let response = answer(
         site,
         &event,
-        guard.as_ref(),
-        offload.as_ref(),
-        &log,
+        &started,
         None,
         &mut std::io::stderr(),
         &mut Vec::new(),

@@ -8,7 +8,7 @@ use crate::site::{BaseHeaders, Encoding, File, HeaderOp, HeaderSet, Site, Status
 
 /// What rendering needs to know about the request besides the outcome.
 #[derive(Clone, Copy, Debug)]
-pub struct Context {
+pub struct Context<'r> {
     /// Answer in multi-value mode.
     pub multi: bool,
     /// Answer in payload format 2.0 (Function URL, HTTP API).
@@ -17,6 +17,42 @@ pub struct Context {
     pub head: bool,
     /// The client came over https (`x-forwarded-proto: https`), so HSTS may be sent.
     pub https: bool,
+    /// The prefix of the site's paths in `Location`: what the front door stripped from the
+    /// request (a REST API's stage) and the site's `mount` (`/prod/docs`), or empty.
+    pub mount: &'r str,
+    /// The request needed a login: no shared cache may keep the answer, and browsers keep it
+    /// per session (the login rides in ALB's cookies).
+    pub private: bool,
+}
+
+impl Context<'_> {
+    /// A `Location` to a path of the site, under the mount: `/docs/` becomes `/prod/docs/`.
+    /// Absolute URLs are left as they are.
+    fn location<'s>(&self, location: String) -> Cow<'s, str> {
+        if self.mount.is_empty() || !location.starts_with('/') || location.starts_with("//") {
+            Cow::Owned(location)
+        } else {
+            Cow::Owned(format!("{}{location}", self.mount))
+        }
+    }
+
+    /// A `Cache-Control` value as this request may have it: `private` after a login.
+    fn cache_control<'s>(&self, value: Cow<'s, str>) -> Cow<'s, str> {
+        if self.private {
+            Cow::Owned(crate::auth::private_cache_control(&value))
+        } else {
+            value
+        }
+    }
+
+    /// The `Vary` of a file kept in several encodings (and per session after a login).
+    fn vary(&self) -> Cow<'static, str> {
+        Cow::Borrowed(if self.private {
+            "Accept-Encoding, Cookie"
+        } else {
+            "Accept-Encoding"
+        })
+    }
 }
 
 type Headers<'s> = Vec<(&'s str, Cow<'s, str>)>;
@@ -24,7 +60,7 @@ type Headers<'s> = Vec<(&'s str, Cow<'s, str>)>;
 const NOT_FOUND_PAGE: &str = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>404 Not Found</title></head>\n<body><h1>404 Not Found</h1><p>There is no page at this address.</p></body></html>\n";
 
 /// Renders the outcome.
-pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response<'s> {
+pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context<'_>) -> Response<'s> {
     match outcome {
         Outcome::File {
             file,
@@ -41,10 +77,10 @@ pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response
                 None => Cow::Borrowed(file.cache_control),
             };
             if !cache_control.is_empty() {
-                h.push(("Cache-Control", cache_control));
+                h.push(("Cache-Control", cx.cache_control(cache_control)));
             }
             if file.variants.len() > 1 {
-                h.push(("Vary", Cow::Borrowed("Accept-Encoding")));
+                h.push(("Vary", cx.vary()));
             }
             empty(Status::NotModified, h, cx)
         }
@@ -76,7 +112,7 @@ pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response
         }
         Outcome::NotAcceptable { file, too_large } => {
             let mut h = defaults(site, cx);
-            h.push(("Vary", Cow::Borrowed("Accept-Encoding")));
+            h.push(("Vary", cx.vary()));
             h.push(("Accept-Ranges", Cow::Borrowed("bytes")));
             let offered: Vec<&str> = file
                 .variants
@@ -96,12 +132,12 @@ pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response
         }
         Outcome::Stored { file, location } => {
             let mut h = defaults(site, cx);
-            h.push(("Location", Cow::Owned(location)));
+            h.push(("Location", cx.location(location)));
             // Asked again each time: the object's URL changes with each deploy, and a private
             // site's URL expires.
-            h.push(("Cache-Control", Cow::Borrowed("no-cache")));
+            h.push(("Cache-Control", cx.cache_control(Cow::Borrowed("no-cache"))));
             if file.variants.len() > 1 {
-                h.push(("Vary", Cow::Borrowed("Accept-Encoding")));
+                h.push(("Vary", cx.vary()));
             }
             empty(Status::TemporaryRedirect, h, cx)
         }
@@ -114,11 +150,11 @@ pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response
         ),
         Outcome::Redirect { status, location } => {
             let mut h = defaults(site, cx);
-            h.push(("Location", Cow::Owned(location)));
+            h.push(("Location", cx.location(location)));
             empty(status, h, cx)
         }
         Outcome::Health => {
-            let mut h = vec![("Cache-Control", Cow::Borrowed("no-store"))];
+            let mut h = vec![("Cache-Control", cx.cache_control(Cow::Borrowed("no-store")))];
             h.extend(defaults(site, cx));
             text(site, Status::Ok, h, "OK\n", cx)
         }
@@ -132,7 +168,7 @@ pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response
                 1,
                 (
                     "Cache-Control",
-                    Cow::Borrowed(&site.options.error_cache_control),
+                    cx.cache_control(Cow::Borrowed(&site.options.error_cache_control)),
                 ),
             );
             body(Status::NotFound, h, NOT_FOUND_PAGE, cx)
@@ -186,7 +222,7 @@ pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response
         } => {
             let mut h = vec![("Cache-Control", Cow::Borrowed("no-store"))];
             h.extend(defaults(site, cx));
-            h.push(("Location", Cow::Owned(location)));
+            h.push(("Location", cx.location(location)));
             // One Set-Cookie per shard; single-value mode can carry only the first.
             let keep = if cx.multi || cx.door == crate::door::Door::V2 {
                 set_cookies.len()
@@ -219,7 +255,7 @@ pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response
                     h.push((name, v));
                 }
             }
-            h.push(("Cache-Control", Cow::Borrowed("no-store")));
+            h.push(("Cache-Control", cx.cache_control(Cow::Borrowed("no-store"))));
             empty(Status::NoContent, h, cx)
         }
         Outcome::UriTooLong => text(
@@ -233,7 +269,7 @@ pub fn render<'s>(site: &'s Site, outcome: Outcome<'s>, cx: Context) -> Response
 }
 
 /// The page of a refused login: plain, never cached, the reason in the log rather than here.
-fn login_page<'s>(site: &'s Site, status: Status, message: &str, cx: Context) -> Response<'s> {
+fn login_page<'s>(site: &'s Site, status: Status, message: &str, cx: Context<'_>) -> Response<'s> {
     let mut h = vec![
         ("Content-Type", Cow::Borrowed("text/html; charset=utf-8")),
         ("Cache-Control", Cow::Borrowed("no-store")),
@@ -247,7 +283,7 @@ fn login_page<'s>(site: &'s Site, status: Status, message: &str, cx: Context) ->
 }
 
 /// The security headers for responses that are not files, plus HSTS over https.
-fn defaults(site: &Site, cx: Context) -> Headers<'_> {
+fn defaults<'s>(site: &'s Site, cx: Context<'_>) -> Headers<'s> {
     let mut h: Headers = site
         .options
         .default_headers
@@ -267,7 +303,7 @@ fn text<'s>(
     status: Status,
     mut h: Headers<'s>,
     msg: impl Into<Cow<'s, str>>,
-    cx: Context,
+    cx: Context<'_>,
 ) -> Response<'s> {
     h.insert(
         0,
@@ -278,7 +314,7 @@ fn text<'s>(
             1,
             (
                 "Cache-Control",
-                Cow::Borrowed(&site.options.error_cache_control),
+                cx.cache_control(Cow::Borrowed(&site.options.error_cache_control)),
             ),
         );
     }
@@ -289,11 +325,11 @@ fn body<'s>(
     status: Status,
     headers: Headers<'s>,
     msg: impl Into<Cow<'s, str>>,
-    cx: Context,
+    cx: Context<'_>,
 ) -> Response<'s> {
     Response {
         status,
-        headers,
+        headers: for_session(headers, cx),
         body: if cx.head {
             ResponseBody::EMPTY
         } else {
@@ -305,15 +341,33 @@ fn body<'s>(
     }
 }
 
-fn empty(status: Status, headers: Headers<'_>, cx: Context) -> Response<'_> {
+fn empty<'s>(status: Status, headers: Headers<'s>, cx: Context<'_>) -> Response<'s> {
     Response {
         status,
-        headers,
+        headers: for_session(headers, cx),
         body: ResponseBody::EMPTY,
         base64: false,
         multi: cx.multi,
         door: cx.door,
     }
+}
+
+/// After a login, what a response that has neither still needs: `Cache-Control: private` and
+/// `Vary: Cookie` (those it has were made private as they were written).
+fn for_session<'s>(mut h: Headers<'s>, cx: Context<'_>) -> Headers<'s> {
+    if cx.private {
+        if !h
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("Cache-Control"))
+        {
+            h.push(("Cache-Control", Cow::Borrowed("private")));
+        }
+        // The only Vary is the server's own: `_headers` cannot set one.
+        if !h.iter().any(|(n, _)| n.eq_ignore_ascii_case("Vary")) {
+            h.push(("Vary", Cow::Borrowed("Cookie")));
+        }
+    }
+    h
 }
 
 /// A file's headers as a response sends them: its own, or those of the URL it is served at.
@@ -375,18 +429,18 @@ fn file_response<'s>(
     status: Status,
     range: Option<(u64, u64)>,
     at: Option<Box<HeaderSet>>,
-    cx: Context,
+    cx: Context<'_>,
 ) -> Response<'s> {
     let own = FileHeaders::of(site, file, at);
     let mut h: Headers = Vec::with_capacity(12 + own.headers.len());
     h.push(("Content-Type", own.content_type));
     if !own.cache_control.is_empty() {
-        h.push(("Cache-Control", own.cache_control));
+        h.push(("Cache-Control", cx.cache_control(own.cache_control)));
     }
     h.push(("ETag", Cow::Borrowed(variant.etag)));
     h.push(("Last-Modified", Cow::Borrowed(file.last_modified)));
     if file.variants.len() > 1 {
-        h.push(("Vary", Cow::Borrowed("Accept-Encoding")));
+        h.push(("Vary", cx.vary()));
     }
     if variant.encoding != Encoding::Identity {
         h.push(("Content-Encoding", Cow::Borrowed(variant.encoding.token())));
@@ -446,7 +500,7 @@ fn file_response<'s>(
     };
     Response {
         status,
-        headers: h,
+        headers: for_session(h, cx),
         body,
         base64,
         multi: cx.multi,

@@ -104,7 +104,15 @@ fn ask_with(event: AlbEvent, keys: &TestKeys) -> (Value, RequestLine<'static>) {
         keys,
     };
     let json: &'static str = Box::leak(event.to_json().to_string().into_boxed_str());
-    let (response, line) = handler::handle_guarded(&site, json, Some(&guard), NOW);
+    let (response, line) = handler::handle_with(
+        &site,
+        json,
+        &handler::Shell {
+            guard: Some(&guard),
+            now: NOW,
+            ..Default::default()
+        },
+    );
     let text = serde_json::to_string(&response).unwrap();
     let v = check_response(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     (v, line)
@@ -592,7 +600,15 @@ fn the_environment_signer_turns_a_public_site_private() {
         keys: &keys(),
     };
     let event = AlbEvent::new("GET", "/").to_json().to_string();
-    let (r, _) = handler::handle_guarded(&site, &event, Some(&guard), NOW);
+    let (r, _) = handler::handle_with(
+        &site,
+        &event,
+        &handler::Shell {
+            guard: Some(&guard),
+            now: NOW,
+            ..Default::default()
+        },
+    );
     assert_eq!(r.status.code(), 401);
 }
 

@@ -58,7 +58,11 @@ fn check_goldens(dir: &str, front: Front) {
     let mut failures = Vec::new();
     for name in &names {
         let event = std::fs::read_to_string(format!("{events}/{name}")).unwrap();
-        let text = serde_json::to_string(&site_server::handler::handle(&event)).unwrap();
+        let text = serde_json::to_string(&site_server::handler::handle_site(
+            site_server::site::embedded().expect("the embedded site"),
+            &event,
+        ))
+        .unwrap();
         let got = mask(
             front
                 .check(&text)

@@ -229,7 +229,10 @@ fn check_response(text: &str, multi: Option<bool>, head: bool) -> Result<Value, 
 
 /// Runs the handler on `event`, serializes like the runtime does, and checks the result.
 fn run_event(event: &str, multi: Option<bool>, head: bool) -> Result<Value, TestCaseError> {
-    let response = site_server::handler::handle(event);
+    let response = site_server::handler::handle_site(
+        site_server::site::embedded().expect("the embedded site"),
+        event,
+    );
     let text = serde_json::to_string(&response)
         .map_err(|e| TestCaseError::fail(format!("the response does not serialize: {e}")))?;
     check_response(&text, multi, head)
@@ -887,7 +890,11 @@ fn well_formed_events_of_every_other_front_door_are_answered_safely_in_its_shape
         (doors, alb_event()),
         |(door, e)| {
             let json = door.event(&e).to_string();
-            let text = serde_json::to_string(&site_server::handler::handle(&json)).unwrap();
+            let text = serde_json::to_string(&site_server::handler::handle_site(
+                site_server::site::embedded().expect("the embedded site"),
+                &json,
+            ))
+            .unwrap();
             let r = check_door_response(&text, door).map_err(|why| {
                 TestCaseError::fail(format!("{why}\nevent: {json}\nresponse: {text}"))
             })?;
@@ -931,7 +938,11 @@ fn json_shaped_like_any_front_door_with_broken_fields_gets_a_valid_response() {
                 }
             }
             let json = event.to_string();
-            let text = serde_json::to_string(&site_server::handler::handle(&json)).unwrap();
+            let text = serde_json::to_string(&site_server::handler::handle_site(
+                site_server::site::embedded().expect("the embedded site"),
+                &json,
+            ))
+            .unwrap();
             let shaped = Front::ALL
                 .iter()
                 .any(|d| check_door_response(&text, *d).is_ok());

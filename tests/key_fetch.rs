@@ -416,7 +416,15 @@ fn ask(keys: &dyn KeyStore, token: &str) -> (u64, Duration) {
         .to_json()
         .to_string();
     let started = Instant::now();
-    let (response, _) = handler::handle_guarded(site, &event, Some(&guard), now());
+    let (response, _) = handler::handle_with(
+        site,
+        &event,
+        &handler::Shell {
+            guard: Some(&guard),
+            now: now(),
+            ..Default::default()
+        },
+    );
     let took = started.elapsed();
     let text = serde_json::to_string(&response).unwrap();
     let v = check_response(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));

@@ -459,7 +459,11 @@ fn every_sample_event_comes_back_byte_for_byte_as_the_handler_wrote_it() {
     );
     for name in names {
         let event = std::fs::read_to_string(format!("{dir}/{name}")).unwrap();
-        let expected = serde_json::to_string(&site_server::handler::handle(&event)).unwrap();
+        let expected = serde_json::to_string(&site_server::handler::handle_site(
+            site_server::site::embedded().expect("the embedded site"),
+            &event,
+        ))
+        .unwrap();
         let (code, body) = rie.post(&event);
         assert_eq!(code, 200, "{name}: {body}");
         assert!(

@@ -6,6 +6,8 @@ const PLAIN: Context = Context {
     door: crate::door::Door::Alb,
     head: false,
     https: false,
+    mount: "",
+    private: false,
 };
 
 fn header<'r>(r: &'r Response<'_>, name: &str) -> Option<&'r str> {
@@ -140,4 +142,73 @@ fn a_range_is_sent_as_base64_of_exactly_its_bytes() {
         json["body"],
         base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [2, 3, 4, 5, 6])
     );
+}
+
+const PRIVATE: Context = Context {
+    private: true,
+    ..PLAIN
+};
+
+fn headers_named<'r>(r: &'r Response<'_>, name: &str) -> Vec<&'r str> {
+    r.headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_ref())
+        .collect()
+}
+
+#[test]
+fn a_304_after_a_login_is_private_and_varies_by_cookie() {
+    let site = from_files(&[("a.css", "body{}".repeat(200).as_bytes())], "").unwrap();
+    let file = site.file(0);
+    let variant = file.variants.get(1).unwrap();
+    let outcome = Outcome::NotModified {
+        file,
+        variant,
+        at: None,
+    };
+    let r = render(&site, outcome, PRIVATE);
+    assert_eq!(
+        headers_named(&r, "Cache-Control"),
+        ["private, max-age=3600"]
+    );
+    assert_eq!(headers_named(&r, "Vary"), ["Accept-Encoding, Cookie"]);
+}
+
+#[test]
+fn an_answer_with_no_cache_policy_gets_private_and_vary_cookie_after_a_login() {
+    let site = from_files(&[("a.txt", b"a")], "").unwrap();
+    let redirect = || Outcome::Redirect {
+        status: Status::PermanentRedirect,
+        location: "/a.txt".into(),
+    };
+    let r = render(&site, redirect(), PRIVATE);
+    assert_eq!(headers_named(&r, "Cache-Control"), ["private"]);
+    assert_eq!(headers_named(&r, "Vary"), ["Cookie"]);
+    let public = render(&site, redirect(), PLAIN);
+    assert!(headers_named(&public, "Cache-Control").is_empty());
+    assert!(headers_named(&public, "Vary").is_empty());
+}
+
+#[test]
+fn a_location_on_the_site_gets_the_mount_and_one_elsewhere_does_not() {
+    let site = from_files(&[("a.txt", b"a")], "").unwrap();
+    let mounted = Context {
+        mount: "/prod/docs",
+        ..PLAIN
+    };
+    let to = |location: &str| {
+        let outcome = Outcome::Redirect {
+            status: Status::Found,
+            location: location.into(),
+        };
+        let r = render(&site, outcome, mounted);
+        header(&r, "Location").map(str::to_string)
+    };
+    assert_eq!(to("/a.txt").as_deref(), Some("/prod/docs/a.txt"));
+    assert_eq!(
+        to("https://example.com/x").as_deref(),
+        Some("https://example.com/x")
+    );
+    assert_eq!(to("//example.com/x").as_deref(), Some("//example.com/x"));
 }

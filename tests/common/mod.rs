@@ -16,7 +16,10 @@ pub fn call(event: &Value) -> Value {
 }
 
 pub fn call_raw(json: &str) -> Value {
-    let response = site_server::handler::handle(json);
+    let response = site_server::handler::handle_site(
+        site_server::site::embedded().expect("the embedded site"),
+        json,
+    );
     let text = serde_json::to_string(&response).expect("a response always serializes");
     check_response(&text).unwrap_or_else(|e| panic!("{e}\nresponse: {text}"))
 }
@@ -306,7 +309,13 @@ impl Front {
 
     /// The embedded site's answer to an event given as JSON, checked for this door's shape.
     pub fn ask_raw(self, json: &str) -> Value {
-        self.checked(&serde_json::to_string(&site_server::handler::handle(json)).unwrap())
+        self.checked(
+            &serde_json::to_string(&site_server::handler::handle_site(
+                site_server::site::embedded().expect("the embedded site"),
+                json,
+            ))
+            .unwrap(),
+        )
     }
 
     /// `site`'s answer to `e` through this door, with what `shell` provides (a login, S3, the

@@ -145,8 +145,11 @@ info "package: $(stat -c %s "$ZIP") bytes ($UNZIPPED unzipped), $BIN_ARCH, sha25
 # A private site's public paths (and its health path): rules with no login, 5 patterns per rule
 # (ALB's limit per condition), ahead of the login. A `:name` segment becomes ALB's `*` (wider: the
 # function still refuses what is not public).
+# With a login (AUTH), every path the site does not make public needs it: the function gets
+# SITE_AUTH_SIGNER and answers 401 without one, [auth] in site.toml or not.
+LOGIN=$([[ $PRIVATE == true || $AUTH != none ]] && echo true || echo false)
 PUBLIC=()
-if [[ $PRIVATE == true && $AUTH != none ]]; then
+if [[ $AUTH != none ]]; then
   mapfile -t PUBLIC < <(fact '(.auth.public // []) + [.health_path] | map(gsub("/:[A-Za-z0-9_]+"; "/*")) | unique[]')
   for p in "${PUBLIC[@]}"; do
     [[ ${#p} -le 128 && $p =~ ^[A-Za-z0-9_.\$/~\"\'@:+\&*?-]+$ ]] || die "the public pattern '$p' cannot be an ALB path condition (at most 128 characters of A-Z a-z 0-9 _ - . \$ / ~ \" ' @ : + & * ?)." "change auth.public in site.toml and build again"
@@ -158,7 +161,7 @@ if [[ $PRIVATE == true && $AUTH != none ]]; then
   fi
 fi
 # What the pre-traffic hook asks the new version, and the exact answers it must give.
-CHECKS=$(jq -cn --arg h "$HEALTH_PATH" --argjson private "$PRIVATE" --argjson pub "$(fact '.auth.public // []')" '
+CHECKS=$(jq -cn --arg h "$HEALTH_PATH" --argjson private "$LOGIN" --argjson pub "$(fact '.auth.public // []')" '
   def probe: gsub(":[A-Za-z0-9_]+|\\*"; "pre-traffic-probe");
   [[$h, [200]], ["/", (if $private and (($pub | index("/")) == null) then [401] else [200] end)]]
   + [$pub[] | select(. != "/") | if test("[*:]") then [probe, [200, 404]] else [., [200]] end]')
@@ -179,7 +182,7 @@ while IFS=$'\x1f' read -r key _ _ _ sha; do
   [[ $key =~ ^[0-9a-f]{32}/[A-Za-z0-9._-]+$ && ${sha:0:32} == "${key%%/*}" && -f $f && $(sha256sum "$f" | cut -c1-64) == "$sha" ]] || die "$OFFLOAD_DIR/objects/$key is missing or not the file the manifest lists." "build again with 'make build'"
 done <"$WORK/objects"
 OFFLOAD=none
-((N_WANT == 0)) || OFFLOAD=$([[ $PRIVATE == true || $AUTH != none ]] && echo private || echo public)
+((N_WANT == 0)) || OFFLOAD=$([[ $LOGIN == true ]] && echo private || echo public)
 [[ $OFFLOAD != private || -z $OFFLOAD_URL ]] || die "OFFLOAD_URL is set, but the site is private: its files' URLs are presigned against the bucket itself." "leave OFFLOAD_URL empty"
 
 step "checking the account: credentials, the stack, certificate, zone, listener (no changes yet)"

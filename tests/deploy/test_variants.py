@@ -57,6 +57,19 @@ def test_a_private_site_whose_home_page_is_not_public_must_answer_401_before_tra
     assert json.loads(aws.parameters()["PreTrafficChecks"]) == [["/health", [200]], ["/", [401]]]
 
 
+def test_a_login_on_a_site_without_auth_settings_expects_401_at_the_home_page_and_keeps_the_health_path_public(aws):
+    # SITE_AUTH_SIGNER makes every path but the health path private, [auth] in site.toml or not:
+    # a check expecting 200 at / would roll every such deploy back.
+    secret = aws.tmp / "secret"
+    secret.write_text("x")
+    aws.deploy(CERTIFICATE_ARN=aws.certificate(), OIDC_CLIENT_SECRET_FILE=secret, **OIDC)
+    assert json.loads(aws.parameters()["PreTrafficChecks"]) == [["/health", [200]], ["/", [401]]]
+    [lb] = aws.client("elbv2").describe_load_balancers()["LoadBalancers"]
+    listeners = aws.client("elbv2").describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    [https] = [l for l in listeners if l["Port"] == 443]
+    assert aws.rules(https["ListenerArn"]) == [("49991", [["/health"]], ["forward"])]
+
+
 def test_an_internal_alb_admits_only_the_given_cidrs(aws):
     aws.deploy(ALB_SCHEME="internal", ALLOWED_CIDRS="10.0.0.0/8,192.168.0.0/16")
     [lb] = aws.client("elbv2").describe_load_balancers()["LoadBalancers"]

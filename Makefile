@@ -123,9 +123,18 @@ invoke: ## Answer one ALB event locally, no AWS: make invoke EVENT=events/health
 	@$(CARGO) build --release --locked --quiet --bin bootstrap
 	@target/release/bootstrap invoke $(EVENT)
 
-lint: ## rustfmt and clippy, warnings as errors
+lint: ## rustfmt and clippy, warnings as errors; the deploy settings' reference page up to date
 	$(CARGO) fmt --check
+	python3 tools/reference.py --check
 	$(CARGO) clippy --profile $(TEST_PROFILE) --locked --workspace --all-targets -- -D warnings
+
+# docs/reference/, generated from what it describes: site.toml's keys from site-core's config
+# types (a unit test that fails on a stale page writes it with UPDATE_REFERENCE=1; test-rust runs
+# it), the deploy settings from deploy/settings.env (tools/reference.py; --check in lint).
+.PHONY: reference
+reference: ## Regenerate docs/reference/: site.toml's keys (site-core's config.rs), the deploy settings (deploy/settings.env)
+	UPDATE_REFERENCE=1 $(CARGO) test --locked -p site-core --features plan --lib -- plan::config::reference
+	python3 tools/reference.py
 
 # The tests that need a tool the project installs (the emulator, moto) are #[ignore]d, so a bare
 # `cargo test` passes on a fresh clone; every `cargo test` here runs them too (--include-ignored).

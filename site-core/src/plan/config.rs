@@ -8,6 +8,7 @@ use super::error::PlanError;
 
 /// Trailing-slash policy for folder indexes and clean URLs.
 #[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum TrailingSlash {
     /// Folders end with a slash, pages do not: `/blog/`, `/about`.
@@ -20,6 +21,7 @@ pub enum TrailingSlash {
 
 /// What to do with a file that no encoding can serve within ALB's response limit.
 #[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum TooLarge {
     /// Fail the build, listing each such file and its size.
@@ -36,6 +38,7 @@ pub enum TooLarge {
 /// With `too_large = "s3"`: where a file goes that no encoding fits in an ALB's 1 MB response
 /// but one fits in Lambda's 6 MB, which every other front door takes.
 #[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum LambdaSized {
     /// Into the package as well as S3: Function URLs, API Gateway and VPC Lattice serve it
@@ -47,6 +50,7 @@ pub enum LambdaSized {
 
 /// `spa = "auto" | "on" | "off"`.
 #[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Spa {
     /// On when the site has an `index.html` and no top-level `404.html` (as Cloudflare Pages does).
@@ -59,12 +63,19 @@ pub enum Spa {
 
 /// Default `Cache-Control` values by kind of file.
 #[derive(Deserialize, Debug, Clone)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Cache {
+    /// `Cache-Control` of HTML pages (revalidating is cheap: 304 on a matching ETag); not empty.
     pub html: String,
+    /// `Cache-Control` of files whose name carries a content hash (`app.3f9a2c1b.js`); not empty.
     pub immutable: String,
+    /// `Cache-Control` of every other file; not empty.
     pub default: String,
+    /// `Cache-Control` of 404 pages and the server's own answers; not empty.
     pub errors: String,
+    /// How long a CDN in front (CloudFront) may keep each kind of file, and serve a stale page
+    /// while it revalidates, added to the `[cache]` values.
     pub cdn: Cdn,
 }
 
@@ -84,23 +95,32 @@ impl Default for Cache {
 /// seconds (0: as long as the browser's policy says), and how long it may serve a stale page
 /// while it revalidates.
 #[derive(Deserialize, Debug, Clone, Default)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Cdn {
+    /// `s-maxage` seconds added to `cache.html`; 0 adds none.
     pub html: u32,
+    /// `s-maxage` seconds added to `cache.immutable`; 0 adds none.
     pub immutable: u32,
+    /// `s-maxage` seconds added to `cache.default`; 0 adds none.
     pub default: u32,
+    /// `stale-while-revalidate` seconds added to HTML pages when `cache.cdn.html` is above 0;
+    /// 0 adds none.
     pub stale_while_revalidate: u32,
 }
 
 /// Security headers sent by default.
 #[derive(Deserialize, Debug, Clone)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Security {
     /// Send nosniff, Referrer-Policy, X-Frame-Options and CSP frame-ancestors.
     pub headers: bool,
-    /// `X-Frame-Options` value: `DENY` or `SAMEORIGIN`.
+    /// `X-Frame-Options` value: `DENY` or `SAMEORIGIN` (any case); CSP frame-ancestors follows it.
+    #[cfg_attr(test, schemars(extend("enum" = ["DENY", "SAMEORIGIN"])))]
     pub frame_options: String,
-    /// `Strict-Transport-Security` value, or empty for none (the default: HSTS is opt-in).
+    /// `Strict-Transport-Security` value, sent only over https; empty for none (the default:
+    /// HSTS is opt-in).
     pub hsts: String,
 }
 
@@ -116,16 +136,24 @@ impl Default for Security {
 
 /// Handling of files too large for one ALB response.
 #[derive(Deserialize, Debug, Clone)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
+    /// What to do with a file that no encoding can serve within ALB's 1 MB response limit.
     pub too_large: TooLarge,
+    /// With `too_large = "s3"`: where a file goes that is over ALB's 1 MB but under Lambda's 6 MB.
     pub lambda_sized: LambdaSized,
+    /// With `too_large = "redirect"`: the `http://` or `https://` URL prefix such a file's path
+    /// is appended to.
     pub external_prefix: String,
     /// The most bytes the package may embed; with `too_large = "s3"` the largest files go to
     /// S3 until the rest fits. Well under Lambda's 262,144,000-byte unzipped limit, so the
-    /// server's own code and a margin fit beside it.
+    /// server's own code and a margin fit beside it. Above 0.
+    #[cfg_attr(test, schemars(range(min = 1)))]
     pub package_budget: u64,
-    /// How long a presigned URL to an offloaded file of a private site is valid, in seconds.
+    /// How long a presigned URL to an offloaded file of a private site is valid, in seconds:
+    /// 1 to 604800 (seven days, S3's limit).
+    #[cfg_attr(test, schemars(range(min = 1, max = MAX_PRESIGN_SECONDS)))]
     pub presign_seconds: u32,
 }
 
@@ -149,11 +177,16 @@ impl Default for Limits {
 
 /// Compression at build time.
 #[derive(Deserialize, Debug, Clone)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Compression {
+    /// Make a gzip variant of each compressible file at build time.
     pub gzip: bool,
+    /// Make a Brotli variant of each compressible file at build time.
     pub brotli: bool,
-    /// Keep a compressed variant only when it is at most this fraction of the original.
+    /// Keep a compressed variant only when it is at most this fraction of the original: above 0,
+    /// at most 1.
+    #[cfg_attr(test, schemars(extend("exclusiveMinimum" = 0, "maximum" = 1)))]
     pub max_ratio: f64,
 }
 
@@ -169,43 +202,67 @@ impl Default for Compression {
 
 /// `signer = "arn:..."` or `signer = ["arn:...", ...]`.
 #[derive(Deserialize, Debug, Clone, Default)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Signers {
+    /// None in the file: the deploy supplies them (`SITE_AUTH_SIGNER`).
     #[default]
     None,
+    /// One load balancer's ARN.
     One(String),
+    /// Several load balancers' ARNs.
     Many(Vec<String>),
 }
 
 /// `[auth]`: the site is private behind ALB's login (see [`crate::auth`]).
 #[derive(Deserialize, Debug, Clone)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AuthConfig {
+    /// ARNs of the load balancers whose login tokens are accepted (`arn:...:loadbalancer/app/...`);
+    /// none in the file: the deploy supplies them (`SITE_AUTH_SIGNER`), and the server refuses to
+    /// start with none.
     #[serde(default)]
     pub signer: Signers,
+    /// Where the load balancer's public keys are: an https URL (plain http only to this machine)
+    /// with `{kid}` in its path and optionally `{region}`.
     #[serde(default = "default_key_url")]
     pub key_url: String,
+    /// Path patterns (`/assets/*`) served without a login; the health path always is.
     #[serde(default)]
     pub public: Vec<String>,
+    /// A path (`/logout`) that logs out: a 302 to `logout_redirect` with every ALB session
+    /// cookie expired; not the health path. Absent: no logout path.
     #[serde(default)]
     pub logout_path: Option<String>,
+    /// Where the logout sends the browser: an `https://` URL (the IdP's logout) or a path of
+    /// this site.
     #[serde(default = "default_logout_redirect")]
     pub logout_redirect: String,
+    /// Who may see which paths, one table per rule; the first rule whose path matches decides.
     #[serde(default, rename = "rule")]
     pub rules: Vec<RuleConfig>,
 }
 
 /// `[[auth.rule]]`.
 #[derive(Deserialize, Debug, Clone)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RuleConfig {
+    /// The path pattern (`/admin/*`) the rule applies to.
     pub path: String,
+    /// The user's `email` claim is one of these addresses (case-insensitive)...
     #[serde(default)]
     pub emails: Vec<String>,
+    /// ...or at one of these domains (`example.com`); either way `email_verified` must not be
+    /// false.
     #[serde(default)]
     pub email_domains: Vec<String>,
+    /// The user is in at least one of these groups; each non-empty condition of the rule must hold.
     #[serde(default)]
     pub groups: Vec<String>,
+    /// The claim holding the user's groups (Cognito: `cognito:groups`): an array of strings, or a
+    /// string separated by commas or spaces.
     #[serde(default = "default_groups_claim")]
     pub groups_claim: String,
 }
@@ -258,21 +315,36 @@ impl AuthConfig {
 
 /// The whole settings file.
 #[derive(Deserialize, Debug, Clone)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    /// Path answered with 200 for the load balancer's health checks when the site has no file
+    /// there: ASCII, starting with one `/`.
     pub health_path: String,
     /// The path prefix the site is served under (`/docs`: an ALB rule for `/docs/*`, an API's
-    /// base path mapping); empty: the site is at the root.
+    /// base path mapping); empty: the site is at the root. Segments of letters, digits, `-`, `.`,
+    /// `_` and `~`, with no trailing `/`.
     pub mount: String,
+    /// Single-page-app fallback: a request for a missing extension-less path that accepts HTML
+    /// gets `index.html` with 200 (a missing asset still gets 404).
     pub spa: Spa,
+    /// Trailing-slash policy of folder indexes and page URLs; other spellings redirect.
     pub trailing_slash: TrailingSlash,
+    /// `/about` serves `about.html`, and `/about.html` redirects to `/about`.
     pub clean_urls: bool,
+    /// Status of the redirects the server makes itself: 301, 302, 303, 307 or 308.
+    #[cfg_attr(test, schemars(extend("enum" = [301, 302, 303, 307, 308])))]
     pub redirect_status: u16,
+    /// Default `Cache-Control` values by kind of file.
     pub cache: Cache,
+    /// Security headers sent by default.
     pub security: Security,
+    /// Files too large for one ALB response, and the package's size.
     pub limits: Limits,
+    /// The compressed encodings made at build time.
     pub compression: Compression,
-    /// `[auth]`: present when the site is private.
+    /// Present: the site is private behind the load balancer's login. Absent (the default): the
+    /// site is public, unless `SITE_AUTH_SIGNER` is set where it runs.
     pub auth: Option<AuthConfig>,
 }
 
@@ -429,3 +501,6 @@ impl Config {
         ]
     }
 }
+
+#[cfg(test)]
+mod reference;

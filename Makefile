@@ -102,10 +102,12 @@ build: apt-tools ## Build the release bootstrap and dist/bootstrap.zip for Lambd
 	cp $(BOOTSTRAP) dist/bootstrap
 	@# The files kept in S3 (limits.too_large = "s3"), for the deploy to upload.
 	rm -rf dist/offload && cp -r $(dir $(BOOTSTRAP))site-offload dist/offload
+	@# The build report (every file, its encodings, cache class, package or S3; the totals).
+	cp $(dir $(BOOTSTRAP))report.html dist/report.html
 	$(call package_zip,dist)
 	@$(MAKE) --no-print-directory check-glibc
 	@size=$$(stat -c %s dist/bootstrap); zsize=$$(stat -c %s dist/bootstrap.zip); \
-	  echo "dist/bootstrap: $$size bytes; dist/bootstrap.zip: $$zsize bytes"; \
+	  echo "dist/bootstrap: $$size bytes; dist/bootstrap.zip: $$zsize bytes; dist/report.html: the build report"; \
 	  $(RUN_BOOTSTRAP) dist/bootstrap info | sed 's/^/  /'
 	@tools/built-by.sh dist/bootstrap
 

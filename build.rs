@@ -81,19 +81,25 @@ fn run() -> Result<(), PlanError> {
             written.segment_bytes as f64 / 1e6
         ),
     );
+    // The files kept in S3 and the build report go beside the binaries (`target/release/`),
+    // where `make build` copies them into dist/ (the offload for the deploy, which `make local`
+    // also serves from): outside OUT_DIR, so never in the package.
+    let profile_dir = out_dir.ancestors().nth(3).unwrap_or(&out_dir).to_path_buf();
+    let report = profile_dir.join(plan::report::FILE_NAME);
+    let site_name = std::env::var("SITE_DIR").unwrap_or_else(|_| "site".into());
+    let html = plan::report::render(&plan, &site_name);
+    std::fs::write(&report, &html).map_err(|e| PlanError::at(&report, e))?;
     stage(
         "write",
         started.elapsed().saturating_sub(packed),
-        format!("{} files changed", written.changed),
+        format!(
+            "{} files changed; {} {} KB",
+            written.changed,
+            plan::report::FILE_NAME,
+            html.len().div_ceil(1000)
+        ),
     );
-    // The files kept in S3 go beside the binaries (`target/release/site-offload`), where
-    // `make build` copies them into dist/ for the deploy and `make local` serves them from.
-    let offload_dir = out_dir
-        .ancestors()
-        .nth(3)
-        .map(|profile| profile.join("site-offload"))
-        .unwrap_or_else(|| out_dir.join("site-offload"));
-    plan::offload::write(&plan, &offload_dir)?;
+    plan::offload::write(&plan, &profile_dir.join("site-offload"))?;
     for line in plan.warnings.iter().flat_map(|w| w.lines()) {
         println!("cargo::warning={line}");
     }

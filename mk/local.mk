@@ -35,12 +35,14 @@ local: local-alb ## Serve the embedded site at http://127.0.0.1:$(PORT) as ALB +
 test-local: build ## local-alb's own tests (HTTP <-> each front door's event, Runtime API, 502 rules), with the shipped bootstrap
 	BOOTSTRAP=$(CURDIR)/dist/bootstrap $(CARGO) test $(TEST_SEL) $(LOCAL_TESTS) -- --include-ignored
 
-# Debian's Chromium and the pinned playwright-core (which downloads no browser).
+# Debian's Chromium and the pinned playwright-core (which downloads no browser), and
+# swagger-ui-dist, a real site for the build report's test. No install scripts: none is needed,
+# and swagger-ui-dist's dependency @scarf/scarf would report the install over the network.
 browser-tools:
 	@missing=""; for t in chromium:chromium node:nodejs npm:npm; do \
 	  command -v $${t%%:*} >/dev/null || missing="$$missing $${t##*:}"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing; fi
-	cd tests/browser && npm ci --no-audit --no-fund --silent
+	cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund --silent
 
 # A second function for the browser test: a small single-page app (tests/browser/spa-site),
 # built in the fixture sites' target dir (debug) so it does not disturb the main build.
@@ -62,8 +64,10 @@ $(PRIVATE_BOOTSTRAP): $(SPA_BOOTSTRAP)
 
 # local-alb and the dev tool as the test build makes them (test-rust's selection: nothing compiles
 # again).
-test-browser: build browser-tools $(SPA_BOOTSTRAP) $(PRIVATE_BOOTSTRAP) ## The sample site (an SPA, a private copy) in headless Chromium through local-alb
+# The build report too (report.test.mjs): make build's dist/report.html, and swagger-ui-dist's
+# through `site-dev report`.
+test-browser: build browser-tools $(SPA_BOOTSTRAP) $(PRIVATE_BOOTSTRAP) ## The sample site (an SPA, a private copy) in headless Chromium through local-alb; the build report of the sample site and of swagger-ui-dist
 	$(CARGO) test $(TEST_SEL) --no-run $(LOCAL_TESTS) $(DEV_TESTS)
 	cd tests/browser && LOCAL_ALB=$(CURDIR)/$(TEST_LOCAL_ALB) BOOTSTRAP=$(CURDIR)/dist/bootstrap \
-	  DEV_TOOL=$(CURDIR)/$(TEST_OUT)/site-dev \
+	  REPORT=$(CURDIR)/dist/report.html DEV_TOOL=$(CURDIR)/$(TEST_OUT)/site-dev \
 	  SPA_BOOTSTRAP=$(CURDIR)/$(SPA_BOOTSTRAP) PRIVATE_BOOTSTRAP=$(CURDIR)/$(PRIVATE_BOOTSTRAP) npm test

@@ -1,4 +1,4 @@
-//! site-dev: `serve` (make dev), `check` (make check) and `explain PATH`.
+//! site-dev: `serve` (make dev), `check` (make check), `explain PATH` and `report`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -9,12 +9,14 @@ use site_dev::serve::{self, Dev};
 
 const USAGE: &str = "\
 site-dev: a site folder served from disk through the Lambda handler behind ALB's rules,
-re-planned on every change (make dev); its validation (make check); explain PATH
+re-planned on every change (make dev); its validation (make check); explain PATH;
+the build report (make build's dist/report.html, and make dev's /_dev/report)
 
 Usage:
   site-dev serve   [--listen ADDR] [--multi-value] [--poll] [SITE OPTIONS]
   site-dev check   [--multi-value] [SITE OPTIONS]
   site-dev explain PATH [-H 'Name: value']... [--method M] [--multi-value] [SITE OPTIONS]
+  site-dev report  [--out FILE] [SITE OPTIONS]
 
 Site options:
   --site DIR       the site folder [default: site]
@@ -31,7 +33,11 @@ serve:
 explain:
   PATH             a URL path, with an optional ?query
   -H 'Name: value' a request header (repeatable), e.g. -H 'Accept-Encoding: br'
-  --method M       GET or HEAD (anything else gets 405, as from the Lambda) [default: GET]";
+  --method M       GET or HEAD (anything else gets 405, as from the Lambda) [default: GET]
+
+report:
+  --out FILE       where to write the page [default: standard output]; what the package
+                   would hold goes to standard error, as `bootstrap info` names it";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -52,6 +58,7 @@ struct Options {
     poll: bool,
     headers: Vec<(String, String)>,
     method: String,
+    out: Option<PathBuf>,
     free: Vec<String>,
 }
 
@@ -68,6 +75,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         poll: false,
         headers: Vec::new(),
         method: "GET".into(),
+        out: None,
         free: Vec::new(),
     };
     let mut it = args.iter();
@@ -113,6 +121,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     .push((n.trim().to_string(), val.trim().to_string()));
             }
             "--method" => o.method = value(arg)?.to_ascii_uppercase(),
+            "--out" => o.out = Some(PathBuf::from(value(arg)?)),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -126,7 +135,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
 
 fn run(args: &[String]) -> Result<ExitCode, String> {
     let Some(command) = args.first() else {
-        return Err("a command is needed: serve, check or explain".into());
+        return Err("a command is needed: serve, check, explain or report".into());
     };
     let o = parse(&args[1..])?;
     match command.as_str() {
@@ -161,12 +170,56 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 o.multi_value,
             ))
         }
+        "report" => {
+            if !o.free.is_empty() {
+                return Err(format!("report takes no argument {:?}", o.free[0]));
+            }
+            Ok(report(&o))
+        }
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
         other => Err(format!("unknown command {other:?}")),
     }
+}
+
+/// Plans the site as a build would and writes its report; says what the packed site holds
+/// (its files, the bytes it embeds, the files kept in S3: what `bootstrap info` says of a
+/// built one), so the page's totals can be checked against it.
+fn report(o: &Options) -> ExitCode {
+    let loaded = match site_dev::load::load(&o.source) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("site-dev: the site cannot be planned:\n{e}");
+            return ExitCode::from(1);
+        }
+    };
+    let started = std::time::Instant::now();
+    let html =
+        site_core::plan::report::render(&loaded.plan, &site_dev::load::shown(&o.source.site_dir));
+    let took = started.elapsed();
+    let written = match &o.out {
+        Some(path) => {
+            std::fs::write(path, &html).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
+        None => std::io::Write::write_all(&mut std::io::stdout().lock(), html.as_bytes())
+            .map_err(|e| format!("cannot write the page: {e}")),
+    };
+    if let Err(e) = written {
+        eprintln!("site-dev: {e}");
+        return ExitCode::from(1);
+    }
+    eprintln!(
+        "site-dev: the report, {} KB, rendered in {} ms",
+        html.len().div_ceil(1000),
+        took.as_millis()
+    );
+    let site = &loaded.site;
+    eprintln!("files: {}", site.files_len());
+    eprintln!("embedded bytes: {}", site.stored_bodies().1);
+    eprintln!("files kept in S3: {}", site.offloaded_files);
+    ExitCode::SUCCESS
 }
 
 fn serve_forever(o: Options) -> Result<ExitCode, String> {

@@ -1,8 +1,9 @@
 //! The dev server: HTTP in, the event ALB would send, the Lambda handler (`handle_site`) on the
 //! site planned in memory, ALB's checks on the answer (a response ALB would refuse is its 502
 //! page here too), HTTP out — local-alb's own functions for each conversion, as `make local`.
-//! Plus what only dev has: a server-sent events stream under `/_dev/`, the reload script on
-//! HTML pages, and an error page while the site cannot be planned.
+//! Plus what only dev has: under `/_dev/` a server-sent events stream and the build report of
+//! the site being edited, the reload script on HTML pages, and an error page while the site
+//! cannot be planned.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -24,7 +25,7 @@ use local_alb::front;
 use local_alb::objects::{Objects, OBJECTS_PATH};
 use local_alb::reply::{self, Reply};
 use local_alb::{event, ids, listen};
-use site_core::plan::Memo;
+use site_core::plan::{report, Memo, Plan};
 use site_core::site::Site;
 use site_server::offload::Offload;
 use tokio::net::TcpListener;
@@ -37,6 +38,10 @@ use crate::watch::Watch;
 /// The target group ARN in dev's events (as local-alb's default).
 pub const TARGET_GROUP_ARN: &str =
     "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/site-dev/0123456789abcdef";
+
+/// The build report of the site being edited (`make build` writes the same page to
+/// dist/report.html).
+pub const REPORT: &str = "/_dev/report";
 
 /// What the server answers from: the site, or why it cannot be planned.
 pub enum Current {
@@ -59,6 +64,10 @@ pub struct Dev {
     count: RwLock<u64>,
     /// Each file's results from the plans so far: a re-plan reads only the files that changed.
     memo: Mutex<Memo>,
+    /// The last plan, for the report: handed to the memo when the next re-plan starts (and
+    /// locked until it ends, so a report asked for meanwhile is of the new plan). None while
+    /// the site cannot be planned.
+    plan: Mutex<Option<Plan>>,
 }
 
 pub type Body = BoxBody<Bytes, Infallible>;
@@ -81,6 +90,7 @@ impl Dev {
             boot,
             count: RwLock::new(0),
             memo: Mutex::new(Memo::default()),
+            plan: Mutex::new(None),
         });
         dev.replan("planned");
         dev
@@ -124,6 +134,11 @@ impl Dev {
             Current::Broken(_) => None,
         };
         let mut memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
+        let mut last_plan = self.plan.lock().unwrap_or_else(|e| e.into_inner());
+        // The next plan moves the unchanged files of the last one into place.
+        if let Some(last) = last_plan.take() {
+            memo.keep(last);
+        }
         let loaded = load::load_again(&self.source, &mut memo, previous);
         let reuse = memo.last();
         let ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -150,8 +165,7 @@ impl Dev {
                 }
                 let objects = self.write_objects(&loaded.plan);
                 *self.objects.write().unwrap_or_else(|e| e.into_inner()) = objects;
-                // The next re-plan moves the unchanged files of this plan into place.
-                memo.keep(loaded.plan);
+                *last_plan = Some(loaded.plan);
                 Current::Ready(Box::new(loaded.site))
             }
             Err(message) => {
@@ -170,6 +184,22 @@ impl Dev {
         *count += 1;
         self.generation
             .send_replace(format!("{}-{}", self.boot, *count));
+    }
+
+    /// The build report of the last plan, with the reload script (it follows the edits as
+    /// pages do); `Err` is why the site cannot be planned.
+    pub fn report(&self) -> Result<String, String> {
+        let plan = self.plan.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(plan) = plan.as_ref() else {
+            return Err(match &*self.current() {
+                Current::Broken(message) => message.clone(),
+                Current::Ready(_) => "the site is being planned".into(),
+            });
+        };
+        let mut page = report::render(plan, &load::shown(&self.source.site_dir));
+        let at = page.rfind("</body>").unwrap_or(page.len());
+        page.insert_str(at, SCRIPT);
+        Ok(page)
     }
 
     /// Re-plans on a thread of its own after each change `watch` sees (a watch started before
@@ -206,6 +236,13 @@ async fn handle(
     peer: SocketAddr,
     dev: Arc<Dev>,
 ) -> Result<Response<Body>, Infallible> {
+    if req.uri().path() == REPORT {
+        // Rendered off the request threads: it waits for a re-plan under way, and a large
+        // site's page takes a moment.
+        let page = tokio::task::spawn_blocking(move || dev.report()).await;
+        let page = page.unwrap_or_else(|_| Err("the report could not be made".into()));
+        return Ok(report_page(page, req.method() == Method::HEAD));
+    }
     if req.uri().path().starts_with(PREFIX) {
         return Ok(dev_url(&req, &dev));
     }
@@ -343,6 +380,27 @@ pub fn error_page(message: &str) -> Reply {
     }
 }
 
+/// The report, or the error page while the site cannot be planned.
+fn report_page(page: Result<String, String>, is_head: bool) -> Response<Body> {
+    let html = match page {
+        Ok(html) => html,
+        Err(message) => return reply::into_http(error_page(&message), is_head).map(BodyExt::boxed),
+    };
+    let body = if is_head {
+        Bytes::new()
+    } else {
+        Bytes::from(html)
+    };
+    let mut response = Response::new(Full::new(body).boxed());
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 /// dev's own URLs, under `/_dev/`.
 fn dev_url(req: &Request<Incoming>, dev: &Dev) -> Response<Body> {
     if req.uri().path() == EVENTS {
@@ -350,7 +408,7 @@ fn dev_url(req: &Request<Incoming>, dev: &Dev) -> Response<Body> {
     }
     let mut response = Response::new(
         Full::new(Bytes::from_static(
-            b"site-dev reserves /_dev/ for its own URLs: /_dev/events\n",
+            b"site-dev reserves /_dev/ for its own URLs: /_dev/events, /_dev/report\n",
         ))
         .boxed(),
     );

@@ -159,16 +159,46 @@ pub fn is_fingerprinted(path: &str) -> bool {
     })
 }
 
+/// Which of `[cache]`'s policies a file gets by default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheClass {
+    /// HTML: revalidated each time (`cache.html`).
+    Html,
+    /// A fingerprinted name (`app.3f9a2c1b.js`): kept for a year (`cache.immutable`).
+    Immutable,
+    /// Everything else: a short public lifetime (`cache.default`).
+    Default,
+}
+
+impl CacheClass {
+    pub fn of(path: &str, content_type: &str) -> CacheClass {
+        if content_type.starts_with("text/html") {
+            CacheClass::Html
+        } else if is_fingerprinted(path) {
+            CacheClass::Immutable
+        } else {
+            CacheClass::Default
+        }
+    }
+
+    /// Its name in `[cache]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CacheClass::Html => "html",
+            CacheClass::Immutable => "immutable",
+            CacheClass::Default => "default",
+        }
+    }
+}
+
 /// The default `Cache-Control` for a file: HTML revalidates, fingerprinted files are immutable,
 /// the rest gets a short public lifetime.
 pub fn cache_control(path: &str, content_type: &str, config: &Config) -> String {
     let cdn = &config.cache.cdn;
-    let (policy, shared, swr) = if content_type.starts_with("text/html") {
-        (&config.cache.html, cdn.html, cdn.stale_while_revalidate)
-    } else if is_fingerprinted(path) {
-        (&config.cache.immutable, cdn.immutable, 0)
-    } else {
-        (&config.cache.default, cdn.default, 0)
+    let (policy, shared, swr) = match CacheClass::of(path, content_type) {
+        CacheClass::Html => (&config.cache.html, cdn.html, cdn.stale_while_revalidate),
+        CacheClass::Immutable => (&config.cache.immutable, cdn.immutable, 0),
+        CacheClass::Default => (&config.cache.default, cdn.default, 0),
     };
     // A CDN in front (CloudFront) keeps a response for `s-maxage` whatever the browser's
     // policy says, and may serve a stale page while it revalidates.

@@ -20,6 +20,7 @@ pub mod memory;
 pub mod offload;
 pub mod pack;
 pub mod progress;
+pub mod report;
 pub mod routes;
 pub mod walk;
 

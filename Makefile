@@ -125,9 +125,10 @@ invoke: ## Answer one ALB event locally, no AWS: make invoke EVENT=events/health
 	@$(CARGO) build --release --locked --quiet --bin bootstrap
 	@target/release/bootstrap invoke $(EVENT)
 
-lint: ## rustfmt and clippy, warnings as errors; the deploy settings' reference page up to date
+lint: ## rustfmt and clippy, warnings as errors; the deploy settings' reference page up to date; the docs' commands, links and named tests
 	$(CARGO) fmt --check
 	python3 tools/reference.py --check
+	python3 tools/check-docs.py --static
 	$(CARGO) clippy --profile $(TEST_PROFILE) --locked --workspace --all-targets -- -D warnings
 
 # docs/reference/, generated from what it describes: site.toml's keys from site-core's config

@@ -200,7 +200,7 @@ case $STATUS in
 esac
 [[ -z $PREVIEW ]] || preview_of_production
 if [[ $TYPE == CREATE ]] && aws_try lambda get-function --function-name "$FUNCTION_NAME" >/dev/null; then
-  die "a function $FUNCTION_NAME exists outside the stack $STACK_NAME (made by the old deploy scripts, or by hand)." "README: 'Moving a deployment made before CloudFormation'; or choose another FUNCTION_NAME"
+  die "a function $FUNCTION_NAME exists outside the stack $STACK_NAME (made by the old deploy scripts, or by hand)." "docs/deploy.md, 'Moving a deployment made before CloudFormation'; or choose another FUNCTION_NAME"
 fi
 CERT_REGION=$AWS_REGION
 [[ $FRONT == alb ]] || CERT_REGION=us-east-1

@@ -15,7 +15,7 @@ read_stack
 if [[ $STATUS == NONE ]]; then
   info "no stack $STACK_NAME in $AWS_REGION: nothing to delete"
   aws_try lambda get-function --function-name "$FUNCTION_NAME" >/dev/null &&
-    warn "a function $FUNCTION_NAME exists outside any stack: see README, 'Moving a deployment made before CloudFormation'"
+    warn "a function $FUNCTION_NAME exists outside any stack: see docs/deploy.md, 'Moving a deployment made before CloudFormation'"
   exit 0
 fi
 [[ $STATUS != *_IN_PROGRESS || $STATUS == REVIEW_IN_PROGRESS ]] || die "the stack is $STATUS." "wait until it is done, then run again"

@@ -166,8 +166,8 @@ fn bodies_fill_segments_of_at_most_eight_mib_without_splitting_one() {
 
 #[test]
 fn identical_files_are_stored_once() {
-    // README: "identical files once". A second file with the same bytes adds records for its
-    // path, and no body.
+    // docs/big-sites-and-s3.md: "identical files once". A second file with the same bytes adds
+    // records for its path, and no body.
     let page = "<p>the same page</p>\n".repeat(300);
     let one = memory::from_files(&[("a.html", page.as_bytes())], "").unwrap();
     let two = memory::from_files(

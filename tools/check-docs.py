@@ -6,8 +6,9 @@ usage: tools/check-docs.py [--static] [--dev-tool PATH] [FILE.md ...]
 Reads README.md, docs/**/*.md, SECURITY.md, ARCHITECTURE.md and BENCHMARKS.md (or the files given) and checks,
 by the fence's info string:
 
-  ```sh          each `make TARGET` is a target of the Makefile or mk/*.mk, and each NAME=value
-                 on a make line is a variable the Makefile, mk/*.mk or the deploy scripts read
+  ```sh          each `make TARGET` is a target of the Makefile or mk/*.mk, each NAME=value
+                 on a make line is a variable the Makefile, mk/*.mk or the deploy scripts read,
+                 and each `cargo ... --example NAME` names an example of its package
   ```sh run      the same, then the block is run (bash -euo pipefail, from the repo root, in
                  order): the commands marked safe offline and quick
   ```toml        a site.toml of its own (every key is optional), validated by `site-dev check`
@@ -135,6 +136,9 @@ def check_shell(path, start, body, targets, variables, failures):
         i = 0
         while i < len(words) and re.match(r"^[A-Z][A-Z0-9_]*=", words[i]):
             i += 1
+        if i < len(words) and words[i] == "cargo":
+            check_cargo(path, start, words[i:], failures)
+            continue
         if i >= len(words) or words[i] != "make":
             continue
         for w in words[:i] + words[i + 1:]:
@@ -144,6 +148,23 @@ def check_shell(path, start, body, targets, variables, failures):
                     failures.add(path, start, f"`{m.group(1)}=` is no setting the Makefile or deploy scripts read")
             elif not w.startswith("-") and w not in targets:
                 failures.add(path, start, f"`make {w}`: no such target in the Makefile or mk/*.mk")
+
+
+# Where each package's examples live.
+PACKAGE_DIRS = {"alb-static-site": ".", "local-alb": "local-alb", "site-dev": "dev", "site-core": "site-core"}
+
+
+def check_cargo(path, start, words, failures):
+    """A `cargo run --example NAME` names an example of the package it picks."""
+    if "--example" not in words:
+        return
+    name = words[words.index("--example") + 1] if words.index("--example") + 1 < len(words) else ""
+    package = words[words.index("-p") + 1] if "-p" in words and words.index("-p") + 1 < len(words) else "alb-static-site"
+    folder = PACKAGE_DIRS.get(package)
+    if folder is None:
+        failures.add(path, start, f"`cargo ... -p {package}`: no such package in the workspace")
+    elif not (REPO / folder / "examples" / f"{name}.rs").exists():
+        failures.add(path, start, f"`cargo ... --example {name}`: no such example in {package}")
 
 
 def slug(heading):

@@ -76,6 +76,16 @@ def test_a_setting_nothing_reads_fails(tmp_path):
     assert r.returncode == 1 and "`MEMORY=` is no setting" in r.stdout
 
 
+def test_a_cargo_example_that_does_not_exist_fails(tmp_path):
+    r = check(tmp_path, fence("sh", "cargo run -q -p local-alb --example check_everything < out.json"), "--static")
+    assert r.returncode == 1 and "`cargo ... --example check_everything`: no such example in local-alb" in r.stdout
+
+
+def test_a_cargo_example_that_exists_passes(tmp_path):
+    r = check(tmp_path, fence("sh", "cargo run -q -p local-alb --example check_response < out.json"), "--static")
+    assert r.returncode == 0, r.stdout
+
+
 def test_a_named_test_that_does_not_exist_fails(tmp_path):
     r = check(tmp_path, "Held by `tests/handler.rs::no_such_test_anywhere`.\n", "--static")
     assert r.returncode == 1 and "tests/handler.rs::no_such_test_anywhere, which does not exist" in r.stdout

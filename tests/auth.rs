@@ -533,6 +533,39 @@ fn a_rule_admits_an_address_it_lists_by_name() {
 }
 
 #[test]
+fn the_first_rule_whose_path_matches_decides_and_later_ones_are_not_asked() {
+    // /admin/reports/* is bob's alone, though /admin/* below it admits every admin.
+    let site = memory::from_files(
+        &[("admin/reports/q.html", b"<h1>q</h1>")],
+        &format!(
+            "[auth]\nsigner = \"{SIGNER}\"\n\
+             [[auth.rule]]\npath = \"/admin/reports/*\"\nemails = [\"bob@partner.org\"]\n\
+             [[auth.rule]]\npath = \"/admin/*\"\ngroups = [\"admins\"]\n"
+        ),
+    )
+    .expect("the site plans");
+    let policy = policy(&site);
+    let keys = keys();
+    let guard = Guard {
+        policy: &policy,
+        keys: &keys,
+    };
+    let shell = handler::Shell {
+        guard: Some(&guard),
+        now: NOW,
+        ..Default::default()
+    };
+    let bob = signer().token(&user_claims("bob@partner.org", &[], NOW + 60), NOW + 60);
+    let answer = |token: &str| {
+        let event = AlbEvent::new("GET", "/admin/reports/q").header("x-amzn-oidc-data", token);
+        let json = event.to_json().to_string();
+        handler::handle_with(&site, &json, &shell).0.status
+    };
+    assert_eq!(answer(&alice()).code(), 403, "an admin, but not bob");
+    assert_eq!(answer(&bob).code(), 200, "bob, though no admin");
+}
+
+#[test]
 fn an_unverified_email_does_not_pass_an_email_rule() {
     let mut claims = user_claims("eve@example.com", &["admins"], NOW + 60);
     claims["email_verified"] = json!(false);

@@ -139,6 +139,31 @@ fn a_private_site_under_a_mount_still_needs_the_login_for_every_path_under_it() 
 }
 
 #[test]
+fn every_path_under_a_private_mount_needs_the_login_whatever_it_would_answer() {
+    // A file, a clean URL, a missing page, an encoded path and a method the site refuses: each
+    // is refused before the site is asked, so not even its 404 or 405 leaks.
+    for (method, path) in [
+        ("GET", "/team/index.html"),
+        ("GET", "/team/index"),
+        ("GET", "/team/no-such-page"),
+        ("GET", "/team/%69ndex.html"),
+        ("HEAD", "/team/"),
+        ("POST", "/team/"),
+    ] {
+        let r = ask_private(AlbEvent::new(method, path), false);
+        assert_eq!(status(&r), 401, "{method} {path}");
+        assert!(
+            !String::from_utf8_lossy(&body_bytes(&r)).contains("private"),
+            "{method} {path}"
+        );
+    }
+    // With the login, the site's own answer: its clean URL.
+    let r = ask_private(AlbEvent::new("GET", "/team/index.html"), true);
+    assert_eq!(status(&r), 308);
+    assert_eq!(header(&r, "location"), Some("/team/"));
+}
+
+#[test]
 fn outside_a_private_sites_mount_the_answer_carries_nothing_of_the_site() {
     let r = ask_private(AlbEvent::new("GET", "/elsewhere/index.html"), false);
     assert_eq!(status(&r), 404);

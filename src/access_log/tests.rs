@@ -138,6 +138,35 @@ fn control_characters_in_a_path_cannot_start_a_new_line() {
 }
 
 #[test]
+fn control_characters_in_any_field_a_client_sends_cannot_start_a_new_line() {
+    let forged = "x\n{\"level\":\"ERROR\",\"message\":\"forged\"}\r\u{2028}";
+    let mut e = entry("/a");
+    e.query = forged;
+    e.host = Some(forged);
+    e.user_agent = Some(forged);
+    e.client_ip = Some(forged);
+    e.alb_trace_id = Some(forged);
+    e.user = Some(forged);
+    e.email = Some(forged);
+    e.refused = Some(forged);
+    for format in ["text", "json"] {
+        let (mut out, mut buf) = (Vec::new(), Vec::new());
+        AccessLog::new(format, "")
+            .write(&mut out, &mut buf, &e, Some(&SPAN))
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.matches('\n').count(), 1, "{format}: {text}");
+        assert!(text.ends_with('\n'), "{format}: {text}");
+        assert!(!text.contains('\r'), "{format}: {text}");
+        if format == "json" {
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(v["fields"]["userAgent"], forged, "{text}");
+            assert_eq!(v["level"], "INFO", "{text}");
+        }
+    }
+}
+
+#[test]
 fn a_log_level_above_info_turns_the_line_off() {
     for level in ["WARN", "error", "FATAL", " off "] {
         assert_eq!(

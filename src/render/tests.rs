@@ -212,3 +212,28 @@ fn a_location_on_the_site_gets_the_mount_and_one_elsewhere_does_not() {
     );
     assert_eq!(to("//example.com/x").as_deref(), Some("//example.com/x"));
 }
+
+#[test]
+fn after_a_login_a_cdns_s_maxage_and_public_are_dropped() {
+    let site = from_files(
+        &[("a.css", b"body{}")],
+        "[cache]\ndefault = \"public, max-age=60\"\n[cache.cdn]\ndefault = 600\n",
+    )
+    .unwrap();
+    let file = site.file(0);
+    let outcome = || Outcome::File {
+        file,
+        variant: file.identity(),
+        status: Status::Ok,
+        range: None,
+        at: None,
+    };
+    assert_eq!(
+        headers_named(&render(&site, outcome(), PLAIN), "Cache-Control"),
+        ["public, max-age=60, s-maxage=600"]
+    );
+    assert_eq!(
+        headers_named(&render(&site, outcome(), PRIVATE), "Cache-Control"),
+        ["private, max-age=60"]
+    );
+}

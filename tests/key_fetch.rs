@@ -518,6 +518,25 @@ fn a_body_over_64_kib_fails_closed_with_503() {
     assert_fails_closed_in_time(&keys);
 }
 
+/// The right key, then blank lines: padding a PEM parser skips, so only the size can refuse it.
+fn padded_key(answer_bytes: usize) -> String {
+    let pem = signer(3).public_pem();
+    format!("{pem}{}", "\n".repeat(answer_bytes - pem.len()))
+}
+
+#[test]
+fn the_right_key_in_an_answer_just_under_16_kib_lets_the_login_in() {
+    // The answer's headers take a few hundred bytes of the cap.
+    let (keys, _) = fetcher_for(KeyServer::Answers(padded_key(15 * 1024)), Transport::Plain);
+    assert_eq!(ask(&keys, &token(&signer(3))).0, 200);
+}
+
+#[test]
+fn the_right_key_in_an_answer_over_16_kib_fails_closed_with_503() {
+    let (keys, _) = fetcher_for(KeyServer::Answers(padded_key(17 * 1024)), Transport::Plain);
+    assert_fails_closed_in_time(&keys);
+}
+
 #[test]
 fn a_redirect_to_another_host_is_not_followed() {
     let (elsewhere, elsewhere_hits) = key_server(KeyServer::Serves, signer(3).public_pem());

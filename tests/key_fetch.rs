@@ -53,6 +53,8 @@ enum KeyServer {
     Hangs,
     Garbage,
     NotFound,
+    /// 403 for everything, as S3 answers a key it does not have when listing is denied.
+    Forbidden,
     Fails,
     /// The key, one byte a second.
     Trickles,
@@ -118,6 +120,7 @@ fn answer_for(behaviour: &KeyServer, path: &str, pem: &str) -> Option<String> {
         }
         KeyServer::Garbage => "HTTP/1.0 200 OK\r\n\r\nthis is not a key".into(),
         KeyServer::Fails => "HTTP/1.0 500 Oops\r\nContent-Length: 0\r\n\r\n".into(),
+        KeyServer::Forbidden => "HTTP/1.0 403 Forbidden\r\nContent-Length: 0\r\n\r\n".into(),
         KeyServer::Hangs => return None,
         KeyServer::Huge(n) => format!("HTTP/1.0 200 OK\r\n\r\n{}", "A".repeat(*n)),
         KeyServer::Redirects(to) => {
@@ -573,6 +576,17 @@ fn an_unknown_kid_is_fetched_once_and_then_answered_from_memory() {
     let (keys, hits) = fetcher_for(KeyServer::NotFound, Transport::Plain);
     for _ in 0..50 {
         assert_eq!(ask(&keys, &token(&signer(3))).0, 401);
+    }
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_key_server_answering_403_is_an_unknown_kid_refused_with_401_and_fetched_once() {
+    let (keys, hits) = fetcher_for(KeyServer::Forbidden, Transport::Plain);
+    for _ in 0..5 {
+        let (code, took) = ask(&keys, &token(&signer(3)));
+        assert_eq!(code, 401);
+        assert!(took < WITHIN_THE_DEADLINE, "took {took:?}");
     }
     assert_eq!(hits.load(Ordering::SeqCst), 1);
 }

@@ -474,6 +474,33 @@ fn an_identity_header_that_differs_from_the_token_is_refused() {
 }
 
 #[test]
+fn a_signed_token_whose_claims_have_no_sub_is_refused() {
+    let mut claims = user_claims("alice@example.com", &["admins"], NOW + 60);
+    claims.as_object_mut().unwrap().remove("sub");
+    let token = signer().token(&claims, NOW + 60);
+    let event = AlbEvent::new("GET", "/docs/guide").header("x-amzn-oidc-data", &token);
+    let (r, line) = ask_with(event, &keys());
+    assert_eq!(status(&r), 401);
+    assert!(line.user.is_none());
+    // The same claims with a sub are let in: only the missing sub refused them.
+    let token = signer().token(
+        &user_claims("alice@example.com", &["admins"], NOW + 60),
+        NOW + 60,
+    );
+    assert_eq!(status(&ask("/docs/guide", Some(&token))), 200);
+}
+
+#[test]
+fn an_identity_header_without_a_token_is_no_login() {
+    let event = AlbEvent::new("GET", "/docs/guide")
+        .header("x-amzn-oidc-identity", "local-alice-at-example.com");
+    let (r, line) = ask_with(event, &keys());
+    assert_eq!(status(&r), 401);
+    assert!(line.user.is_none());
+    assert!(!body(&r).contains("guide"));
+}
+
+#[test]
 fn two_tokens_in_multi_value_mode_are_refused() {
     let event = AlbEvent::new("GET", "/docs/guide")
         .multi_value(true)

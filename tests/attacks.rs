@@ -442,6 +442,49 @@ fn request_header_values_with_crlf_are_never_reflected() {
 }
 
 #[test]
+fn cors_and_login_request_headers_with_crlf_are_never_reflected() {
+    // On a path whose `_headers` allow CORS, as a request and as a preflight (which answers
+    // with CORS headers of its own), and on a page.
+    let nasty = "x\r\nSet-Cookie: pwned=1\r\n\r\n<script>";
+    for name in [
+        "origin",
+        "access-control-request-method",
+        "access-control-request-headers",
+        "x-amzn-oidc-data",
+        "x-amzn-oidc-identity",
+        "x-amzn-oidc-accesstoken",
+    ] {
+        for path in ["/assets/app.3f9a2c1b.js", "/"] {
+            for (method, also) in [
+                ("GET", vec![]),
+                (
+                    "OPTIONS",
+                    vec![
+                        ("origin", "https://other.example"),
+                        ("access-control-request-method", "GET"),
+                    ],
+                ),
+            ] {
+                let mut headers: Vec<(&str, &str)> =
+                    also.into_iter().filter(|(n, _)| *n != name).collect();
+                headers.push((name, nasty));
+                for e in [
+                    event(method, path, &headers),
+                    event_multi(method, path, &headers),
+                ] {
+                    let r = call(&e);
+                    assert_safe(&r, &format!("{method} {path} {name}"));
+                    assert!(
+                        !r.to_string().contains("pwned"),
+                        "{method} {path} {name}: {r}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn request_header_names_with_crlf_are_never_reflected() {
     for name in [
         "x\r\nSet-Cookie: pwned=1",

@@ -6,12 +6,9 @@ mod common;
 use common::Server;
 
 #[test]
+#[ignore = "needs the built function: BOOTSTRAP=path/to/bootstrap (make test-local sets it)"]
 fn real_bootstrap_serves_the_site_through_local_alb() {
-    let Some(bootstrap) =
-        common::bootstrap_or_skip("real_bootstrap_serves_the_site_through_local_alb")
-    else {
-        return;
-    };
+    let bootstrap = common::bootstrap();
     for flags in [
         &["--instances", "1"][..],
         &["--instances", "1", "--multi-value"][..],
@@ -30,16 +27,13 @@ fn real_bootstrap_serves_the_site_through_local_alb() {
 }
 
 #[test]
+#[ignore = "needs the built function: BOOTSTRAP=path/to/bootstrap (make test-local sets it)"]
 fn the_access_log_names_each_invocations_request_id_and_trace_id() {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
 
-    let Some(bootstrap) =
-        common::bootstrap_or_skip("the_access_log_names_each_invocations_request_id_and_trace_id")
-    else {
-        return;
-    };
+    let bootstrap = common::bootstrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .unwrap()

@@ -47,49 +47,26 @@ fn bench(c: &mut Criterion) {
         .to_string();
     // Guard against measuring a refusal.
     assert!(auth::verify(&token, &signers, &keys, NOW).is_ok());
-    let (r, _) = handler::handle_with(
-        &site,
-        &private,
-        &handler::Shell {
-            guard: Some(&guard),
-            now: NOW,
-            ..Default::default()
-        },
-    );
+    let logged_in = handler::Shell {
+        guard: Some(&guard),
+        now: NOW,
+        ..Default::default()
+    };
+    let public_site = handler::Shell {
+        now: NOW,
+        ..Default::default()
+    };
+    let (r, _) = handler::handle_with(&site, &private, &logged_in);
     assert_eq!(r.status.code(), 200);
 
     c.bench_function("verify_token_cached_key", |b| {
         b.iter(|| auth::verify(&token, &signers, &keys, NOW))
     });
     c.bench_function("small_page_public", |b| {
-        b.iter(|| {
-            handler::handle_with(
-                &site,
-                &public,
-                &handler::Shell {
-                    guard: None,
-                    now: NOW,
-                    ..Default::default()
-                },
-            )
-            .0
-            .status
-        })
+        b.iter(|| handler::handle_with(&site, &public, &public_site).0.status)
     });
     c.bench_function("small_page_private", |b| {
-        b.iter(|| {
-            handler::handle_with(
-                &site,
-                &private,
-                &handler::Shell {
-                    guard: Some(&guard),
-                    now: NOW,
-                    ..Default::default()
-                },
-            )
-            .0
-            .status
-        })
+        b.iter(|| handler::handle_with(&site, &private, &logged_in).0.status)
     });
 }
 

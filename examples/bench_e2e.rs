@@ -17,7 +17,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use local_alb::kit::alb_event::{AlbEvent, BROWSER_HEADERS};
+use local_alb::kit::alb_event::AlbEvent;
 use local_alb::kit::invoke::{self, Client};
 use local_alb::kit::rie::{self, Emulator, Output};
 use serde_json::Value;
@@ -82,10 +82,7 @@ fn options() -> Result<Options> {
 
 /// A GET from a browser, through ALB, with `headers` besides the usual ones.
 fn alb_event(path: &str, headers: &[(&str, &str)]) -> Value {
-    AlbEvent::new("GET", path)
-        .headers(BROWSER_HEADERS)
-        .headers(headers)
-        .to_json()
+    AlbEvent::browser_get(path, headers).to_json()
 }
 
 /// A file class: a name, the event (its `path` is unique: the floor keys on it) and the status

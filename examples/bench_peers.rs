@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use local_alb::kit::alb_event::{AlbEvent, BROWSER_HEADERS};
+use local_alb::kit::alb_event::AlbEvent;
 use local_alb::kit::invoke::{self, Client};
 use local_alb::kit::process;
 use local_alb::kit::rie::{self, Emulator, Output};
@@ -206,11 +206,7 @@ fn acceptance(
 
 /// A GET from a browser, through ALB, with `headers` besides the usual ones.
 fn alb_event(path: &str, headers: &[(&str, &str)]) -> String {
-    AlbEvent::new("GET", path)
-        .headers(BROWSER_HEADERS)
-        .headers(headers)
-        .to_json()
-        .to_string()
+    AlbEvent::browser_get(path, headers).to_json().to_string()
 }
 
 /// A request class: its name, the path and the headers besides a browser's usual ones.

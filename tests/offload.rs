@@ -14,7 +14,8 @@ use std::sync::OnceLock;
 use common::{body_bytes, check_response, decoded_body, header, status, AlbEvent, Front};
 use local_alb::kit::login::{user_claims, AlbSigner};
 use serde_json::Value;
-use site_core::plan::{self, memory, Config, Input, Placement, Plan};
+use site_core::plan::memory::{self, noise};
+use site_core::plan::{self, Config, Input, Placement, Plan};
 use site_core::site::Site;
 use site_server::auth::{Guard, Policy, PublicKey};
 use site_server::handler::{self, Shell, Tally};
@@ -26,19 +27,6 @@ const BASE: &str = "https://site-offload.s3.eu-west-1.amazonaws.com";
 const SIGNER_ARN: &str =
     "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/intranet/50dc6c495c0c9188";
 const KID: &str = "5d1c0b2a-0000-4000-8000-000000000001";
-
-/// Bytes that do not compress (a xorshift stream), so their size is their size on the wire.
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
 
 /// JSON of random hex strings: compresses to about half, still over 1 MB in any encoding.
 fn big_json() -> Vec<u8> {

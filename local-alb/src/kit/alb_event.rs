@@ -67,6 +67,13 @@ impl AlbEvent {
         self
     }
 
+    /// A GET from a browser through ALB: [`BROWSER_HEADERS`], then `headers`.
+    pub fn browser_get(path: &str, headers: &[(&str, &str)]) -> AlbEvent {
+        AlbEvent::new("GET", path)
+            .headers(BROWSER_HEADERS)
+            .headers(headers)
+    }
+
     pub fn headers(self, headers: &[(&str, &str)]) -> AlbEvent {
         headers
             .iter()

@@ -40,6 +40,20 @@ pub fn into_site_reusing(
         .map_err(|e| PlanError::new(format!("the packed site does not read back: {e}")))
 }
 
+/// `len` bytes that do not compress (a xorshift stream from `seed`): a file for tests whose size
+/// on the wire is its size.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
 /// Plans a site made of `files` (site path without the leading slash, bytes; `_headers` and
 /// `_redirects` included) with the settings `config_toml`, in a scratch folder that is removed
 /// again: a site for tests and tools, through exactly the planning code of a build.

@@ -2,6 +2,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::*;
+use crate::plan::memory::noise;
 use crate::plan::{plan_with, Config, Input};
 
 /// Plans a site of `files` (path under the site folder, bytes) with the settings `toml`, in a
@@ -28,19 +29,6 @@ fn plan_of(files: &[(&str, &[u8])], toml: &str) -> Plan {
     let plan = plan_with(&input, Config::parse(toml).unwrap());
     let _ = std::fs::remove_dir_all(&dir);
     plan.unwrap()
-}
-
-/// Bytes no encoding makes smaller.
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
 }
 
 const PAGE: &[u8] =

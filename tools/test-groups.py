@@ -4,8 +4,9 @@
 usage: tools/test-groups.py [--keep-going] [--log-dir DIR] GROUP...
 
 Each GROUP is a make target (lint, test-rust, test-deploy, ...). Its output is shown as it comes
-and kept in DIR/GROUP.log (default target/test-logs). At the end a table gives each group's wall
-time, its share of the whole, and the tests it ran (passed / failed / skipped, read from the
+and kept in DIR/GROUP.log (default target/test-logs), each line there after the seconds since
+the group started, to see which step the time went to. At the end a table gives each group's wall
+time, its share of the whole, the cores it kept busy (CPU time over wall time), and the tests it ran (passed / failed / skipped, read from the
 closing lines of cargo test, pytest and node's test runner), then one closing line
 `total: N passed, N failed`.
 
@@ -19,6 +20,7 @@ Plain Python (no packages): it runs before the project's virtualenv exists.
 import argparse
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -89,6 +91,7 @@ def run_group(group, log_dir):
     counts = Counts()
     lines = []
     start = time.monotonic()
+    cpu_before = cpu_seconds()
     print(f"\n===== {group} =====", flush=True)
     with open(log_path, "w", encoding="utf-8", errors="replace") as log:
         proc = subprocess.Popen(
@@ -101,33 +104,49 @@ def run_group(group, log_dir):
             text = raw.decode("utf-8", errors="replace")
             sys.stdout.write(text)
             sys.stdout.flush()
-            log.write(text)
+            log.write(f"[{time.monotonic() - start:7.1f}] {text}")
             line = text.rstrip("\n")
             lines.append(line)
             counts.read(line.strip())
         code = proc.wait()
-    return code, time.monotonic() - start, counts, lines, log_path
+    return code, time.monotonic() - start, cpu_seconds() - cpu_before, counts, lines, log_path
+
+
+def cpu_seconds():
+    """User + system CPU time of every finished child process and its descendants (make, cargo,
+    rustc, the tests) so far: a group's share is the difference before and after it."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def minutes(seconds):
     return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
 
 
+def cores(cpu, seconds):
+    """How many cores the group kept busy on average (CPU time over wall time): well under the
+    machine's count means it mostly waited (a single-threaded link, a server, a browser)."""
+    return f"{cpu / seconds:.2f}" if seconds else "-"
+
+
 def table(results, total_seconds):
-    rows = [("group", "time", "share", "passed", "failed", "skipped")]
+    rows = [("group", "time", "share", "cores", "passed", "failed", "skipped")]
     passed = failed = skipped = 0
-    for group, code, seconds, counts in results:
+    total_cpu = 0.0
+    for group, code, seconds, cpu, counts in results:
+        total_cpu += cpu
         share = f"{100 * seconds / total_seconds:.0f}%" if total_seconds else "-"
         mark = "" if code == 0 else " (FAILED)"
         if counts.seen:
             nums = (str(counts.passed), str(counts.failed), str(counts.skipped))
         else:
             nums = ("-", "-", "-")
-        rows.append((group + mark, minutes(seconds), share, *nums))
+        rows.append((group + mark, minutes(seconds), share, cores(cpu, seconds), *nums))
         passed += counts.passed
         failed += counts.failed
         skipped += counts.skipped
-    rows.append(("all", minutes(total_seconds), "100%", str(passed), str(failed), str(skipped)))
+    rows.append(("all", minutes(total_seconds), "100%", cores(total_cpu, total_seconds),
+                 str(passed), str(failed), str(skipped)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = []
     for i, r in enumerate(rows):
@@ -150,8 +169,8 @@ def main():
     failures = []
     start = time.monotonic()
     for group in args.groups:
-        code, seconds, counts, lines, log_path = run_group(group, args.log_dir)
-        results.append((group, code, seconds, counts))
+        code, seconds, cpu, counts, lines, log_path = run_group(group, args.log_dir)
+        results.append((group, code, seconds, cpu, counts))
         if code != 0:
             failures.append((group, code, seconds, first_failure(lines), log_path))
             if not args.keep_going:

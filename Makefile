@@ -35,9 +35,11 @@ DEV_TESTS = $(call tests_of,dev/tests)
 # fails when cargo does.
 # $(call package_zip,DIR): DIR/bootstrap.zip from DIR/bootstrap, deterministic: the same binary
 # gives the same zip (fixed mode and mtime, UTC, no extra fields), so an unchanged site deploys
-# as no change.
-package_zip = rm -f $(1)/bootstrap.zip && chmod 755 $(1)/bootstrap && touch -d 1980-01-01T00:00:00Z $(1)/bootstrap \
-  && cd $(1) && TZ=UTC zip -X -q bootstrap.zip bootstrap
+# as no change. An unchanged zip is left as it was (tools/install-if-changed.sh), as are the
+# files `make build` copies to dist/: two test groups may build at once while others read them.
+package_zip = chmod 755 $(1)/bootstrap && touch -d 1980-01-01T00:00:00Z $(1)/bootstrap \
+  && (cd $(1) && rm -f .bootstrap.zip.$$$$ && TZ=UTC zip -X -q .bootstrap.zip.$$$$ bootstrap) \
+  && tools/install-if-changed.sh --move $(1)/.bootstrap.zip.$$$$ $(1)/bootstrap.zip
 cargo_build = set -o pipefail; $(CARGO) build -vv $(1) 2>&1 | awk -f tools/cargo-progress.awk
 
 # aarch64 and amd64 are other names of the same two machines; anything else is refused before
@@ -99,11 +101,11 @@ build: apt-tools ## Build the release bootstrap and dist/bootstrap.zip for Lambd
 	    printf "stage: compile %.1f s (the build script stages above, then the library)\n", b - a; \
 	    printf "stage: link %.1f s (the binary: LTO, codegen and link)\n", c - b }'
 	@mkdir -p dist
-	cp $(BOOTSTRAP) dist/bootstrap
+	tools/install-if-changed.sh $(BOOTSTRAP) dist/bootstrap
 	@# The files kept in S3 (limits.too_large = "s3"), for the deploy to upload.
-	rm -rf dist/offload && cp -r $(dir $(BOOTSTRAP))site-offload dist/offload
+	tools/install-if-changed.sh $(dir $(BOOTSTRAP))site-offload dist/offload
 	@# The build report (every file, its encodings, cache class, package or S3; the totals).
-	cp $(dir $(BOOTSTRAP))report.html dist/report.html
+	tools/install-if-changed.sh $(dir $(BOOTSTRAP))report.html dist/report.html
 	$(call package_zip,dist)
 	@$(MAKE) --no-print-directory check-glibc
 	@size=$$(stat -c %s dist/bootstrap); zsize=$$(stat -c %s dist/bootstrap.zip); \
@@ -153,6 +155,10 @@ test-rust: venv ## Every crate's unit tests; the server's and site-core's behavi
 # not yet committed) copied alone into target/bare/ (no .venv, no .tools, no dist), no tool
 # variables, a debug build. Catches a test that needs something the project installs and is
 # not #[ignore]d. (Cargo's cache of downloaded crates is shared; CI starts with an empty one.)
+# The debug builds of one site each (the fixture sites, the browser test's, dev's equivalence
+# fixtures) share it too: their crates are compiled once. Each copies the binary it built to
+# target/sites/bin/ at once; the groups that build there take turns (TEST_APART, mk/sites.mk).
+SITE_BUILD_DIR := target/bare-target
 BARE_ENV := env -u RIE -u RIE_BOOTSTRAP -u BOOTSTRAP -u SITE_DIR -u SITE_CONFIG -u SOURCE_DATE_EPOCH \
   -u PROPTEST_CASES -u UPDATE_GOLDEN -u AWS_LAMBDA_RUNTIME_API -u SITE_AUTH_SIGNER -u SITE_AUTH_KEY_URL \
   CARGO_TARGET_DIR=$(CURDIR)/target/bare-target
@@ -180,9 +186,15 @@ include $(sort $(wildcard mk/*.mk))
 # Each group runs as its own make, timed; the end of the output is a table of where the time
 # went and how many tests each group ran, and on a failure the group, the command that reruns
 # it and its first failing test (tools/test-groups.py). KEEP_GOING=1 runs the rest after a failure.
+# TEST_JOBS groups run at the same time (many keep one core idle for minutes: a fat-LTO link, a
+# browser, qemu, moto); first TEST_TOOLS installs what they need, once (apt and pip must not run
+# twice at once). Groups in one TEST_APART list write the same build directory and take turns.
 TEST_GROUPS = lint test-rust test-bare test-package $(TEST_TARGETS)
-test: ## Everything: lint, Rust tests (and a bare cargo test), and the suites in mk/*.mk, with a table of each group's time and tests
-	@python3 tools/test-groups.py $(if $(KEEP_GOING),--keep-going) $(TEST_GROUPS)
+TEST_JOBS ?= 2
+TEST_TOOLS += apt-tools venv rie
+test: ## Everything: lint, Rust tests (and a bare cargo test), and the suites in mk/*.mk, two groups at a time (TEST_JOBS), with a table of each group's time and tests
+	@python3 tools/test-groups.py $(if $(KEEP_GOING),--keep-going) --jobs $(TEST_JOBS) \
+	  --prepare "$(strip $(TEST_TOOLS))" $(foreach a,$(TEST_APART),--apart $(a)) $(TEST_GROUPS)
 
 test-quick: ## The inner loop (minutes): fmt, then the workspace's unit, handler, conformance and config tests in a debug build; no browser, no moto, no release build
 	$(CARGO) fmt --check

@@ -20,9 +20,14 @@ endif
 
 ifeq ($(HOST_IS_ARM64),)
 TEST_TARGETS += test-arm64
+TEST_TOOLS += arm64-tools
 endif
 
-.PHONY: test-arm64 arm64-bootstrap arm64-package
+.PHONY: test-arm64 arm64-bootstrap arm64-package arm64-tools
+
+# The compiler for arm64 and qemu-user, installed when missing (make test installs them first).
+arm64-tools:
+	@tools/arm64.sh setup
 
 # The same compile as `make build ARCH=arm64` (same arguments and target dir), so either one
 # leaves the other nothing to do.

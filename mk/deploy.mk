@@ -6,11 +6,12 @@
 # DEPLOY_ENV_FILE=deploy/prod.env. PREVIEW=name makes each of them act on that deploy preview.
 
 TEST_TARGETS += test-deploy
+TEST_TOOLS += awscli shellcheck
 
 DEPLOY_SCRIPTS := deploy/deploy.sh deploy/destroy.sh deploy/rollback.sh deploy/status.sh deploy/logs.sh \
   deploy/lib.sh deploy/preview.sh deploy/settings.env
 
-.PHONY: deploy plan destroy rollback status logs test-deploy lint-deploy awscli
+.PHONY: deploy plan destroy rollback status logs test-deploy lint-deploy awscli shellcheck
 
 # DEPLOY_ENV_FILE may set what is built: SITE_DIR, SITE_CONFIG and ARCH. They are read from it
 # before the build (a value on the command line or in the environment wins over the file's).
@@ -41,8 +42,10 @@ logs: ## Tail the function's logs (LOGS_SINCE=10m, LOGS_FOLLOW=true)
 awscli:
 	@/usr/bin/aws --version 2>/dev/null | grep -q '^aws-cli/2' || (apt-get update -qq && apt-get install -y -qq awscli)
 
-lint-deploy: venv ## shellcheck the deploy scripts and cfn-lint deploy/template.yaml (each variant: make test-deploy)
-	@command -v shellcheck >/dev/null || (apt-get update && apt-get install -y shellcheck)
+shellcheck:
+	@command -v shellcheck >/dev/null || (apt-get update -qq && apt-get install -y -qq shellcheck)
+
+lint-deploy: venv shellcheck ## shellcheck the deploy scripts and cfn-lint deploy/template.yaml (each variant: make test-deploy)
 	shellcheck -x $(DEPLOY_SCRIPTS)
 	$(VENV)/bin/cfn-lint deploy/template.yaml
 

@@ -47,7 +47,7 @@ space := $(subst ,, )
 # The suite: unit tests, the end-to-end run of `make dev` on a copy of the sample site, and dev
 # against the built Lambda binary over events/ (the release bootstrap, built as for make test).
 # The fixture sites too (tests/sites/<site>/ with <settings>.toml, `-` for the defaults), each
-# built as test-sites builds them (debug, target/sites; a few seconds each once its
+# built as test-sites builds them (debug, $(SITE_BUILD_DIR); a few seconds each once its
 # dependencies are compiled there).
 DEV_EQUIV_FIXTURES := notfound/- slashes/never slashes/always spa/site
 dev-equiv-fixtures:
@@ -56,8 +56,8 @@ dev-equiv-fixtures:
 	  config=$(CURDIR)/tests/sites/$$site/$$settings.toml; \
 	  [ "$$settings" = - ] && config=$(CURDIR)/target/sites/gen/no-settings.toml; \
 	  env -u SOURCE_DATE_EPOCH -u CARGO_TARGET_DIR SITE_DIR=$(CURDIR)/tests/sites/$$site/site SITE_CONFIG=$$config \
-	    nice -n 10 $(CARGO) build --locked --quiet --bin bootstrap --target-dir target/sites || exit 1; \
-	  cp target/sites/debug/bootstrap target/sites/bin/dev-equiv-$$site-$$settings; done
+	    nice -n 10 $(CARGO) build --locked --quiet --bin bootstrap --target-dir $(SITE_BUILD_DIR) || exit 1; \
+	  cp $(SITE_BUILD_DIR)/debug/bootstrap target/sites/bin/dev-equiv-$$site-$$settings; done
 
 test-dev: build dev-equiv-fixtures ## make dev, check and explain: end to end over HTTP, and dev against the built binaries (sample site, fixture sites) for every event
 	BOOTSTRAP=$(CURDIR)/dist/bootstrap DEV_EQUIV_SITE="$(abspath $(DEV_SITE))" \

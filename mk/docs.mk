@@ -11,5 +11,5 @@ check-docs: venv dev-tool ## Check the docs: commands, settings, config fragment
 	$(PY) tools/check-docs.py
 
 test-docs: venv awscli build check-docs ## The doc checker and its tests, and the README's first commands on a clean clone (against moto)
-	$(PY) -m pytest -q -p no:cacheprovider tests/docs
+	$(PY) -m pytest -q -p no:cacheprovider tests/docs tests/tools
 	NEWCOMER_TEST=1 $(PY) -m pytest -q -p no:cacheprovider tests/deploy/test_newcomer.py

@@ -6,6 +6,7 @@ LOCAL_ALB := target/release/local-alb
 # The tests' own local-alb (the test profile); the function they run is the shipped dist/bootstrap.
 TEST_LOCAL_ALB := $(TEST_OUT)/local-alb
 TEST_TARGETS += test-local test-browser
+TEST_TOOLS += browser-tools
 
 .PHONY: local local-alb test-local test-browser browser-tools
 
@@ -49,8 +50,8 @@ browser-tools:
 SPA_BOOTSTRAP := target/sites/bin/browser-spa
 $(SPA_BOOTSTRAP): $(wildcard tests/browser/spa-site/* tests/browser/spa-site/*/*) tests/browser/spa.toml
 	SITE_DIR=tests/browser/spa-site SITE_CONFIG=tests/browser/spa.toml \
-	  $(CARGO) build --locked --bin bootstrap --target-dir target/sites
-	mkdir -p $(dir $@) && cp target/sites/debug/bootstrap $@
+	  $(CARGO) build --locked --bin bootstrap --target-dir $(SITE_BUILD_DIR)
+	mkdir -p $(dir $@) && cp $(SITE_BUILD_DIR)/debug/bootstrap $@
 
 # A third: the sample site made private (tests/browser/private.toml), behind local-alb --login.
 # Always handed to cargo (which rebuilds only on change): the sample site has names with spaces,
@@ -59,8 +60,8 @@ PRIVATE_BOOTSTRAP := target/sites/bin/browser-private
 .PHONY: $(PRIVATE_BOOTSTRAP)
 $(PRIVATE_BOOTSTRAP): $(SPA_BOOTSTRAP)
 	SITE_DIR=site SITE_CONFIG=tests/browser/private.toml \
-	  $(CARGO) build --locked --bin bootstrap --target-dir target/sites
-	mkdir -p $(dir $@) && cp target/sites/debug/bootstrap $@
+	  $(CARGO) build --locked --bin bootstrap --target-dir $(SITE_BUILD_DIR)
+	mkdir -p $(dir $@) && cp $(SITE_BUILD_DIR)/debug/bootstrap $@
 
 # local-alb and the dev tool as the test build makes them (test-rust's selection: nothing compiles
 # again).

@@ -4,6 +4,8 @@
 # `bootstrap invoke -`; expected build failures are tests too.
 
 TEST_TARGETS += test-sites
+# Each builds into $(SITE_BUILD_DIR) and uses the binary it leaves there: they take turns.
+TEST_APART += test-bare,test-sites,test-panic,test-dev,test-browser
 
 .PHONY: test-sites
 test-sites: venv ## Build failures, SOURCE_DATE_EPOCH and reproducible builds of the fixture sites in tests/sites/

@@ -1,28 +1,41 @@
 #!/usr/bin/env python3
-"""Runs `make test`'s groups one after another and says where the time went.
+"""Runs `make test`'s groups, some at the same time, and says where the time went.
 
-usage: tools/test-groups.py [--keep-going] [--log-dir DIR] GROUP...
+usage: tools/test-groups.py [--keep-going] [--jobs N] [--prepare TARGETS] [--apart A,B...]...
+                            [--log-dir DIR] GROUP...
 
-Each GROUP is a make target (lint, test-rust, test-deploy, ...). Its output is shown as it comes
-and kept in DIR/GROUP.log (default target/test-logs), each line there after the seconds since
-the group started, to see which step the time went to. At the end a table gives each group's wall
-time, its share of the whole, the cores it kept busy (CPU time over wall time), and the tests it ran (passed / failed / skipped, read from the
-closing lines of cargo test, pytest and node's test runner), then one closing line
-`total: N passed, N failed`.
+Each GROUP is a make target (lint, test-rust, test-deploy, ...), run as its own `make GROUP`.
+`--prepare` first runs one make of the TARGETS every group may need installed (apt packages, the
+virtualenv, the emulator): installers must not run twice at once. Then up to N groups run at
+the same time, started in the order given; groups named together in one `--apart` list (they
+write the same build directory) never run at the same time.
 
-When a group fails, the run stops (unless --keep-going) and the last lines name the group, the
-command that reruns just it, the first failing test (or the first error, for a build), and the
-log. Nobody should have to scroll 20,000 lines to find out what broke.
+Why at the same time: many groups keep less than the machine's cores busy for much of their
+time (a fat-LTO link is one thread, a server or a browser waits, qemu runs one thread), and the
+next group fills the idle core. Each group's wall time then includes the CPU it shared.
+
+Output: with one job, each group's output as it comes; with more, each line prefixed with its
+group's name. Every group's output is also kept in DIR/GROUP.log (default target/test-logs),
+each line after the seconds since the group started, to see which step the time went to.
+
+At the end a table gives each group's start, wall time, the cores it kept busy (CPU time over
+wall time) and the tests it ran (passed / failed / skipped, read from the closing lines of cargo
+test, pytest and node's test runner), then one closing line `total: N passed, N failed`.
+
+When a group fails, no new group starts (unless --keep-going), and the last lines name the
+group, the command that reruns just it, the first failing test (or the first error, for a
+build), and the log. Nobody should have to scroll 20,000 lines to find out what broke.
 
 Plain Python (no packages): it runs before the project's virtualenv exists.
 """
 
 import argparse
 import os
+import queue
 import re
-import resource
 import subprocess
 import sys
+import threading
 import time
 
 # Closing lines of the test runners the project uses.
@@ -85,38 +98,49 @@ def first_failure(log_lines):
     return None
 
 
-def run_group(group, log_dir):
-    """Runs `make GROUP`, echoing and logging its output. Returns (exit code, seconds, counts, log)."""
-    log_path = os.path.join(log_dir, f"{group}.log")
-    counts = Counts()
-    lines = []
+class Result:
+    """One group's run: what `make GROUP` exited with, when it started (seconds after the whole
+    run began), how long it took, the CPU time it and everything it started used, its counts."""
+
+    def __init__(self, group, began, log_path):
+        self.group = group
+        self.began = began
+        self.log_path = log_path
+        self.code = None
+        self.seconds = 0.0
+        self.cpu = 0.0
+        self.counts = Counts()
+        self.lines = []
+
+
+def run_group(group, targets, log_dir, began, prefix, out_lock):
+    """Runs `make TARGETS...` for GROUP, echoing (each line after `prefix`) and logging its
+    output, and returns its Result. The CPU time is the make's own rusage, which includes every
+    process it started and waited for (cargo, rustc, the tests)."""
+    result = Result(group, began, os.path.join(log_dir, f"{group}.log"))
     start = time.monotonic()
-    cpu_before = cpu_seconds()
-    print(f"\n===== {group} =====", flush=True)
-    with open(log_path, "w", encoding="utf-8", errors="replace") as log:
+    with open(result.log_path, "w", encoding="utf-8", errors="replace") as log:
         proc = subprocess.Popen(
-            ["make", "--no-print-directory", group],
+            ["make", "--no-print-directory", *targets],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
         for raw in proc.stdout:
             text = raw.decode("utf-8", errors="replace")
-            sys.stdout.write(text)
-            sys.stdout.flush()
+            with out_lock:
+                sys.stdout.write(prefix + text)
+                sys.stdout.flush()
             log.write(f"[{time.monotonic() - start:7.1f}] {text}")
             line = text.rstrip("\n")
-            lines.append(line)
-            counts.read(line.strip())
-        code = proc.wait()
-    return code, time.monotonic() - start, cpu_seconds() - cpu_before, counts, lines, log_path
-
-
-def cpu_seconds():
-    """User + system CPU time of every finished child process and its descendants (make, cargo,
-    rustc, the tests) so far: a group's share is the difference before and after it."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+            result.lines.append(line)
+            result.counts.read(line.strip())
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    result.code = proc.returncode
+    result.seconds = time.monotonic() - start
+    result.cpu = usage.ru_utime + usage.ru_stime
+    return result
 
 
 def minutes(seconds):
@@ -130,22 +154,21 @@ def cores(cpu, seconds):
 
 
 def table(results, total_seconds):
-    rows = [("group", "time", "share", "cores", "passed", "failed", "skipped")]
+    rows = [("group", "start", "time", "cores", "passed", "failed", "skipped")]
     passed = failed = skipped = 0
     total_cpu = 0.0
-    for group, code, seconds, cpu, counts in results:
-        total_cpu += cpu
-        share = f"{100 * seconds / total_seconds:.0f}%" if total_seconds else "-"
-        mark = "" if code == 0 else " (FAILED)"
-        if counts.seen:
-            nums = (str(counts.passed), str(counts.failed), str(counts.skipped))
+    for r in results:
+        total_cpu += r.cpu
+        mark = "" if r.code == 0 else " (FAILED)"
+        if r.counts.seen:
+            nums = (str(r.counts.passed), str(r.counts.failed), str(r.counts.skipped))
         else:
             nums = ("-", "-", "-")
-        rows.append((group + mark, minutes(seconds), share, cores(cpu, seconds), *nums))
-        passed += counts.passed
-        failed += counts.failed
-        skipped += counts.skipped
-    rows.append(("all", minutes(total_seconds), "100%", cores(total_cpu, total_seconds),
+        rows.append((r.group + mark, minutes(r.began), minutes(r.seconds), cores(r.cpu, r.seconds), *nums))
+        passed += r.counts.passed
+        failed += r.counts.failed
+        skipped += r.counts.skipped
+    rows.append(("all", minutes(0), minutes(total_seconds), cores(total_cpu, total_seconds),
                  str(passed), str(failed), str(skipped)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = []
@@ -157,40 +180,106 @@ def table(results, total_seconds):
     return "\n".join(out), passed, failed, skipped
 
 
+class Scheduler:
+    """Starts the groups in order, up to `jobs` at once, never two of one `--apart` list
+    together; each runs on a thread of its own, which reports its Result on a queue."""
+
+    def __init__(self, groups, jobs, apart, keep_going, log_dir, t0):
+        self.pending = list(groups)
+        self.jobs = jobs
+        self.apart = apart
+        self.keep_going = keep_going
+        self.log_dir = log_dir
+        self.t0 = t0
+        self.running = set()
+        self.results = []
+        self.done = queue.Queue()
+        self.out_lock = threading.Lock()
+        self.stopped = False
+
+    def clashes(self, group):
+        return any(group in s and self.running & s for s in self.apart)
+
+    def start(self, group):
+        self.running.add(group)
+        began = time.monotonic() - self.t0
+        prefix = f"[{group}] " if self.jobs > 1 else ""
+        with self.out_lock:
+            print(f"\n===== {group} ({minutes(began)}) =====", flush=True)
+
+        def work():
+            try:
+                self.done.put(run_group(group, [group], self.log_dir, began, prefix, self.out_lock))
+            except Exception as e:  # reported as the group's failure, never a hang
+                r = Result(group, began, os.path.join(self.log_dir, f"{group}.log"))
+                r.code, r.lines = 1, [f"error: test-groups.py could not run it: {e}"]
+                self.done.put(r)
+
+        threading.Thread(target=work, name=group, daemon=True).start()
+
+    def run(self):
+        while self.pending or self.running:
+            while not self.stopped and len(self.running) < self.jobs:
+                ready = [g for g in self.pending if not self.clashes(g)]
+                if not ready:
+                    break
+                self.pending.remove(ready[0])
+                self.start(ready[0])
+            if not self.running:
+                break
+            r = self.done.get()
+            self.running.discard(r.group)
+            self.results.append(r)
+            with self.out_lock:
+                state = "ok" if r.code == 0 else f"FAILED (exit {r.code})"
+                print(f"===== {r.group}: {state} after {minutes(r.seconds)} =====", flush=True)
+            if r.code != 0 and not self.keep_going:
+                self.stopped = True
+        return self.results
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("groups", nargs="+")
     ap.add_argument("--keep-going", action="store_true", help="run the other groups after a failure")
+    ap.add_argument("--jobs", type=int, default=1, help="groups run at the same time (default 1)")
+    ap.add_argument("--prepare", default="", help="make targets run once before any group (installers)")
+    ap.add_argument("--apart", action="append", default=[], metavar="A,B,...",
+                    help="groups that never run at the same time (repeatable)")
     ap.add_argument("--log-dir", default="target/test-logs")
     args = ap.parse_args()
     os.makedirs(args.log_dir, exist_ok=True)
+    apart = [set(a.split(",")) for a in args.apart]
 
+    t0 = time.monotonic()
     results = []
-    failures = []
-    start = time.monotonic()
-    for group in args.groups:
-        code, seconds, cpu, counts, lines, log_path = run_group(group, args.log_dir)
-        results.append((group, code, seconds, cpu, counts))
-        if code != 0:
-            failures.append((group, code, seconds, first_failure(lines), log_path))
-            if not args.keep_going:
-                break
-    total = time.monotonic() - start
+    if args.prepare.split():
+        print("\n===== prepare =====", flush=True)
+        results.append(run_group("prepare", args.prepare.split(), args.log_dir, 0.0, "", threading.Lock()))
+    if all(r.code == 0 for r in results):
+        scheduler = Scheduler(args.groups, max(1, args.jobs), apart, args.keep_going, args.log_dir, t0)
+        results += scheduler.run()
+    total = time.monotonic() - t0
+    # In the order they were given, each after its start.
+    order = {g: i for i, g in enumerate(["prepare", *args.groups])}
+    results.sort(key=lambda r: order[r.group])
 
     text, passed, failed, skipped = table(results, total)
-    print("\n===== make test: time per group =====")
+    print(f"\n===== make test: time per group ({max(1, args.jobs)} at a time) =====")
     print(text)
-    not_run = args.groups[len(results):]
+    ran = {r.group for r in results}
+    not_run = [g for g in args.groups if g not in ran]
     if not_run:
         print(f"not run after the failure: {' '.join(not_run)}")
-    for group, code, seconds, first, log_path in failures:
-        print(f"\nFAILED: {group} (exit {code}) after {minutes(seconds)}")
-        print(f"  rerun just it:  make {group}")
-        print(f"  first failure:  {first or '(none recognised: see the log)'}")
-        print(f"  full log:       {log_path}")
+    failures = [r for r in results if r.code != 0]
+    for r in failures:
+        print(f"\nFAILED: {r.group} (exit {r.code}) after {minutes(r.seconds)}")
+        print(f"  rerun just it:  make {r.group if r.group != 'prepare' else args.prepare}")
+        print(f"  first failure:  {first_failure(r.lines) or '(none recognised: see the log)'}")
+        print(f"  full log:       {r.log_path}")
     # The closing line test reports read: every test of every group, in one line.
     print(f"total: {passed} passed, {failed} failed, {skipped} skipped")
-    sys.exit(1 if failures else 0)
+    sys.exit(1 if failures or not_run else 0)
 
 
 if __name__ == "__main__":

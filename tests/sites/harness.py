@@ -173,8 +173,10 @@ def alb_accepts(raw, multi_value):
     Builds the checker once per session (cargo does nothing when it is fresh)."""
     global _checker_built
     if not _checker_built:
+        # The whole workspace with the planner, as the Makefile's TEST_SEL: the same features
+        # for every crate, so the crates `make test-rust` compiled are not compiled again.
         subprocess.run(["nice", "-n", "10", "cargo", "build", "--profile", "test-release", "--locked",
-                        "-p", "local-alb", "--example", "check_response"],
+                        "--workspace", "--features", "site-core/plan", "--example", "check_response"],
                        cwd=REPO, check=True, capture_output=True)
         _checker_built = True
     args = [str(CHECK_RESPONSE)] + (["--multi-value"] if multi_value else [])

@@ -189,7 +189,11 @@ include $(sort $(wildcard mk/*.mk))
 # TEST_JOBS groups run at the same time (many keep one core idle for minutes: a fat-LTO link, a
 # browser, qemu, moto); first TEST_TOOLS installs what they need, once (apt and pip must not run
 # twice at once). Groups in one TEST_APART list write the same build directory and take turns.
-TEST_GROUPS = lint test-rust test-bare test-package $(TEST_TARGETS)
+# The long groups start first (the chain of groups that take turns in target/bare-target early,
+# so it does not end alone), then the others in the fragments' order.
+TEST_LONG := test-rust test-bare test-package lint test-sites test-arm64 test-deploy test-docs
+TEST_ALL = lint test-rust test-bare test-package $(TEST_TARGETS)
+TEST_GROUPS = $(foreach g,$(TEST_LONG),$(filter $(g),$(TEST_ALL))) $(filter-out $(TEST_LONG),$(TEST_ALL))
 TEST_JOBS ?= 2
 TEST_TOOLS += apt-tools venv rie
 test: ## Everything: lint, Rust tests (and a bare cargo test), and the suites in mk/*.mk, two groups at a time (TEST_JOBS), with a table of each group's time and tests

@@ -196,9 +196,14 @@ TEST_ALL = lint test-rust test-bare test-package $(TEST_TARGETS)
 TEST_GROUPS = $(foreach g,$(TEST_LONG),$(filter $(g),$(TEST_ALL))) $(filter-out $(TEST_LONG),$(TEST_ALL))
 TEST_JOBS ?= 2
 TEST_TOOLS += apt-tools venv rie
+# The groups that need none of TEST_TOOLS: they start while it installs.
+TEST_NO_TOOLS := test-bare lint
+comma := ,
+space := $(subst ,, )
 test: ## Everything: lint, Rust tests (and a bare cargo test), and the suites in mk/*.mk, two groups at a time (TEST_JOBS), with a table of each group's time and tests
 	@python3 tools/test-groups.py $(if $(KEEP_GOING),--keep-going) --jobs $(TEST_JOBS) \
-	  --prepare "$(strip $(TEST_TOOLS))" $(foreach a,$(TEST_APART),--apart $(a)) $(TEST_GROUPS)
+	  --prepare "$(strip $(TEST_TOOLS))" --no-tools $(subst $(space),$(comma),$(strip $(TEST_NO_TOOLS))) \
+	  $(foreach a,$(TEST_APART),--apart $(a)) $(TEST_GROUPS)
 
 test-quick: ## The inner loop (minutes): fmt, then the workspace's unit, handler, conformance and config tests in a debug build; no browser, no moto, no release build
 	$(CARGO) fmt --check

@@ -42,7 +42,6 @@ explain: dev-tool ## Which file or rule answers URL=/path (H='Accept-Encoding: b
 	@$(DEV_TOOL) explain "$(URL)" $(DEV_SITE_ARGS) \
 	  $(foreach h,$(subst |, ,$(subst $(space),~,$(H))),-H "$(subst ~, ,$(h))")
 
-space := $(subst ,, )
 
 # The suite: unit tests, the end-to-end run of `make dev` on a copy of the sample site, and dev
 # against the built Lambda binary over events/ (the release bootstrap, built as for make test).

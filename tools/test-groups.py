@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Runs `make test`'s groups, some at the same time, and says where the time went.
 
-usage: tools/test-groups.py [--keep-going] [--jobs N] [--prepare TARGETS] [--apart A,B...]...
-                            [--log-dir DIR] GROUP...
+usage: tools/test-groups.py [--keep-going] [--jobs N] [--prepare TARGETS] [--no-tools A,B...]
+                            [--apart A,B...]... [--log-dir DIR] GROUP...
 
 Each GROUP is a make target (lint, test-rust, test-deploy, ...), run as its own `make GROUP`.
-`--prepare` first runs one make of the TARGETS every group may need installed (apt packages, the
-virtualenv, the emulator): installers must not run twice at once. Then up to N groups run at
-the same time, started in the order given; groups named together in one `--apart` list (they
-write the same build directory) never run at the same time.
+`--prepare` runs one make of the TARGETS the groups need installed (apt packages, the virtualenv,
+the emulator), once: installers must not run twice at once. It takes one of the N places; the
+groups named in `--no-tools` (they need none of it) may start beside it, the others start once
+it has succeeded. Up to N groups run at the same time, started in the order given; groups named
+together in one `--apart` list (they write the same build directory) never run at the same time.
 
 Why at the same time: many groups keep less than the machine's cores busy for much of their
 time (a fat-LTO link is one thread, a server or a browser waits, qemu runs one thread), and the
@@ -184,8 +185,11 @@ class Scheduler:
     """Starts the groups in order, up to `jobs` at once, never two of one `--apart` list
     together; each runs on a thread of its own, which reports its Result on a queue."""
 
-    def __init__(self, groups, jobs, apart, keep_going, log_dir, t0):
+    def __init__(self, groups, jobs, apart, keep_going, log_dir, t0, prepare=(), no_tools=()):
         self.pending = list(groups)
+        self.prepare = list(prepare)
+        self.no_tools = set(no_tools)
+        self.prepared = not self.prepare
         self.jobs = jobs
         self.apart = apart
         self.keep_going = keep_going
@@ -200,7 +204,10 @@ class Scheduler:
     def clashes(self, group):
         return any(group in s and self.running & s for s in self.apart)
 
-    def start(self, group):
+    def ready(self, group):
+        return (self.prepared or group in self.no_tools) and not self.clashes(group)
+
+    def start(self, group, targets=None):
         self.running.add(group)
         began = time.monotonic() - self.t0
         prefix = f"[{group}] " if self.jobs > 1 else ""
@@ -209,7 +216,7 @@ class Scheduler:
 
         def work():
             try:
-                self.done.put(run_group(group, [group], self.log_dir, began, prefix, self.out_lock))
+                self.done.put(run_group(group, targets or [group], self.log_dir, began, prefix, self.out_lock))
             except Exception as e:  # reported as the group's failure, never a hang
                 r = Result(group, began, os.path.join(self.log_dir, f"{group}.log"))
                 r.code, r.lines = 1, [f"error: test-groups.py could not run it: {e}"]
@@ -218,9 +225,11 @@ class Scheduler:
         threading.Thread(target=work, name=group, daemon=True).start()
 
     def run(self):
+        if self.prepare:
+            self.start("prepare", self.prepare)
         while self.pending or self.running:
             while not self.stopped and len(self.running) < self.jobs:
-                ready = [g for g in self.pending if not self.clashes(g)]
+                ready = [g for g in self.pending if self.ready(g)]
                 if not ready:
                     break
                 self.pending.remove(ready[0])
@@ -233,7 +242,10 @@ class Scheduler:
             with self.out_lock:
                 state = "ok" if r.code == 0 else f"FAILED (exit {r.code})"
                 print(f"===== {r.group}: {state} after {minutes(r.seconds)} =====", flush=True)
-            if r.code != 0 and not self.keep_going:
+            if r.group == "prepare":
+                self.prepared = r.code == 0
+                self.stopped |= r.code != 0  # nothing needing the tools can run
+            elif r.code != 0 and not self.keep_going:
                 self.stopped = True
         return self.results
 
@@ -244,6 +256,8 @@ def main():
     ap.add_argument("--keep-going", action="store_true", help="run the other groups after a failure")
     ap.add_argument("--jobs", type=int, default=1, help="groups run at the same time (default 1)")
     ap.add_argument("--prepare", default="", help="make targets run once before any group (installers)")
+    ap.add_argument("--no-tools", default="", metavar="A,B,...",
+                    help="groups that need nothing --prepare installs: they may start while it runs")
     ap.add_argument("--apart", action="append", default=[], metavar="A,B,...",
                     help="groups that never run at the same time (repeatable)")
     ap.add_argument("--log-dir", default="target/test-logs")
@@ -252,13 +266,9 @@ def main():
     apart = [set(a.split(",")) for a in args.apart]
 
     t0 = time.monotonic()
-    results = []
-    if args.prepare.split():
-        print("\n===== prepare =====", flush=True)
-        results.append(run_group("prepare", args.prepare.split(), args.log_dir, 0.0, "", threading.Lock()))
-    if all(r.code == 0 for r in results):
-        scheduler = Scheduler(args.groups, max(1, args.jobs), apart, args.keep_going, args.log_dir, t0)
-        results += scheduler.run()
+    scheduler = Scheduler(args.groups, max(1, args.jobs), apart, args.keep_going, args.log_dir, t0,
+                          prepare=args.prepare.split(), no_tools=[g for g in args.no_tools.split(",") if g])
+    results = scheduler.run()
     total = time.monotonic() - t0
     # In the order they were given, each after its start.
     order = {g: i for i, g in enumerate(["prepare", *args.groups])}

@@ -22,7 +22,7 @@ quick-c:
 broken:
 \t@$(call stamp,start); echo "test it_works ... FAILED"; $(call stamp,end); exit 2
 tools:
-\t@$(call stamp,start); $(call stamp,end)
+\t@$(call stamp,start); sleep 0.6; $(call stamp,end)
 broken-tools:
 \t@$(call stamp,start); exit 3
 """
@@ -67,6 +67,13 @@ def test_the_prepare_targets_run_before_any_group(tmp_path):
     p, times = run(tmp_path, "--jobs", "2", "--prepare", "tools", "quick-a", "quick-b")
     assert p.returncode == 0, p.stdout + p.stderr
     assert times["tools"]["end"] <= min(times["quick-a"]["start"], times["quick-b"]["start"])
+
+
+def test_a_group_that_needs_no_tools_runs_while_they_install(tmp_path):
+    p, times = run(tmp_path, "--jobs", "2", "--prepare", "tools", "--no-tools", "quick-b", "quick-a", "quick-b")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert overlap(times, "tools", "quick-b")
+    assert times["tools"]["end"] <= times["quick-a"]["start"]
 
 
 def test_a_failed_prepare_runs_no_group_and_fails(tmp_path):

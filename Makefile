@@ -21,8 +21,10 @@ TEST_OUT := target/$(TEST_PROFILE)
 # packages selected, so a narrower `-p` builds shared crates again with other features (`-p
 # site-dev` alone recompiled 150 of 212 crates); with one selection they compile once.
 TEST_SEL := --profile $(TEST_PROFILE) --locked --workspace --features site-core/plan
-# $(call tests_of,DIR,EXCEPT...): `--test NAME` for each integration test file in DIR.
-tests_of = $(foreach t,$(filter-out $(2),$(basename $(notdir $(wildcard $(1)/*.rs)))),--test $(t))
+# $(call tests_of,DIR,EXCEPT...): `--test NAME` for each integration test in DIR: a file NAME.rs,
+# or a folder NAME/ with a main.rs (one test binary split into modules; tests/common/ has none).
+tests_of = $(foreach t,$(filter-out $(2),$(sort $(basename $(notdir $(wildcard $(1)/*.rs))) \
+  $(notdir $(patsubst %/main.rs,%,$(wildcard $(1)/*/main.rs))))),--test $(t))
 # tests/panic.rs needs the test-panic feature (test-panic); local-alb's arm64 tests need the
 # arm64 build (test-arm64).
 ROOT_TESTS = $(call tests_of,tests,panic) $(call tests_of,site-core/tests)

@@ -27,7 +27,7 @@ def fence(info, body):
 
 def test_a_page_with_real_targets_settings_links_and_tests_passes(tmp_path):
     (tmp_path / "other.md").write_text("# Other page\n\n## What can go wrong\n")
-    r = check(tmp_path, "# Page\n\nSee [it](other.md#what-can-go-wrong) and `tests/handler.rs::"
+    r = check(tmp_path, "# Page\n\nSee [it](other.md#what-can-go-wrong) and `"
               + _a_real_rust_test() + "`.\n\n" + fence("sh", "make deploy SITE_DIR=../x MEMORY_SIZE=256  # a comment"),
               "--static")
     assert r.returncode == 0, r.stdout
@@ -87,8 +87,8 @@ def test_a_cargo_example_that_exists_passes(tmp_path):
 
 
 def test_a_named_test_that_does_not_exist_fails(tmp_path):
-    r = check(tmp_path, "Held by `tests/handler.rs::no_such_test_anywhere`.\n", "--static")
-    assert r.returncode == 1 and "tests/handler.rs::no_such_test_anywhere, which does not exist" in r.stdout
+    r = check(tmp_path, "Held by `tests/handler/main.rs::no_such_test_anywhere`.\n", "--static")
+    assert r.returncode == 1 and "tests/handler/main.rs::no_such_test_anywhere, which does not exist" in r.stdout
 
 
 def test_yaml_that_does_not_parse_fails(tmp_path):
@@ -132,5 +132,11 @@ def test_a_headers_block_with_a_header_line_outside_a_path_fails(tmp_path):
 
 
 def _a_real_rust_test():
+    """`path::name` of a real test: the first in the handler's test modules (tests/handler/)."""
     import re
-    return re.search(r"fn (\w+)\(", (REPO / "tests" / "handler.rs").read_text().split("#[test]", 1)[1])[1]
+    for path in sorted((REPO / "tests" / "handler").glob("*.rs")):
+        text = path.read_text()
+        if "#[test]" in text:
+            name = re.search(r"fn (\w+)\(", text.split("#[test]", 1)[1])[1]
+            return f"{path.relative_to(REPO)}::{name}"
+    raise AssertionError("no #[test] in tests/handler/")

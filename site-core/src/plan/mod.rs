@@ -24,6 +24,10 @@ pub mod report;
 pub mod routes;
 pub mod walk;
 
+mod checks;
+mod file;
+mod size_limit;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -34,16 +38,17 @@ pub use config::Config;
 pub use error::PlanError;
 pub use memo::Memo;
 
-use crate::limits::{Fits, ResponseLimit};
-use crate::path;
-use crate::rules::{self, encode_path, HeaderRule, RedirectRule, RuleError};
+use crate::limits::Fits;
+use crate::rules::{self, HeaderRule, RedirectRule, RuleError};
 use crate::site::{Action, Route};
-use config::{LambdaSized, Spa, TooLarge};
+use checks::{check_rewrite_targets, check_urls, cookie_warnings, unmatched_header_rules};
+use config::Spa;
 use encode::Encoded;
 use error::io;
+use file::plan_file;
 use headers::FileHeaders;
-use memo::{Remembered, Stamp};
-use walk::SiteFile;
+use memo::Stamp;
+use size_limit::apply_size_limit;
 
 /// What to plan.
 #[derive(Debug, Clone)]
@@ -427,65 +432,6 @@ pub fn plan_remembering(
     Ok(plan)
 }
 
-/// Every file must be reachable at a URL of its own: not longer than a request path may be
-/// (percent-encoded), and not claimed by another file. Lists every offender (up to 20).
-fn check_urls(files: &[SiteFile], config: &Config) -> Result<(), PlanError> {
-    let mut problems: Vec<String> = files
-        .iter()
-        .filter_map(|f| {
-            let len = encode_path(&f.site_path).len();
-            (len > path::MAX_PATH).then(|| {
-                format!(
-                    "{}: its URL is {len} bytes percent-encoded, over the {} bytes a request \
-                     path may have: shorten its name or its folders' names",
-                    f.abs.display(),
-                    path::MAX_PATH
-                )
-            })
-        })
-        .collect();
-    let paths: Vec<String> = files.iter().map(|f| f.site_path.clone()).collect();
-    problems.extend(routes::conflicts(&paths, config));
-    if problems.is_empty() {
-        return Ok(());
-    }
-    let shown = problems.len().min(20);
-    let more = problems.len() - shown;
-    let mut message = problems[..shown].join("\n");
-    if more > 0 {
-        message.push_str(&format!("\n... and {more} more"));
-    }
-    Err(PlanError::new(message))
-}
-
-/// A `_headers` pattern no URL of the site matches is likely a typo: say so, with its line.
-fn unmatched_header_rules(plan: &Plan, headers_path: &Path) -> Vec<String> {
-    let elsewhere = plan.serves_at_other_urls();
-    plan.header_rules
-        .iter()
-        .filter(|rule| {
-            !plan
-                .routes
-                .keys()
-                .chain(plan.files.iter().map(|f| &f.site_path))
-                .any(|url| rules::match_pattern(&rule.pattern, url).is_some())
-        })
-        .map(|rule| {
-            format!(
-                "{}:{}: {} matches no file of the site{}",
-                headers_path.display(),
-                rule.line,
-                rule.pattern,
-                if elsewhere {
-                    " (its headers go out only where a rewrite or the SPA fallback serves a file at such a URL)"
-                } else {
-                    ", so its headers are never sent"
-                }
-            )
-        })
-        .collect()
-}
-
 /// Parses an optional rules file (`_headers`, `_redirects`); errors read `path:line: reason`.
 fn read_rules<T>(
     path: &Path,
@@ -496,262 +442,4 @@ fn read_rules<T>(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(e) => Err(PlanError::at(path, e)),
     }
-}
-
-/// Plans one file; the second value is what to remember of it, when it was read (not taken
-/// from the memo).
-#[allow(clippy::too_many_arguments)]
-fn plan_file(
-    f: &SiteFile,
-    (stamp, memo): (&Stamp, &Memo),
-    config: &Config,
-    rules: &[HeaderRule],
-    headers_path: &Path,
-    epoch: Option<u64>,
-    options: &encode::Options,
-    cache: &Path,
-) -> Result<(PlannedFile, Option<Remembered>), PlanError> {
-    let known = memo.recall(&f.site_path, stamp);
-    if let Some(planned) = known.and_then(Remembered::take_planned) {
-        return Ok((planned, None));
-    }
-    let mut bytes = None;
-    let content_type = match known {
-        Some(k) => k.content_type.clone(),
-        None => {
-            let read = fs::read(&f.abs).map_err(io(&f.abs))?;
-            let sniffed = media::content_type_for(&f.site_path, &read);
-            bytes = Some(read);
-            sniffed
-        }
-    };
-    let modified = epoch.unwrap_or_else(|| stamp.seconds());
-    // What to remember of the type, for a file read now.
-    let sniffed = known.is_none().then(|| content_type.clone());
-    let defaults = FileHeaders {
-        cache_control: media::cache_control(&f.site_path, &content_type, config),
-        content_type,
-        headers: config.security_headers(),
-        hsts: !config.security.hsts.is_empty(),
-    };
-    let mut urls = routes::served_at(&f.site_path, config);
-    urls.push(f.site_path.clone());
-    let base = defaults.clone();
-    let headers = headers::resolve(defaults, &urls, rules, headers_path)?;
-    headers::check_block(&f.site_path, &headers, config, headers_path)?;
-
-    let essence = headers
-        .content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_string();
-    let kind = (
-        media::is_text(&essence),
-        media::is_compressible(&headers.content_type),
-    );
-    let (variants, fresh) = match known.and_then(|k| k.variants_for(kind)) {
-        Some(variants) => (variants.to_vec(), None),
-        None => {
-            let bytes = match bytes {
-                Some(bytes) => bytes,
-                None => fs::read(&f.abs).map_err(io(&f.abs))?,
-            };
-            let variants =
-                encode::encode_file(&bytes, kind.0, kind.1, options, cache).map_err(io(&f.abs))?;
-            let sniffed = sniffed
-                .or_else(|| known.map(|k| k.content_type.clone()))
-                .unwrap_or_default();
-            let fresh = Remembered::new(*stamp, sniffed, kind, variants.clone());
-            (variants, Some(fresh))
-        }
-    };
-    let block = headers::max_block_len(&headers, config);
-    let fits = variants
-        .iter()
-        .map(|v| Fits::of(block, v.json_len))
-        .collect();
-    let planned = PlannedFile {
-        site_path: f.site_path.clone(),
-        headers,
-        base,
-        modified,
-        variants,
-        fits,
-        header_block: block,
-        placement: Placement::Package,
-    };
-    Ok((planned, fresh))
-}
-
-fn cookie_warnings(files: &[PlannedFile]) -> Vec<String> {
-    files
-        .iter()
-        .filter_map(|f| {
-            let cookies = f
-                .headers
-                .headers
-                .iter()
-                .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
-                .count();
-            (cookies > 1).then(|| format!(
-                "{} gets {cookies} Set-Cookie headers from _headers; without multi-value headers on the target group ALB can send only one (the first)",
-                f.site_path
-            ))
-        })
-        .collect()
-}
-
-/// A file left out of the table whose URLs redirect elsewhere: its site path and new location.
-type Moved = (String, String);
-
-/// Applies `limits.too_large` to files no encoding can serve within one ALB response: fail the
-/// plan, leave them out, leave them out and redirect their URLs elsewhere, or keep them in S3
-/// (and, with `limits.lambda_sized = "embed"`, in the package too when Lambda's 6 MB takes
-/// them, for the other front doors). Then holds the package to `limits.package_budget` (with
-/// "s3", by keeping the largest files only in S3). Returns the files kept and the ones moved.
-fn apply_size_limit(
-    files: Vec<PlannedFile>,
-    config: &Config,
-    warnings: &mut Vec<String>,
-) -> Result<(Vec<PlannedFile>, Vec<Moved>), PlanError> {
-    let fits = |f: &PlannedFile| f.fits.iter().any(|fits| fits.within(ResponseLimit::Alb));
-    let list = |files: &mut dyn Iterator<Item = &PlannedFile>| {
-        files
-            .map(|f| {
-                let sizes = f
-                    .variants
-                    .iter()
-                    .map(|v| format!("{} {} bytes", v.encoding.token(), v.len))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                format!("  {} ({sizes})", f.site_path)
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    let mut kept = files;
-    let mut external = Vec::new();
-    if !kept.iter().all(fits) {
-        let listed = list(&mut kept.iter().filter(|f| !fits(f)));
-        match config.limits.too_large {
-            TooLarge::Fail => {
-                return Err(PlanError::new(format!(
-                    "these files cannot be served within ALB's 1 MB response limit in any encoding:\n{listed}\n\
-                     Make them smaller, or set limits.too_large = \"s3\", \"skip\" or \"redirect\" in the settings file."
-                )))
-            }
-            TooLarge::Skip => {
-                warnings.push(format!("left out, too large for one ALB response:\n{listed}"));
-                kept.retain(fits);
-            }
-            TooLarge::Redirect => {
-                let prefix = config.limits.external_prefix.trim_end_matches('/');
-                warnings.push(format!(
-                    "redirected to {}, too large for one ALB response:\n{listed}",
-                    config.limits.external_prefix
-                ));
-                let (fitting, moved): (Vec<_>, Vec<_>) = kept.into_iter().partition(fits);
-                kept = fitting;
-                external = moved
-                    .into_iter()
-                    .map(|f| {
-                        let location = format!("{prefix}{}", encode_path(&f.site_path));
-                        (f.site_path, location)
-                    })
-                    .collect();
-            }
-            TooLarge::S3 => {
-                for f in kept.iter_mut().filter(|f| !fits(f)) {
-                    let lambda_takes = f.fits.iter().any(|x| x.within(ResponseLimit::Lambda));
-                    f.placement = match config.limits.lambda_sized {
-                        LambdaSized::Embed if lambda_takes => Placement::PackageAndS3,
-                        _ => Placement::S3,
-                    };
-                    if f.offloaded() {
-                        mark_offloaded(f);
-                    }
-                }
-            }
-        }
-    }
-    let budget = config.limits.package_budget;
-    let mut embedded: u64 = kept.iter().map(PlannedFile::embedded_bytes).sum();
-    if embedded > budget {
-        if config.limits.too_large != TooLarge::S3 {
-            let mut largest: Vec<&PlannedFile> = kept.iter().collect();
-            largest.sort_by(|a, b| {
-                (b.embedded_bytes(), &a.site_path).cmp(&(a.embedded_bytes(), &b.site_path))
-            });
-            let listed = list(&mut largest.into_iter().take(10));
-            return Err(PlanError::new(format!(
-                "the site would embed {embedded} bytes, over limits.package_budget = {budget}: \
-                 set limits.too_large = \"s3\" to keep the largest files in S3, or raise the budget \
-                 (Lambda's limit is 262,144,000 bytes unzipped, the server's code included). \
-                 The largest files:\n{listed}"
-            )));
-        }
-        // Largest first; ties by path, so the choice is the same on every machine.
-        let mut order: Vec<usize> = (0..kept.len()).filter(|&k| !kept[k].offloaded()).collect();
-        order.sort_by(|&a, &b| {
-            (kept[b].embedded_bytes(), &kept[a].site_path)
-                .cmp(&(kept[a].embedded_bytes(), &kept[b].site_path))
-        });
-        for k in order {
-            if embedded <= budget {
-                break;
-            }
-            embedded -= kept[k].embedded_bytes();
-            mark_offloaded(&mut kept[k]);
-        }
-    }
-    if kept.iter().any(|f| f.offloaded()) {
-        warnings.push(format!(
-            "kept in S3 (make deploy uploads them; make local serves them from disk), too large for one ALB response or over limits.package_budget:\n{}",
-            list(&mut kept.iter().filter(|f| f.offloaded()))
-        ));
-    }
-    if kept.iter().any(|f| f.placement == Placement::PackageAndS3) {
-        warnings.push(format!(
-            "kept in S3 for an ALB's requests and in the package for the other front doors (limits.lambda_sized = \"embed\"), over ALB's 1 MB but under Lambda's 6 MB:\n{}",
-            list(&mut kept.iter().filter(|f| f.placement == Placement::PackageAndS3))
-        ));
-    }
-    Ok((kept, external))
-}
-
-/// Marks the file for S3 only: no variant is served from the package.
-fn mark_offloaded(file: &mut PlannedFile) {
-    file.placement = Placement::S3;
-    file.fits.iter_mut().for_each(|f| *f = Fits::Nowhere);
-}
-
-/// A rewrite with a fixed target must name something the site serves.
-fn check_rewrite_targets(
-    redirects: &[RedirectRule],
-    routes: &BTreeMap<String, Route>,
-    redirects_path: &Path,
-) -> Result<(), PlanError> {
-    for r in redirects {
-        if matches!(r.action, Action::Rewrite | Action::RewriteNotFound) && !r.to.contains(':') {
-            // Routes are keyed by decoded paths; decode the target as a request would be.
-            let raw = r.to.split('?').next().unwrap_or("");
-            let target = path::decode(raw)
-                .map(|p| p.into_owned())
-                .unwrap_or_default();
-            if !routes.contains_key(&target) {
-                return Err(PlanError::at_line(
-                    redirects_path,
-                    r.line,
-                    format!(
-                        "the {} rewrite target {} is not a page of the site",
-                        r.action.status().code(),
-                        r.to
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
 }

@@ -17,10 +17,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Frame, Incoming};
 use hyper::header::CONTENT_TYPE;
 use hyper::header::{HeaderName, HeaderValue, CACHE_CONTROL};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use local_alb::front;
 use local_alb::objects::{Objects, OBJECTS_PATH};
 use local_alb::reply::{self, Reply};
@@ -219,14 +216,8 @@ pub async fn serve(listener: TcpListener, dev: Arc<Dev>) {
     if let Ok(addr) = listener.local_addr() {
         *dev.listen_port.write().unwrap_or_else(|e| e.into_inner()) = addr.port();
     }
-    listen::accept_each(listener, "HTTP", |stream, peer| {
-        let dev = Arc::clone(&dev);
-        async move {
-            let service = service_fn(move |req| handle(req, peer, Arc::clone(&dev)));
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        }
+    listen::serve_http(listener, "HTTP", false, move |req, peer| {
+        handle(req, peer, Arc::clone(&dev))
     })
     .await
 }

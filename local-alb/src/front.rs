@@ -10,10 +10,7 @@ use std::time::{Duration, Instant};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, UPGRADE};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -194,14 +191,8 @@ pub struct FrontConfig {
 }
 
 pub async fn serve(listener: TcpListener, cfg: Arc<FrontConfig>) {
-    listen::accept_each(listener, "HTTP", |stream, peer| {
-        let cfg = Arc::clone(&cfg);
-        async move {
-            let service = service_fn(move |req| handle(req, peer, Arc::clone(&cfg)));
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        }
+    listen::serve_http(listener, "HTTP", false, move |req, peer| {
+        handle(req, peer, Arc::clone(&cfg))
     })
     .await
 }

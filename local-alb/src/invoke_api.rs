@@ -16,10 +16,7 @@ use std::time::Duration;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -37,14 +34,8 @@ pub struct InvokeConfig {
 }
 
 pub async fn serve(listener: TcpListener, cfg: Arc<InvokeConfig>) {
-    listen::accept_each(listener, "invoke API", |stream, _| {
-        let cfg = Arc::clone(&cfg);
-        async move {
-            let service = service_fn(move |req| handle(req, Arc::clone(&cfg)));
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        }
+    listen::serve_http(listener, "invoke API", false, move |req, _| {
+        handle(req, Arc::clone(&cfg))
     })
     .await
 }

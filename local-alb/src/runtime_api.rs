@@ -12,10 +12,7 @@ use std::time::Duration;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use serde_json::json;
 use tokio::net::TcpListener;
 
@@ -41,19 +38,10 @@ pub async fn bind() -> std::io::Result<(TcpListener, SocketAddr)> {
 }
 
 pub async fn serve(listener: TcpListener, slot: Arc<Slot>, cfg: Arc<ApiConfig>) {
-    listen::accept_each(listener, "runtime API", |stream, _| {
-        let (slot, cfg) = (Arc::clone(&slot), Arc::clone(&cfg));
-        async move {
-            let service = service_fn(move |req| handle(req, Arc::clone(&slot), Arc::clone(&cfg)));
-            // A runtime that dies mid-request is routine here; its exit is reported
-            // by the supervisor, so connection errors are not worth a log line.
-            // The real service sends `Lambda-Runtime-Aws-Request-Id` etc. in title case,
-            // and some runtime clients look headers up case-sensitively.
-            let _ = http1::Builder::new()
-                .title_case_headers(true)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        }
+    // A runtime that dies mid-request is routine here (the supervisor reports its exit). The
+    // real service sends `Lambda-Runtime-Aws-Request-Id` etc. in title case.
+    listen::serve_http(listener, "runtime API", true, move |req, _| {
+        handle(req, Arc::clone(&slot), Arc::clone(&cfg))
     })
     .await
 }

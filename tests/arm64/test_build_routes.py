@@ -33,7 +33,7 @@ def test_arm64_and_aarch64_build_for_arm64_in_a_target_dir_of_their_own(arch):
     assert r.returncode == 0, r.stderr
     assert "tools/arm64.sh setup" in r.stdout, "the toolchain is checked first"
     assert "tools/arm64.sh cargo build -vv --release --locked --target aarch64-unknown-linux-gnu --bin bootstrap" in r.stdout
-    assert "cp target/arm64/aarch64-unknown-linux-gnu/release/bootstrap dist/bootstrap" in r.stdout
+    assert "install-if-changed.sh target/arm64/aarch64-unknown-linux-gnu/release/bootstrap dist/bootstrap" in r.stdout
 
 
 @pytest.mark.parametrize("arch", ["x86_64", "amd64"])
@@ -41,7 +41,7 @@ def test_x86_64_and_amd64_build_for_x86_64(arch):
     r = make("-n", "build", f"ARCH={arch}")
     assert r.returncode == 0, r.stderr
     assert "--target" not in r.stdout and "arm64" not in r.stdout
-    assert "cp target/release/bootstrap dist/bootstrap" in r.stdout
+    assert "install-if-changed.sh target/release/bootstrap dist/bootstrap" in r.stdout
 
 
 def test_an_alias_reaches_the_deploy_scripts_as_the_usual_name():

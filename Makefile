@@ -170,7 +170,7 @@ test-bare: ## A bare `cargo test` on a copy of the checkout without the project'
 	  while IFS= read -r -d '' f; do [ -e "$$f" ] && printf '%s\0' "$$f"; done | \
 	  tar --null -T - -cf - | tar -xf - -C target/bare
 	test ! -e target/bare/.venv && test ! -e target/bare/.tools
-	cd target/bare && $(BARE_ENV) nice -n 10 $(CARGO) test --locked
+	cd target/bare && $(BARE_ENV) $(CARGO) test --locked
 
 BENCH_SITE := target/bench-site
 .PHONY: bench bench-handler bench-auth

@@ -55,7 +55,7 @@ dev-equiv-fixtures:
 	  config=$(CURDIR)/tests/sites/$$site/$$settings.toml; \
 	  [ "$$settings" = - ] && config=$(CURDIR)/target/sites/gen/no-settings.toml; \
 	  env -u SOURCE_DATE_EPOCH -u CARGO_TARGET_DIR SITE_DIR=$(CURDIR)/tests/sites/$$site/site SITE_CONFIG=$$config \
-	    nice -n 10 $(CARGO) build --locked --quiet --bin bootstrap --target-dir $(SITE_BUILD_DIR) || exit 1; \
+	    $(CARGO) build --locked --quiet --bin bootstrap --target-dir $(SITE_BUILD_DIR) || exit 1; \
 	  cp $(SITE_BUILD_DIR)/debug/bootstrap target/sites/bin/dev-equiv-$$site-$$settings; done
 
 test-dev: build dev-equiv-fixtures ## make dev, check and explain: end to end over HTTP, and dev against the built binaries (sample site, fixture sites) for every event

@@ -67,7 +67,7 @@ def cargo_build(name, site_dir, settings=None, env=None):
     e.update(env or {})
     started = time.monotonic()
     p = subprocess.run(
-        ["python3", "-c", MEASURED, "nice", "-n", "10", "cargo", "build", "--locked",
+        ["python3", "-c", MEASURED, "cargo", "build", "--locked",
          "--bin", "bootstrap", "--target-dir", str(CARGO_TARGET)],
         cwd=REPO, env=e, capture_output=True, text=True)
     seconds = time.monotonic() - started
@@ -175,7 +175,7 @@ def alb_accepts(raw, multi_value):
     if not _checker_built:
         # The whole workspace with the planner, as the Makefile's TEST_SEL: the same features
         # for every crate, so the crates `make test-rust` compiled are not compiled again.
-        subprocess.run(["nice", "-n", "10", "cargo", "build", "--profile", "test-release", "--locked",
+        subprocess.run(["cargo", "build", "--profile", "test-release", "--locked",
                         "--workspace", "--features", "site-core/plan", "--example", "check_response"],
                        cwd=REPO, check=True, capture_output=True)
         _checker_built = True
